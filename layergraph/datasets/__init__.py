@@ -1,0 +1,1 @@
+"""Datasets: logic truth tables, MNIST (IDX files or tensorflow-datasets) and batching."""

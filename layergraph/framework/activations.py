@@ -1,0 +1,162 @@
+"""Element-wise and row-wise activation functions.
+
+Each activation is a small object with ``forward(z) -> (a, cache)`` and
+``backward(grad_a, cache) -> grad_z``. Layers that end in an activation
+(:class:`~layergraph.framework.layers.Dense`, ``Conv2D``, ``Activation``) hold
+one, so a loss can recognise ``sigmoid``/``softmax`` at the output and use the
+fused, numerically stable gradient with respect to the pre-activation.
+
+Example
+-------
+>>> import numpy as np
+>>> from layergraph.framework import activations
+>>> a, _ = activations.get("softmax").forward(np.array([[1000.0, 1000.0]]))
+>>> a
+array([[0.5, 0.5]])
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from .naming import lookup
+
+
+class ActivationFunction:
+    """Base class. Subclasses implement :meth:`forward` and :meth:`backward`.
+
+    ``forward(z)`` returns the activation and whatever ``backward`` needs
+    (the cache); ``backward(grad, cache)`` maps ``dL/da`` to ``dL/dz``.
+    """
+
+    name = "activation"
+
+    def forward(self, z):
+        raise NotImplementedError
+
+    def backward(self, grad, cache):
+        raise NotImplementedError
+
+    def __call__(self, z):
+        return self.forward(z)[0]
+
+    def get_config(self):
+        return self.name
+
+    def __repr__(self):
+        return f"<activation {self.name}>"
+
+
+class Linear(ActivationFunction):
+    """Identity, ``a = z``."""
+
+    name = "linear"
+
+    def forward(self, z):
+        return z, None
+
+    def backward(self, grad, cache):
+        return grad
+
+
+class Sigmoid(ActivationFunction):
+    r"""Logistic sigmoid :math:`\sigma(z) = 1 / (1 + e^{-z})`, stable at ±1000."""
+
+    name = "sigmoid"
+
+    def forward(self, z):
+        a = special.expit(z)
+        return a, a
+
+    def backward(self, grad, a):
+        return grad * a * (1.0 - a)
+
+
+class Tanh(ActivationFunction):
+    """Hyperbolic tangent."""
+
+    name = "tanh"
+
+    def forward(self, z):
+        a = np.tanh(z)
+        return a, a
+
+    def backward(self, grad, a):
+        return grad * (1.0 - a * a)
+
+
+class ReLU(ActivationFunction):
+    """Rectified linear unit ``max(z, 0)`` (gradient 0 at the kink)."""
+
+    name = "relu"
+
+    def forward(self, z):
+        a = np.maximum(z, 0)
+        return a, a
+
+    def backward(self, grad, a):
+        return grad * (a > 0)
+
+
+class Softmax(ActivationFunction):
+    r"""Softmax over the last axis, row by row, with the row maximum subtracted.
+
+    :math:`a_{ij} = e^{z_{ij} - m_i} / \sum_k e^{z_{ik} - m_i}` with
+    :math:`m_i = \max_k z_{ik}`. (The tutorial normalised over the whole batch;
+    that is the bug that kept its MNIST model from training.)
+    """
+
+    name = "softmax"
+
+    def forward(self, z):
+        a = special.softmax(z, axis=-1)
+        return a, a
+
+    def backward(self, grad, a):
+        # Jacobian-vector product of softmax: a * (g - <g, a>) row by row.
+        return a * (grad - np.sum(grad * a, axis=-1, keepdims=True))
+
+
+_ACTIVATIONS = {cls.name: cls for cls in (Linear, Sigmoid, Tanh, ReLU, Softmax)}
+
+
+def get(identifier) -> ActivationFunction:
+    """Return an activation from a name, class, instance or ``None`` (linear).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the valid ones.
+    """
+    if identifier is None:
+        return Linear()
+    if isinstance(identifier, ActivationFunction):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, ActivationFunction):
+        return identifier()
+    return lookup(_ACTIVATIONS, identifier, "activation")()
+
+
+def sigmoid(z):
+    """Logistic sigmoid of an array (see :class:`Sigmoid`)."""
+    return Sigmoid()(z)
+
+
+def relu(z):
+    """``max(z, 0)`` (see :class:`ReLU`)."""
+    return ReLU()(z)
+
+
+def tanh(z):
+    """Hyperbolic tangent (see :class:`Tanh`)."""
+    return Tanh()(z)
+
+
+def softmax(z):
+    """Row-wise stable softmax (see :class:`Softmax`)."""
+    return Softmax()(z)
+
+
+def linear(z):
+    """Identity."""
+    return z

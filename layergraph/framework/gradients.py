@@ -1,0 +1,237 @@
+r"""Gradient strategies: how the trainer gets ``(loss, grads)`` for a batch.
+
+The :class:`~layergraph.framework.trainer.Trainer` is handed a strategy and
+never looks inside it; layers never know which strategy runs. Both strategies
+implement
+
+``strategy.gradients(model, loss, x, y) -> (loss_value, grads)``
+
+with ``grads`` aligned with ``model.trainable_weights`` (for models without
+non-trainable state this is the order and shapes of ``model.get_weights()``).
+``loss_value`` includes the weight penalties (``kernel_regularizer``).
+
+- :class:`AnalyticGradient`: backpropagation through the model graph.
+- :class:`NumericGradient`: central differences
+  :math:`(L(w + \epsilon) - L(w - \epsilon)) / 2\epsilon`, one weight element at
+  a time. It perturbs each element *in place* and restores it in a ``finally``
+  block, so the model is unchanged even if a forward pass raises.
+
+:func:`check` runs both and reports the maximum relative error per weight.
+
+Example
+-------
+>>> import numpy as np, layergraph as lg
+>>> model = lg.Sequential([lg.layers.Dense(1, activation="sigmoid", input_shape=(2,))])
+>>> x, y = np.array([[0., 1.], [1., 1.]]), np.array([[0.], [1.]])
+>>> errors = lg.gradients.check(model, "binary_crossentropy", x, y)
+>>> all(e < 1e-6 for e in errors)
+True
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import losses as losses_module
+from .naming import lookup
+
+
+def regularization(model):
+    """Total weight penalty of ``model`` and ``{id(variable): gradient}``."""
+    total, grads = 0.0, {}
+    for var, reg in getattr(model, "regularized_weights", lambda: [])():
+        total += reg(var.value)
+        grads[id(var)] = reg.gradient(var.value)
+    return total, grads
+
+
+def total_loss(model, loss, x, y, training=True):
+    """Forward pass plus loss plus weight penalties (a Python float)."""
+    y_pred, _ = model.forward(x, training=training)
+    return loss(y, y_pred) + regularization(model)[0]
+
+
+class GradientStrategy:
+    """Base class: subclasses implement :meth:`gradients`."""
+
+    name = "strategy"
+
+    def gradients(self, model, loss, x, y):
+        """Return ``(loss_value, grads)``; see the module docstring."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class AnalyticGradient(GradientStrategy):
+    """Backpropagation: one forward and one backward pass through the graph.
+
+    When the output activation and the loss admit a fused gradient
+    (softmax + categorical CE, sigmoid + binary CE), the backward pass starts
+    from ``dL/dz`` before the activation.
+    """
+
+    name = "analytic"
+
+    def gradients(self, model, loss, x, y):
+        loss = losses_module.get(loss)
+        y_pred, cache = model.forward(x, training=True)
+        value = loss(y, y_pred)
+        dz = loss.fused_gradient(getattr(model, "activation", None), y, y_pred)
+        if dz is not None:
+            _, grads = model.backward_preactivation(dz.astype(y_pred.dtype, copy=False), cache)
+        else:
+            _, grad = loss.value_and_gradient(y, y_pred)
+            _, grads = model.backward(grad.astype(y_pred.dtype, copy=False), cache)
+        penalty, penalty_grads = regularization(model)
+        if penalty_grads:
+            grads = [g + penalty_grads[id(w)] if id(w) in penalty_grads else g
+                     for w, g in zip(model.trainable_weights, grads)]
+        return value + penalty, grads
+
+
+class NumericGradient(GradientStrategy):
+    r"""Central differences over every element of every trainable weight.
+
+    Costs ``2 * model.count_params()`` forward passes per step: fine for the
+    gate and XOR nets, far too slow to train MNIST (that is the tutorial's
+    lesson). With ``max_coordinates`` it differentiates only a random subset
+    of elements per weight (the others are ``nan``), for gradient checks of
+    big models.
+
+    Parameters
+    ----------
+    epsilon : float
+        Step :math:`\epsilon` of the central difference.
+    max_coordinates : int, optional
+        At most this many sampled elements per weight array.
+    seed : int, optional
+        Seed of the coordinate sample.
+    progress : bool
+        Show a tqdm progress bar over the coordinates.
+    """
+
+    name = "numeric"
+
+    def __init__(self, epsilon=1e-5, max_coordinates=None, seed=0, progress=False):
+        if not (isinstance(epsilon, (int, float)) and np.isfinite(epsilon) and epsilon > 0):
+            raise ValueError(f"NumericGradient: epsilon must be a positive number, got {epsilon!r}")
+        if max_coordinates is not None and (not isinstance(max_coordinates, int) or max_coordinates < 1):
+            raise ValueError(f"NumericGradient: max_coordinates must be a positive integer, got {max_coordinates!r}")
+        self.epsilon = float(epsilon)
+        self.max_coordinates = max_coordinates
+        self.seed = seed
+        self.progress = progress
+
+    def coordinates(self, weights):
+        """The flat indices differentiated in each weight array."""
+        rng = np.random.default_rng(self.seed)
+        out = []
+        for w in weights:
+            n = w.value.size
+            if self.max_coordinates is None or n <= self.max_coordinates:
+                out.append(np.arange(n))
+            else:
+                out.append(np.sort(rng.choice(n, self.max_coordinates, replace=False)))
+        return out
+
+    def gradients(self, model, loss, x, y):
+        loss = losses_module.get(loss)
+        weights = model.trainable_weights
+        # The reference forward pass runs in training mode once, so stateful
+        # layers (batch-norm moving averages) update once per step; the state
+        # they hold is then restored after every perturbed evaluation.
+        value = total_loss(model, loss, x, y)
+        state = [w.value.copy() for w in model.non_trainable_weights]
+        coords = self.coordinates(weights)
+        grads = [np.full(w.shape, np.nan if self.max_coordinates else 0.0, dtype=w.dtype) for w in weights]
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=int(sum(len(c) for c in coords)), desc="numeric gradient", leave=False)
+        try:
+            for w, g, idx in zip(weights, grads, coords):
+                flat, gflat = w.value.reshape(-1), g.reshape(-1)
+                for i in idx:
+                    original = flat[i]
+                    try:
+                        flat[i] = original + self.epsilon
+                        plus = self._evaluate(model, loss, x, y, state)
+                        flat[i] = original - self.epsilon
+                        minus = self._evaluate(model, loss, x, y, state)
+                    finally:
+                        flat[i] = original
+                    gflat[i] = (plus - minus) / (2 * self.epsilon)
+                    if bar is not None:
+                        bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+        return value, grads
+
+    @staticmethod
+    def _evaluate(model, loss, x, y, state):
+        try:
+            return total_loss(model, loss, x, y)
+        finally:
+            for w, saved in zip(model.non_trainable_weights, state):
+                w.value[...] = saved
+
+
+_STRATEGIES = {"analytic": AnalyticGradient, "numeric": NumericGradient}
+
+
+def get(identifier) -> GradientStrategy:
+    """A strategy from ``"analytic"``, ``"numeric"`` or an instance."""
+    if isinstance(identifier, GradientStrategy):
+        return identifier
+    return lookup(_STRATEGIES, identifier, "gradient strategy")()
+
+
+def check(model, loss, x, y, numeric=None, analytic=None):
+    """Compare analytic and numeric gradients; max relative error per weight.
+
+    The relative error of one element is
+    ``|a - n| / max(|a| + |n|, 1e-8)``; elements the numeric strategy skipped
+    (``nan`` when it samples coordinates) are ignored.
+
+    Parameters
+    ----------
+    model : Model or Sequential
+        Use float64 weights for meaningful results.
+    loss : str or Loss
+    x, y : numpy.ndarray
+        A small batch.
+    numeric : NumericGradient, optional
+        Defaults to ``NumericGradient()`` (every coordinate).
+    analytic : GradientStrategy, optional
+
+    Returns
+    -------
+    list of float
+        One value per trainable weight, in ``model.trainable_weights`` order.
+    """
+    numeric = numeric or NumericGradient()
+    analytic = analytic or AnalyticGradient()
+    x = np.asarray(x, dtype=model.dtype)
+    if not getattr(model, "built", True):
+        model.build((None, *x.shape[1:]))
+    state = [w.value.copy() for w in model.non_trainable_weights]
+    try:
+        _, a_grads = analytic.gradients(model, loss, x, y)
+        for w, saved in zip(model.non_trainable_weights, state):
+            w.value[...] = saved
+        _, n_grads = numeric.gradients(model, loss, x, y)
+    finally:
+        for w, saved in zip(model.non_trainable_weights, state):
+            w.value[...] = saved
+    errors = []
+    for a, n in zip(a_grads, n_grads):
+        mask = ~np.isnan(n)
+        if not mask.any():
+            errors.append(0.0)
+            continue
+        diff = np.abs(a[mask] - n[mask]) / np.maximum(np.abs(a[mask]) + np.abs(n[mask]), 1e-8)
+        errors.append(float(diff.max()))
+    return errors

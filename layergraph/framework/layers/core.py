@@ -1,0 +1,143 @@
+"""Core layers: :class:`InputLayer`, :class:`Dense`, :class:`Activation`."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import initializers
+from .base import ActivatedLayer, Layer
+
+
+class InputLayer(Layer):
+    """The source of a functional graph; made by :func:`~layergraph.Input`.
+
+    Parameters
+    ----------
+    shape : tuple
+        Feature shape without the batch axis.
+    """
+
+    def __init__(self, shape, name=None, dtype="float64"):
+        super().__init__(name=name, dtype=dtype)
+        self.shape = (None, *tuple(shape))
+        self.input_shape = self.shape
+        self.built = True
+
+    def forward(self, inputs, training=False):
+        return inputs, None
+
+    def backward(self, grad, cache):
+        return grad, []
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "shape": list(self.shape[1:])}
+
+
+class Dense(ActivatedLayer):
+    r"""Fully connected layer :math:`a = \mathrm{activation}(x W + b)`.
+
+    Parameters
+    ----------
+    units : int
+        Output features.
+    activation : str or ActivationFunction, optional
+        ``None`` means linear.
+    use_bias : bool
+    kernel_initializer, bias_initializer : str or Initializer
+        Keras defaults: ``"glorot_uniform"`` and ``"zeros"``.
+    kernel_regularizer : Regularizer, optional
+        E.g. ``regularizers.l2(1e-4)``; its penalty joins the loss.
+
+    Shapes
+    ------
+    input ``(batch, ..., in)``, kernel ``(in, units)``, bias ``(units,)``,
+    output ``(batch, ..., units)``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from layergraph.layers import Dense
+    >>> Dense(3, activation="relu", kernel_initializer="ones")(np.ones((2, 4))).shape
+    (2, 3)
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, **kwargs):
+        super().__init__(activation=activation, **kwargs)
+        if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f"Dense {self.name!r}: units must be a positive integer, got {units!r}")
+        self.units = int(units)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        from .. import regularizers  # local: regularizers import nothing from layers
+
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        if self.input_shape is not None:
+            self._maybe_build(self.input_shape)
+
+    def build(self, input_shape):
+        if isinstance(input_shape, list) or len(input_shape) < 2:
+            raise ValueError(f"Dense {self.name!r} needs one input of rank >= 2, got shape {input_shape}")
+        in_features = input_shape[-1]
+        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) if self.use_bias else None
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def forward_preactivation(self, x, training=False):
+        self._check_input_rank(x, 2, 8)
+        if x.shape[-1] != self.kernel.shape[0]:
+            raise ValueError(
+                f"Dense {self.name!r} expects inputs with last dimension {self.kernel.shape[0]}, "
+                f"got input shape {tuple(x.shape)} (kernel shape {self.kernel.shape})"
+            )
+        z = x @ self.kernel.value
+        if self.use_bias:
+            z += self.bias.value
+        return z, x
+
+    def backward_preactivation(self, grad_z, cache):
+        x = cache[0]
+        w = self.kernel.value
+        if x.ndim == 2:
+            grads = [x.T @ grad_z]
+        else:  # fold the extra leading axes into the batch
+            grads = [x.reshape(-1, x.shape[-1]).T @ grad_z.reshape(-1, self.units)]
+        if self.use_bias:
+            grads.append(grad_z.reshape(-1, self.units).sum(axis=0))
+        return grad_z @ w.T, grads if self.trainable else []
+
+    def get_config(self):
+        from .. import regularizers
+
+        config = super().get_config()
+        config.update(
+            units=self.units, use_bias=self.use_bias,
+            kernel_initializer=initializers.serialize(self.kernel_initializer),
+            bias_initializer=initializers.serialize(self.bias_initializer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+        )
+        return config
+
+
+class Activation(ActivatedLayer):
+    """Applies an activation function (by name or object) element- or row-wise.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from layergraph.layers import Activation
+    >>> Activation("relu")(np.array([[-1.0, 2.0]]))
+    array([[0., 2.]])
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(activation=activation, **kwargs)
+
+    def forward_preactivation(self, x, training=False):
+        return x, None
+
+    def backward_preactivation(self, grad_z, cache):
+        return grad_z, []

@@ -1,0 +1,303 @@
+r"""Optimizers with Keras names, defaults and update rules.
+
+The base class is a template method: :meth:`Optimizer.apply` validates the
+gradients, applies the shared hooks (gradient clipping, learning-rate
+schedule) and calls :meth:`Optimizer.update_step` once per variable. State
+(momenta, accumulators) is keyed by the :class:`Variable` object, never by
+its name.
+
+Example
+-------
+>>> import numpy as np
+>>> from layergraph.framework.optimizers import SGD
+>>> from layergraph.framework.variables import Variable
+>>> w = Variable(np.array([1.0, 2.0]))
+>>> SGD(learning_rate=0.1).apply([w], [np.array([1.0, -1.0])])
+>>> w.value
+array([0.9, 2.1])
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .naming import lookup
+
+
+def _check_number(owner, label, value, low=0.0, low_inclusive=False, high=None, high_inclusive=True):
+    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        ok = value >= low if low_inclusive else value > low
+    if ok and high is not None:
+        ok = value <= high if high_inclusive else value < high
+    if not ok:
+        lo = "[" if low_inclusive else "("
+        hi = ("]" if high_inclusive else ")") if high is not None else ")"
+        raise ValueError(f"{owner}: invalid {label} {value!r}; expected a number in {lo}{low}, {high if high is not None else 'inf'}{hi}")
+
+
+# -- learning-rate schedules ------------------------------------------------------
+class LearningRateSchedule:
+    """Maps the optimizer's step count (0-based) to a learning rate."""
+
+    def __call__(self, step):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"class_name": type(self).__name__, "config": dict(vars(self))}
+
+
+class ExponentialDecay(LearningRateSchedule):
+    r"""``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored when ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+        _check_number("ExponentialDecay", "initial_learning_rate", initial_learning_rate)
+        _check_number("ExponentialDecay", "decay_steps", decay_steps)
+        _check_number("ExponentialDecay", "decay_rate", decay_rate)
+        self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
+        self.decay_rate, self.staircase = decay_rate, staircase
+
+    def __call__(self, step):
+        p = step / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return self.initial_learning_rate * self.decay_rate ** p
+
+
+class StepDecay(LearningRateSchedule):
+    """Multiply the rate by ``factor`` every ``step_size`` steps (PyTorch's ``StepLR``)."""
+
+    def __init__(self, initial_learning_rate, step_size, factor=0.1):
+        _check_number("StepDecay", "initial_learning_rate", initial_learning_rate)
+        _check_number("StepDecay", "step_size", step_size)
+        _check_number("StepDecay", "factor", factor)
+        self.initial_learning_rate, self.step_size, self.factor = initial_learning_rate, step_size, factor
+
+    def __call__(self, step):
+        return self.initial_learning_rate * self.factor ** (step // self.step_size)
+
+
+class PiecewiseConstantDecay(LearningRateSchedule):
+    """``values[i]`` while ``step <= boundaries[i]`` (Keras semantics)."""
+
+    def __init__(self, boundaries, values):
+        if len(values) != len(boundaries) + 1:
+            raise ValueError("PiecewiseConstantDecay: need len(values) == len(boundaries) + 1")
+        self.boundaries, self.values = list(boundaries), list(values)
+
+    def __call__(self, step):
+        for b, v in zip(self.boundaries, self.values):
+            if step <= b:
+                return v
+        return self.values[-1]
+
+
+_SCHEDULES = {c.__name__: c for c in (ExponentialDecay, StepDecay, PiecewiseConstantDecay)}
+
+
+# -- optimizers -------------------------------------------------------------------
+class Optimizer:
+    """Base class. Subclasses implement :meth:`update_step`.
+
+    Parameters
+    ----------
+    learning_rate : float or LearningRateSchedule
+    clipnorm : float, optional
+        Rescale each gradient whose L2 norm exceeds this value.
+    global_clipnorm : float, optional
+        Rescale all gradients together when their joint norm exceeds it.
+    """
+
+    def __init__(self, learning_rate=0.01, clipnorm=None, global_clipnorm=None, name=None):
+        if not isinstance(learning_rate, LearningRateSchedule):
+            _check_number(type(self).__name__, "learning rate", learning_rate)
+        for label, value in (("clipnorm", clipnorm), ("global_clipnorm", global_clipnorm)):
+            if value is not None:
+                _check_number(type(self).__name__, label, value)
+        self.learning_rate = learning_rate
+        self.clipnorm, self.global_clipnorm = clipnorm, global_clipnorm
+        self.name = name or type(self).__name__.lower()
+        self.iterations = 0
+        self._state: dict = {}
+
+    @property
+    def current_learning_rate(self):
+        """The rate the next step will use (after the schedule)."""
+        lr = self.learning_rate
+        return float(lr(self.iterations)) if isinstance(lr, LearningRateSchedule) else float(lr)
+
+    def state_for(self, var, key, init=np.zeros_like):
+        """Per-variable state ``key``, created by ``init(var.value)`` on first use."""
+        slots = self._state.setdefault(var, {})
+        if key not in slots:
+            slots[key] = init(var.value)
+        return slots[key]
+
+    def apply(self, variables, grads):
+        """Update ``variables`` in place from ``grads`` (same order and shapes)."""
+        variables, grads = list(variables), list(grads)
+        if len(variables) != len(grads):
+            raise ValueError(f"{type(self).__name__}: {len(variables)} variables but {len(grads)} gradients")
+        for v, g in zip(variables, grads):
+            if np.shape(g) != v.shape:
+                raise ValueError(f"{type(self).__name__}: gradient of shape {np.shape(g)} for {v.name} of shape {v.shape}")
+        if self.global_clipnorm is not None:
+            norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+            if norm > self.global_clipnorm:
+                grads = [g * (self.global_clipnorm / norm) for g in grads]
+        if self.clipnorm is not None:
+            grads = [self._clip(g) for g in grads]
+        lr = self.current_learning_rate
+        for v, g in zip(variables, grads):
+            self.update_step(v, np.asarray(g, dtype=v.dtype), lr)
+        self.iterations += 1
+
+    def apply_gradients(self, grads_and_vars):
+        """Keras spelling: ``apply_gradients([(grad, var), ...])``."""
+        pairs = list(grads_and_vars)
+        self.apply([v for _, v in pairs], [g for g, _ in pairs])
+
+    def _clip(self, g):
+        norm = float(np.sqrt(np.vdot(g, g)))
+        return g * (self.clipnorm / norm) if norm > self.clipnorm else g
+
+    def update_step(self, var, grad, lr):
+        """Update one variable in place."""
+        raise NotImplementedError
+
+    def get_config(self):
+        lr = self.learning_rate
+        lr = lr.get_config() if isinstance(lr, LearningRateSchedule) else lr
+        return {"learning_rate": lr, "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict):
+            config["learning_rate"] = _SCHEDULES[lr["class_name"]](**lr["config"])
+        return cls(**config)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.get_config()})"
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    Keras' rule: :math:`v \leftarrow \mu v - \eta g`; :math:`w \leftarrow w + v`
+    (or :math:`w \leftarrow w + \mu v - \eta g` with Nesterov).
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        _check_number("SGD", "momentum", momentum, low=0.0, low_inclusive=True, high=1.0, high_inclusive=False)
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def update_step(self, var, grad, lr):
+        if self.momentum == 0.0:
+            var.value -= lr * grad
+            return
+        v = self.state_for(var, "velocity")
+        v *= self.momentum
+        v -= lr * grad
+        if self.nesterov:
+            var.value += self.momentum * v - lr * grad
+        else:
+            var.value += v
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adagrad(Optimizer):
+    r""":math:`a \leftarrow a + g^2`; :math:`w \leftarrow w - \eta g / (\sqrt{a} + \epsilon)` (Keras defaults)."""
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        _check_number("Adagrad", "initial_accumulator_value", initial_accumulator_value, low_inclusive=True)
+        _check_number("Adagrad", "epsilon", epsilon, low_inclusive=True)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def update_step(self, var, grad, lr):
+        acc = self.state_for(var, "accumulator", lambda w: np.full_like(w, self.initial_accumulator_value))
+        acc += grad * grad
+        var.value -= lr * grad / (np.sqrt(acc) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
+
+
+class RMSprop(Optimizer):
+    r""":math:`s \leftarrow \rho s + (1-\rho) g^2`; :math:`w \leftarrow w - \eta g / (\sqrt{s} + \epsilon)`, optional momentum."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        _check_number("RMSprop", "rho", rho, low_inclusive=True, high=1.0, high_inclusive=False)
+        _check_number("RMSprop", "momentum", momentum, low_inclusive=True, high=1.0, high_inclusive=False)
+        _check_number("RMSprop", "epsilon", epsilon, low_inclusive=True)
+        self.rho, self.momentum, self.epsilon = rho, momentum, epsilon
+
+    def update_step(self, var, grad, lr):
+        s = self.state_for(var, "velocity")
+        s *= self.rho
+        s += (1 - self.rho) * grad * grad
+        step = lr * grad / (np.sqrt(s) + self.epsilon)
+        if self.momentum:
+            m = self.state_for(var, "momentum")
+            m *= self.momentum
+            m += step
+            step = m
+        var.value -= step
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba) with Keras defaults and Keras' bias-correction form.
+
+    :math:`m \leftarrow \beta_1 m + (1-\beta_1) g`, :math:`v \leftarrow \beta_2 v + (1-\beta_2) g^2`,
+    :math:`w \leftarrow w - \eta \frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t} \frac{m}{\sqrt{v} + \epsilon}`.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        for label, value in (("beta_1", beta_1), ("beta_2", beta_2)):
+            _check_number("Adam", label, value, low_inclusive=True, high=1.0, high_inclusive=False)
+        _check_number("Adam", "epsilon", epsilon, low_inclusive=True)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def update_step(self, var, grad, lr):
+        m = self.state_for(var, "m")
+        v = self.state_for(var, "v")
+        t = self.iterations + 1
+        alpha = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+        m += (1 - self.beta_1) * (grad - m)
+        v += (1 - self.beta_2) * (grad * grad - v)
+        var.value -= alpha * m / (np.sqrt(v) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+_OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
+
+
+def get(identifier) -> Optimizer:
+    """An optimizer from a name (``"sgd"``, ``"adam"``, ...), class or instance."""
+    if isinstance(identifier, Optimizer) or hasattr(identifier, "minimize_model"):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
+        return identifier()
+    return lookup(_OPTIMIZERS, identifier, "optimizer")()
+
+
+def serialize(opt):
+    return {"class_name": type(opt).__name__, "config": opt.get_config()}
+
+
+def deserialize(config):
+    classes = {cls.__name__: cls for cls in _OPTIMIZERS.values()}
+    return classes[config["class_name"]].from_config(config["config"])

@@ -1,0 +1,80 @@
+"""Weight penalties (``kernel_regularizer=l2(1e-4)``) that join the loss.
+
+A regulariser maps a weight array to ``(penalty, gradient)``. Both gradient
+strategies see the penalty: the numeric one because it differentiates the total
+loss, the analytic one because it adds :meth:`Regularizer.gradient`.
+
+Example
+-------
+>>> import numpy as np
+>>> from layergraph.framework.regularizers import l2
+>>> l2(0.5)(np.array([1.0, 2.0]))
+2.5
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .naming import lookup
+
+
+class Regularizer:
+    """Base class: subclasses implement ``__call__(w) -> float`` and ``gradient(w)``."""
+
+    def __call__(self, w):
+        raise NotImplementedError
+
+    def gradient(self, w):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"class_name": type(self).__name__, "config": dict(vars(self))}
+
+
+class L1L2(Regularizer):
+    r"""Penalty :math:`l_1 \sum |w| + l_2 \sum w^2` (Keras convention, no 1/2)."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        for label, value in (("l1", l1), ("l2", l2)):
+            if not np.isfinite(value) or value < 0:
+                raise ValueError(f"Regularizer {label} factor must be a finite number >= 0, got {value!r}")
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def __call__(self, w):
+        total = 0.0
+        if self.l1:
+            total += self.l1 * float(np.abs(w).sum())
+        if self.l2:
+            total += self.l2 * float(np.square(w).sum())
+        return total
+
+    def gradient(self, w):
+        g = np.zeros_like(w)
+        if self.l1:
+            g += self.l1 * np.sign(w)
+        if self.l2:
+            g += 2.0 * self.l2 * w
+        return g
+
+
+def l2(l2=0.01):
+    """L2 penalty ``l2 * sum(w**2)``."""
+    return L1L2(l2=l2)
+
+
+def l1(l1=0.01):
+    """L1 penalty ``l1 * sum(|w|)``."""
+    return L1L2(l1=l1)
+
+
+def get(identifier):
+    """``None``, a :class:`Regularizer`, a config dict or a name (``"l1"``, ``"l2"``)."""
+    if identifier is None or isinstance(identifier, Regularizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return L1L2(**identifier["config"])
+    return lookup({"l1": l1, "l2": l2}, identifier, "regularizer")()
+
+
+def serialize(reg):
+    return None if reg is None else reg.get_config()
