@@ -29,4 +29,4 @@ def lookup(registry: dict, identifier, kind: str):
         return registry[identifier.lower()]
     except KeyError:
         valid = ", ".join(sorted(registry))
-        raise ValueError(f"Unknown {kind} {identifier!r}. Valid {kind}s: {valid}.") from None
+        raise ValueError(f"Unknown {kind} {identifier!r}. Valid {kind} names: {valid}.") from None

@@ -103,8 +103,12 @@ class Trainer:
         self._ensure_built(x)
         # One forward pass on two samples catches shape and label errors
         # (naming the layer or the loss) before any weight is changed.
-        probe = self.model.forward(x[:2], training=False)[0]
-        self.loss.validate(y[:2], probe)
+        try:
+            probe = self.model.forward(x[:2], training=False)[0]
+            self.loss.validate(y[:2], probe)
+        except ValueError as err:
+            raise ValueError(f"{err} (checked on the first samples of {what}x, shape {x.shape}, "
+                             f"y shape {np.shape(y)})") from None
 
     # -- fit -----------------------------------------------------------------------
     def fit(self, x, y, epochs=1, batch_size=None, shuffle=True, validation_data=None, verbose=1, callbacks=None,
@@ -212,10 +216,19 @@ def predict(model, x, batch_size=None):
     ``batch_size=None`` runs the whole input at once (fast for small data);
     pass a size to bound memory.
     """
-    x = _as_float_array(x, model.dtype, "x")
-    if not model.built:
-        model.build((None, *x.shape[1:]))
-    if batch_size is None or batch_size >= len(x):
-        return model.forward(x, training=False)[0]
-    parts = [model.forward(x[i:i + batch_size], training=False)[0] for i in range(0, len(x), batch_size)]
+    if getattr(model, "_multi_input", False):
+        xs = [_as_float_array(a, model.dtype, f"x[{i}]") for i, a in enumerate(x)]
+        n = len(xs[0])
+        run = lambda s: model.forward([a[s] for a in xs], training=False)[0]  # noqa: E731
+    else:
+        x = _as_float_array(x, model.dtype, "x")
+        if not model.built:
+            model.build((None, *x.shape[1:]))
+        n = len(x)
+        run = lambda s: model.forward(x[s], training=False)[0]  # noqa: E731
+    if batch_size is None or batch_size >= n:
+        return run(slice(None))
+    parts = [run(slice(i, i + batch_size)) for i in range(0, n, batch_size)]
+    if isinstance(parts[0], list):  # several outputs
+        return [np.concatenate(p) for p in zip(*parts)]
     return np.concatenate(parts)

@@ -1,0 +1,181 @@
+"""Dense, Activation, Concatenate, Add: shapes, lazy build, errors, gradients."""
+import numpy as np
+import pytest
+
+import layergraph as lg
+from layergraph import gradients, layers
+from layergraph.framework import activations
+
+
+def _check(model, loss, x, y, tol=1e-6):
+    errors = gradients.check(model, loss, x, y)
+    assert len(errors) == len(model.trainable_weights)
+    assert max(errors) < tol, errors
+
+
+class TestDense:
+    def test_lazy_build_from_first_input(self, rng):
+        layer = layers.Dense(3)
+        assert not layer.built and layer.weights == []
+        out = layer(rng.normal(size=(5, 4)))
+        assert out.shape == (5, 3)
+        assert [w.shape for w in layer.weights] == [(4, 3), (3,)]
+        assert layer.get_weights()[1].tolist() == [0.0, 0.0, 0.0]
+
+    def test_input_shape_builds_at_once(self):
+        layer = layers.Dense(2, input_shape=(7,))
+        assert layer.built and layer.kernel.shape == (7, 2)
+
+    def test_forward_matches_numpy(self, rng):
+        layer = layers.Dense(3, activation="tanh", input_shape=(4,))
+        x = rng.normal(size=(6, 4))
+        w, b = layer.get_weights()
+        np.testing.assert_allclose(layer(x), np.tanh(x @ w + b))
+
+    def test_no_bias(self):
+        layer = layers.Dense(2, use_bias=False, input_shape=(3,))
+        assert [w.shape for w in layer.weights] == [(3, 2)]
+
+    def test_glorot_uniform_default_limits(self):
+        layer = layers.Dense(300, input_shape=(200,), seed=0)
+        limit = np.sqrt(6 / 500)
+        k = layer.kernel.value
+        assert np.abs(k).max() <= limit and np.abs(k).max() > 0.95 * limit
+
+    def test_seeded_initialisation_is_reproducible(self):
+        a = layers.Dense(4, input_shape=(3,), seed=5).get_weights()[0]
+        b = layers.Dense(4, input_shape=(3,), seed=5).get_weights()[0]
+        np.testing.assert_array_equal(a, b)
+
+    def test_mismatched_features_error_names_layer_and_shapes(self):
+        layer = layers.Dense(2, input_shape=(3,), name="hidden")
+        with pytest.raises(ValueError, match=r"hidden.*last dimension 3.*\(5, 4\)"):
+            layer(np.ones((5, 4)))
+
+    def test_wrong_rank_error(self):
+        layer = layers.Dense(2, input_shape=(3,), name="d")
+        with pytest.raises(ValueError, match=r"'d'.*rank.*\(3,\)"):
+            layer.forward(np.ones(3))
+
+    @pytest.mark.parametrize("units", [0, -1, 2.5, "3", True])
+    def test_bad_units(self, units):
+        with pytest.raises(ValueError, match="units must be a positive integer"):
+            layers.Dense(units)
+
+    def test_unknown_activation_lists_valid(self):
+        with pytest.raises(ValueError, match=r"Unknown activation 'relux'.*linear, relu, sigmoid, softmax, tanh"):
+            layers.Dense(2, activation="relux")
+
+    def test_unknown_initializer(self):
+        with pytest.raises(ValueError, match="Unknown initializer 'glorot'"):
+            layers.Dense(2, kernel_initializer="glorot")
+
+    def test_unexpected_kwarg(self):
+        with pytest.raises(TypeError, match="unexpected keyword"):
+            layers.Dense(2, input_shap=(3,))
+
+    def test_set_weights_validates_all_before_changing(self):
+        layer = layers.Dense(2, input_shape=(3,))
+        before = layer.get_weights()
+        with pytest.raises(ValueError, match=r"bias.*\(2,\).*\(3,\)"):
+            layer.set_weights([np.ones((3, 2)), np.ones(3)])
+        for a, b in zip(before, layer.get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+    @pytest.mark.parametrize("activation", ["linear", "sigmoid", "tanh", "softmax"])
+    def test_gradient_check(self, rng, activation):
+        model = lg.Sequential([layers.Dense(3, activation=activation, input_shape=(4,), seed=1)])
+        _check(model, "mse", rng.normal(size=(5, 4)), rng.normal(size=(5, 3)))
+
+    def test_gradient_check_relu_away_from_kink(self, rng):
+        model = lg.Sequential([layers.Dense(3, activation="relu", input_shape=(4,),
+                                            bias_initializer=lg.initializers.Constant(0.3), seed=2)])
+        x = rng.normal(size=(5, 4))
+        z = x @ model.get_weights()[0] + 0.3
+        assert np.abs(z).min() > 1e-3  # no input sits on the kink
+        _check(model, "mse", x, rng.normal(size=(5, 3)))
+
+    def test_gradient_check_rank3_input(self, rng):
+        model = lg.Sequential([layers.Dense(2, activation="tanh", input_shape=(3, 4), seed=3)])
+        _check(model, "mse", rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 2)))
+
+
+class TestActivations:
+    @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax", "relu", "linear"])
+    def test_stable_at_extremes(self, name):
+        z = np.array([[-1000.0, 0.0, 1000.0]])
+        act = activations.get(name)
+        a, cache = act.forward(z)
+        assert np.all(np.isfinite(a))
+        assert np.all(np.isfinite(act.backward(np.ones_like(z), cache)))
+
+    def test_softmax_is_row_wise_not_batch_wide(self):
+        z = np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])
+        a = activations.softmax(z)
+        np.testing.assert_allclose(a.sum(axis=1), [1.0, 1.0])
+        np.testing.assert_allclose(a[1], [1 / 3] * 3)
+        e = np.exp(z[0] - 3)
+        np.testing.assert_allclose(a[0], e / e.sum())
+
+    def test_sigmoid_values(self):
+        np.testing.assert_allclose(activations.sigmoid(np.array([0.0, np.log(3)])), [0.5, 0.75])
+
+    @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax"])
+    def test_backward_matches_finite_differences(self, rng, name):
+        act = activations.get(name)
+        z = rng.normal(size=(3, 4))
+        g = rng.normal(size=(3, 4))
+        _, cache = act.forward(z)
+        analytic = act.backward(g, cache)
+        eps = 1e-6
+        numeric = np.zeros_like(z)
+        for idx in np.ndindex(z.shape):
+            zp, zm = z.copy(), z.copy()
+            zp[idx] += eps
+            zm[idx] -= eps
+            numeric[idx] = np.sum(g * (act(zp) - act(zm))) / (2 * eps)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+
+    def test_activation_layer(self):
+        out = layers.Activation("relu")(np.array([[-1.0, 2.0]]))
+        np.testing.assert_array_equal(out, [[0.0, 2.0]])
+
+    def test_activation_by_class_and_instance(self):
+        assert isinstance(activations.get(activations.Tanh), activations.Tanh)
+        inst = activations.ReLU()
+        assert activations.get(inst) is inst
+        assert isinstance(activations.get(None), activations.Linear)
+
+    def test_activation_bad_type(self):
+        with pytest.raises(TypeError, match="activation name"):
+            activations.get(3)
+
+
+class TestMerge:
+    def test_concatenate_shapes_and_backward_split(self, rng):
+        layer = layers.Concatenate()
+        a, b = rng.normal(size=(4, 1)), rng.normal(size=(4, 2))
+        out, cache = layer.forward([a, b])
+        assert out.shape == (4, 3)
+        (ga, gb), grads = layer.backward(np.arange(12.0).reshape(4, 3), cache)
+        assert ga.shape == (4, 1) and gb.shape == (4, 2) and grads == []
+        np.testing.assert_array_equal(ga[:, 0], [0, 3, 6, 9])
+
+    def test_concatenate_incompatible_shapes(self):
+        with pytest.raises(ValueError, match="Concatenate.*incompatible"):
+            layers.Concatenate()([np.ones((4, 1)), np.ones((3, 1))])
+
+    def test_concatenate_needs_list(self):
+        with pytest.raises(ValueError, match="at least 2 inputs"):
+            layers.Concatenate().forward(np.ones((2, 2)))
+
+    def test_add(self, rng):
+        a, b = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+        out, cache = layers.Add().forward([a, b])
+        np.testing.assert_allclose(out, a + b)
+        grads_in, _ = layers.Add().backward(np.ones((3, 2)), cache)
+        assert len(grads_in) == 2
+
+    def test_add_shape_mismatch(self):
+        with pytest.raises(ValueError, match="Add.*one shape"):
+            layers.Add()([np.ones((3, 2)), np.ones((3, 1))])

@@ -1,0 +1,129 @@
+"""Gradient strategies: agreement, restoration, sampling, injection."""
+import numpy as np
+import pytest
+
+import layergraph as lg
+from layergraph import gradients, layers
+
+
+def _net(seed=0):
+    return lg.Sequential([layers.Dense(3, activation="tanh", input_shape=(2,), seed=seed),
+                          layers.Dense(1, activation="sigmoid", seed=seed + 1)])
+
+
+def test_strategies_agree_and_return_weights_order(rng):
+    model = _net()
+    x, y = rng.normal(size=(6, 2)), rng.integers(0, 2, (6, 1)).astype(float)
+    va, ga = gradients.AnalyticGradient().gradients(model, "binary_crossentropy", x, y)
+    vn, gn = gradients.NumericGradient().gradients(model, "binary_crossentropy", x, y)
+    assert va == pytest.approx(vn, rel=1e-12)
+    assert [g.shape for g in ga] == [w.shape for w in model.get_weights()] == [g.shape for g in gn]
+    for a, n in zip(ga, gn):
+        np.testing.assert_allclose(a, n, rtol=1e-6, atol=1e-10)
+
+
+def test_numeric_does_not_change_weights(rng):
+    model = _net()
+    before = model.get_weights()
+    gradients.NumericGradient().gradients(model, "mse", rng.normal(size=(3, 2)), rng.normal(size=(3, 1)))
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_numeric_restores_weights_when_forward_raises(rng):
+    model = _net()
+    before = model.get_weights()
+
+    class Exploding(lg.losses.MeanSquaredError):
+        calls = 0
+
+        def __call__(self, y_true, y_pred):
+            Exploding.calls += 1
+            if Exploding.calls == 4:  # in the middle of a perturbation
+                raise RuntimeError("boom")
+            return super().__call__(y_true, y_pred)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        gradients.NumericGradient().gradients(model, Exploding(), rng.normal(size=(3, 2)), rng.normal(size=(3, 1)))
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_numeric_cost_is_two_forward_passes_per_parameter(rng):
+    model = _net()
+    calls = []
+    original = model.forward
+
+    def counting_forward(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    model.forward = counting_forward
+    gradients.NumericGradient().gradients(model, "mse", rng.normal(size=(3, 2)), rng.normal(size=(3, 1)))
+    assert len(calls) == 1 + 2 * model.count_params()
+
+
+def test_sampled_coordinates(rng):
+    model = lg.Sequential([layers.Dense(20, activation="tanh", input_shape=(10,), seed=0), layers.Dense(1, seed=1)])
+    x, y = rng.normal(size=(4, 10)), rng.normal(size=(4, 1))
+    numeric = gradients.NumericGradient(max_coordinates=7, seed=3)
+    _, grads = numeric.gradients(model, "mse", x, y)
+    assert [int(np.sum(~np.isnan(g))) for g in grads] == [7, 7, 7, 1]
+    errors = gradients.check(model, "mse", x, y, numeric=numeric)
+    assert max(errors) < 1e-6
+    with pytest.raises(ValueError, match="max_coordinates samples the gradient"):
+        model.compile("sgd", "mse", gradient=numeric)
+
+
+def test_check_detects_a_wrong_backward(rng):
+    class WrongDense(layers.Dense):
+        def backward_preactivation(self, grad_z, cache):
+            dx, grads = super().backward_preactivation(grad_z, cache)
+            return dx, [1.01 * grads[0], grads[1]]  # 1% off in the kernel gradient
+
+    model = lg.Sequential([WrongDense(2, input_shape=(3,), seed=0)])
+    errors = gradients.check(model, "mse", rng.normal(size=(4, 3)), rng.normal(size=(4, 2)))
+    assert errors[0] > 1e-3 and errors[1] < 1e-6
+
+
+def test_regularizer_in_loss_and_both_strategies(rng):
+    model = lg.Sequential([layers.Dense(2, input_shape=(3,), seed=0, kernel_regularizer=lg.regularizers.l2(0.1))])
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    value, _ = gradients.AnalyticGradient().gradients(model, "mse", x, y)
+    plain = lg.losses.MeanSquaredError()(y, model.predict(x))
+    assert value == pytest.approx(plain + 0.1 * np.sum(model.get_weights()[0] ** 2))
+    assert max(gradients.check(model, "mse", x, y)) < 1e-6
+
+
+def test_get_strategy_by_name():
+    assert isinstance(gradients.get("numeric"), gradients.NumericGradient)
+    with pytest.raises(ValueError, match=r"Unknown gradient strategy 'symbolic'.*analytic, numeric"):
+        gradients.get("symbolic")
+    with pytest.raises(ValueError, match="epsilon must be a positive number"):
+        gradients.NumericGradient(epsilon=0)
+
+
+def test_trainer_uses_the_injected_strategy(rng):
+    class Spy(gradients.AnalyticGradient):
+        calls = 0
+
+        def gradients(self, model, loss, x, y):
+            Spy.calls += 1
+            return super().gradients(model, loss, x, y)
+
+    model = _net()
+    model.compile("sgd", "binary_crossentropy", gradient=Spy())
+    model.fit(rng.normal(size=(10, 2)), rng.integers(0, 2, 10).astype(float), epochs=3, batch_size=4, verbose=0)
+    assert Spy.calls == 3 * 3
+
+
+def test_numeric_and_analytic_training_agree(rng):
+    x, y = rng.normal(size=(8, 2)), rng.integers(0, 2, (8, 1)).astype(float)
+    results = []
+    for strategy in ("numeric", "analytic"):
+        model = _net(seed=5)
+        model.compile(lg.optimizers.SGD(0.5), "binary_crossentropy", gradient=strategy)
+        model.fit(x, y, epochs=20, batch_size=8, shuffle=False, verbose=0)
+        results.append(model.get_weights())
+    for a, n in zip(*results):
+        np.testing.assert_allclose(a, n, rtol=1e-7, atol=1e-9)

@@ -1,0 +1,185 @@
+"""Trainer and the Keras model methods: History, evaluate, predict, errors."""
+import numpy as np
+import pytest
+
+import layergraph as lg
+from layergraph import layers
+
+
+@pytest.fixture
+def data(rng):
+    x = rng.normal(size=(40, 3))
+    y = (x[:, 0] + x[:, 1] > 0).astype(float)
+    return x, y
+
+
+def _model(seed=0):
+    return lg.Sequential([layers.Dense(4, activation="tanh", input_shape=(3,), seed=seed),
+                          layers.Dense(1, activation="sigmoid", seed=seed + 1)])
+
+
+def test_history_keys_and_lengths(data):
+    x, y = data
+    model = _model()
+    model.compile(lg.optimizers.SGD(0.5), "binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=4, batch_size=8, validation_data=(x[:10], y[:10]), verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert all(len(v) == 4 for v in history.history.values())
+    assert history.epoch == [0, 1, 2, 3]
+    assert model.history is history
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_evaluate_and_predict_outputs(data):
+    x, y = data
+    model = _model()
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    loss, acc = model.evaluate(x, y)
+    p = model.predict(x)
+    assert p.shape == (40, 1)
+    expected_loss = lg.losses.BinaryCrossentropy()(y, p)
+    assert loss == pytest.approx(expected_loss)
+    assert acc == pytest.approx(np.mean((p[:, 0] > 0.5) == (y > 0.5)))
+    assert model.evaluate(x, y, return_dict=True) == {"loss": loss, "accuracy": acc}
+    np.testing.assert_allclose(model.predict(x, batch_size=7), p)
+    model.compile("sgd", "mse")
+    assert isinstance(model.evaluate(x, y), float)
+
+
+def test_epoch_loss_is_mean_of_batch_losses_before_updates(data):
+    x, y = data
+    model, twin = _model(), _model()
+    model.compile(lg.optimizers.SGD(0.1), "mse")
+    twin.compile(lg.optimizers.SGD(0.1), "mse")
+    history = model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    losses = [twin.train_on_batch(x[i:i + 16], y[i:i + 16]) for i in range(0, 40, 16)]
+    assert history.history["loss"][0] == pytest.approx((16 * losses[0] + 16 * losses[1] + 8 * losses[2]) / 40)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b)
+
+
+def test_shuffle_is_seeded_and_covers_every_sample(data):
+    x, y = data
+    weights = []
+    for _ in range(2):
+        model = _model()
+        model.compile(lg.optimizers.SGD(0.1), "mse", seed=42)
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
+
+    seen = []
+
+    class Record(lg.gradients.AnalyticGradient):
+        def gradients(self, model, loss, xb, yb):
+            seen.append(xb[:, 0].copy())
+            return super().gradients(model, loss, xb, yb)
+
+    model = _model()
+    model.compile("sgd", "mse", gradient=Record(), seed=1)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    assert [len(s) for s in seen] == [16, 16, 8]
+    np.testing.assert_array_equal(np.sort(np.concatenate(seen)), np.sort(x[:, 0]))
+    assert not np.array_equal(np.concatenate(seen), x[:, 0])
+
+
+def test_default_batch_size_is_32(data):
+    x, y = data
+    steps = []
+    model = _model()
+
+    class Count(lg.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            steps.append(batch)
+
+    model.compile("sgd", "mse")
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[Count()])
+    assert steps == [0, 1]
+
+
+def test_trainer_usable_directly(data):
+    x, y = data
+    model = _model()
+    trainer = lg.Trainer(model, loss="binary_crossentropy", optimizer=lg.optimizers.SGD(0.5), metrics=["accuracy"],
+                         seed=0)
+    history = trainer.fit(x, y, epochs=3, batch_size=10, verbose=0)
+    assert len(history.history["accuracy"]) == 3
+    assert set(trainer.evaluate(x, y)) == {"loss", "accuracy"}
+
+
+def test_verbose_2_prints_one_line_per_epoch(data, capsys):
+    x, y = data
+    model = _model()
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=2, validation_data=(x, y), verbose=2)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("Epoch 1/2") and "loss:" in lines[0] and "val_accuracy:" in lines[0]
+
+
+def test_non_finite_loss_stops_and_keeps_last_finite_weights(data):
+    x, y = data
+    model = _model()
+    model.compile(lg.optimizers.SGD(0.1), "mse")
+    x_bad = x.copy()
+    x_bad[25] = np.inf  # second batch of 16 (shuffle off) is poisoned
+
+    snapshots = []
+
+    class Snap(lg.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            snapshots.append(self.model.get_weights())
+
+    with pytest.warns(RuntimeWarning, match=r"epoch 1, batch 2"):
+        history = model.fit(x_bad, y, epochs=3, batch_size=16, shuffle=False, verbose=0, callbacks=[Snap()])
+    assert len(snapshots) == 1
+    for a, b in zip(snapshots[0], model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert history.history == {}
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+
+
+@pytest.mark.parametrize("x_shape,y_shape,error,match", [
+    ((10, 4), (10,), ValueError, r"expects inputs with last dimension 3, got input shape \(2, 4\)"),
+    ((10, 3), (9,), ValueError, r"different numbers of samples: x \(10, 3\), y \(9,\)"),
+    ((10, 3), (10, 2), ValueError, r"BinaryCrossentropy: labels of shape \(2, 2\) do not fit predictions of shape \(2, 1\)"),
+    ((10,), (10,), ValueError, r"rank 2 to 8.*got shape \(2,\)"),
+])
+def test_bad_input_errors_before_any_weight_change(x_shape, y_shape, error, match):
+    model = _model()
+    model.compile("sgd", "binary_crossentropy")
+    before = model.get_weights()
+    with pytest.raises(error, match=match):
+        model.fit(np.ones(x_shape), np.zeros(y_shape), epochs=1, verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_other_argument_errors(data):
+    x, y = data
+    model = _model()
+    with pytest.raises(RuntimeError, match="must be compiled before fit"):
+        model.fit(x, y)
+    with pytest.raises(ValueError, match=r"Unknown optimizer 'sgdd'.*adam.*sgd"):
+        model.compile("sgdd", "mse")
+    with pytest.raises(ValueError, match=r"Unknown metric 'acuracy'"):
+        model.compile("sgd", "mse", metrics=["acuracy"])
+    with pytest.raises(ValueError, match="needs a loss"):
+        model.compile("sgd")
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        model.fit(x, y, batch_size=0)
+    with pytest.raises(TypeError, match="x must be a numeric array"):
+        model.fit(np.array([["a", "b", "c"]]), np.zeros(1))
+
+
+def test_sparse_labels_and_softmax_training(rng):
+    x = rng.normal(size=(60, 4))
+    labels = np.argmax(x[:, :3], axis=1)
+    model = lg.Sequential([layers.Dense(3, activation="softmax", input_shape=(4,), seed=0)])
+    model.compile(lg.optimizers.SGD(0.5), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, labels, epochs=30, batch_size=20, verbose=0)
+    assert history.history["accuracy"][-1] > 0.8
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
+        model.fit(x, labels + 3, epochs=1, verbose=0)
