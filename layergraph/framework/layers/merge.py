@@ -70,7 +70,7 @@ class Add(_Merge):
     -------
     >>> import numpy as np
     >>> from layergraph.layers import Add
-    >>> Add()([np.ones((2, 3)), np.ones((2, 3))])[0, 0]
+    >>> Add()([np.ones((2, 3)), np.ones((2, 3))])[0, 0].item()
     2.0
     """
 
