@@ -76,12 +76,13 @@ class AnalyticGradient(GradientStrategy):
     def gradients(self, model, loss, x, y):
         loss = losses_module.get(loss)
         y_pred, cache = model.forward(x, training=True)
-        value = loss(y, y_pred)
+        y, y_pred = loss.validate(y, y_pred)
+        value = loss.value(y, y_pred)
         dz = loss.fused_gradient(getattr(model, "activation", None), y, y_pred)
         if dz is not None:
             _, grads = model.backward_preactivation(dz.astype(y_pred.dtype, copy=False), cache)
         else:
-            _, grad = loss.value_and_gradient(y, y_pred)
+            grad = loss.gradient(y, y_pred)
             _, grads = model.backward(grad.astype(y_pred.dtype, copy=False), cache)
         penalty, penalty_grads = regularization(model)
         if penalty_grads:

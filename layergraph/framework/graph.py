@@ -402,15 +402,29 @@ class Sequential(_GraphModel):
         return x, caches
 
     def backward(self, grad, cache, preactivation=False):
-        by_var = {}
+        per_layer = [None] * len(self.layers)
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             if preactivation and i == len(self.layers) - 1:
-                grad, layer_grads = layer.backward_preactivation(grad, cache[i])
+                grad, per_layer[i] = layer.backward_preactivation(grad, cache[i])
             else:
-                grad, layer_grads = layer.backward(grad, cache[i])
+                grad, per_layer[i] = layer.backward(grad, cache[i])
+        if self.trainable and self._distinct_weights():
+            # Fast path: no weight appears twice, so trainable_weights is the
+            # plain concatenation of the layers' own lists.
+            return grad, [g for layer_grads in per_layer for g in layer_grads]
+        by_var = {}
+        for layer, layer_grads in zip(self.layers, per_layer):
             self._collect(by_var, layer, layer_grads)
         return grad, self._grads_for(by_var)
+
+    def _distinct_weights(self):
+        key = tuple(id(layer) for layer in self.layers)
+        if getattr(self, "_distinct_key", None) != key:
+            self._distinct_key = key
+            plain = not any(isinstance(layer, _GraphModel) for layer in self.layers)
+            self._distinct = plain and len(set(key)) == len(key)
+        return self._distinct
 
     def backward_preactivation(self, grad_z, cache):
         """Backward pass where ``grad_z`` is taken before the last layer's activation."""

@@ -66,16 +66,26 @@ class Loss:
     def __call__(self, y_true, y_pred):
         """Reduced loss value (a Python float)."""
         y_true, y_pred = self.validate(y_true, y_pred)
-        return self._reduce(self._per_sample(y_true, y_pred))
+        return self.value(y_true, y_pred)
 
     def value_and_gradient(self, y_true, y_pred):
         """``(loss, dL/dy_pred)`` with ``dL/dy_pred`` of ``y_pred``'s shape."""
         y_true, y_pred = self.validate(y_true, y_pred)
-        value = self._reduce(self._per_sample(y_true, y_pred))
-        return value, self._grad(y_true, y_pred) * self._factor(len(y_pred))
+        return self.value(y_true, y_pred), self.gradient(y_true, y_pred)
+
+    # The three methods below take labels already passed through :meth:`validate`
+    # (gradient strategies validate once per step and then call them).
+    def value(self, y_true, y_pred):
+        """Reduced loss of validated labels (a Python float)."""
+        return self._reduce(self._per_sample(y_true, y_pred))
+
+    def gradient(self, y_true, y_pred):
+        """``dL/dy_pred`` for validated labels."""
+        return self._grad(y_true, y_pred) * self._factor(len(y_pred))
 
     def fused_gradient(self, activation, y_true, y_pred):
-        """``dL/dz`` before ``activation`` when a stable closed form exists, else ``None``."""
+        """``dL/dz`` before ``activation`` for validated labels when a stable
+        closed form exists, else ``None``."""
         return None
 
     def validate(self, y_true, y_pred):
@@ -113,7 +123,10 @@ def _as_numeric(a, what):
 
 
 def _mean_last(a):
-    return a.reshape(len(a), -1).mean(axis=1) if a.ndim > 1 else a
+    if a.ndim == 1:
+        return a
+    flat = a.reshape(len(a), -1)
+    return flat[:, 0] if flat.shape[1] == 1 else flat.sum(axis=1) / flat.shape[1]
 
 
 class MeanSquaredError(Loss):
@@ -192,7 +205,6 @@ class BinaryCrossentropy(Loss):
     def fused_gradient(self, activation, y_true, y_pred):
         if self.from_logits or not isinstance(activation, Sigmoid):
             return None
-        y_true, y_pred = self.validate(y_true, y_pred)
         d = y_pred[0].size if y_pred.ndim > 1 else 1
         return (y_pred - y_true) / d * self._factor(len(y_pred))
 
@@ -248,7 +260,6 @@ class CategoricalCrossentropy(Loss):
     def fused_gradient(self, activation, y_true, y_pred):
         if self.from_logits or not isinstance(activation, Softmax):
             return None
-        y_true, y_pred = self.validate(y_true, y_pred)
         return (y_pred * y_true.sum(axis=-1, keepdims=True) - y_true) * self._factor(len(y_pred))
 
     def get_config(self):

@@ -84,7 +84,8 @@ class Trainer:
         a gradient was not finite (then no weight changed)."""
         model = self.model
         value, grads = self.gradient.gradients(model, self.loss, x, y)
-        if not math.isfinite(value) or not all(np.all(np.isfinite(g)) for g in grads):
+        # One reduction per gradient: a nan or inf anywhere makes its sum non-finite.
+        if not math.isfinite(value) or not math.isfinite(sum(float(np.add.reduce(g, axis=None)) for g in grads)):
             return None
         if hasattr(self.optimizer, "minimize_model"):
             raise TypeError("ScipyOptimizer minimises the whole problem at once: use model.fit with it, not train_step")
