@@ -114,12 +114,7 @@ class _GraphModel(Layer, TrainingMixin):
     def _set_dtype(self, dtype):
         self.dtype = np.dtype(dtype).name
         for layer in self.layers:
-            if isinstance(layer, _GraphModel):
-                layer._set_dtype(dtype)
-            else:
-                layer.dtype = self.dtype
-                for w in layer._weights:
-                    w.value = w.value.astype(self.dtype)
+            layer._set_dtype(dtype)
 
     def _grads_for(self, by_var):
         """Gradients aligned with :attr:`trainable_weights` (zeros where unused)."""
@@ -342,12 +337,7 @@ class Sequential(_GraphModel):
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential {self.name!r}: expected a Layer, got {type(layer).__name__}: {layer!r}")
         if self._requested_dtype:
-            if isinstance(layer, _GraphModel):
-                layer._set_dtype(self._requested_dtype)
-            else:
-                layer.dtype = np.dtype(self._requested_dtype).name
-                for w in layer._weights:
-                    w.value = w.value.astype(layer.dtype)
+            layer._set_dtype(self._requested_dtype)
         elif not self.layers:
             self.dtype = layer.dtype
         self.layers.append(layer)

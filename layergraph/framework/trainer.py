@@ -211,12 +211,15 @@ class Trainer:
         return logs
 
 
-def predict(model, x, batch_size=None):
-    """Inference-mode outputs of ``model`` for ``x``, computed in batches.
+#: Batch size of ``predict``/``evaluate`` when none is given: large enough to
+#: amortise Python overhead, small enough to bound the memory of conv layers.
+PREDICT_BATCH_SIZE = 256
 
-    ``batch_size=None`` runs the whole input at once (fast for small data);
-    pass a size to bound memory.
-    """
+
+def predict(model, x, batch_size=None):
+    """Inference-mode outputs of ``model`` for ``x``, computed in batches of
+    ``batch_size`` (default :data:`PREDICT_BATCH_SIZE`)."""
+    batch_size = batch_size or PREDICT_BATCH_SIZE
     if getattr(model, "_multi_input", False):
         xs = [_as_float_array(a, model.dtype, f"x[{i}]") for i, a in enumerate(x)]
         n = len(xs[0])
@@ -227,7 +230,7 @@ def predict(model, x, batch_size=None):
             model.build((None, *x.shape[1:]))
         n = len(x)
         run = lambda s: model.forward(x[s], training=False)[0]  # noqa: E731
-    if batch_size is None or batch_size >= n:
+    if batch_size >= n:
         return run(slice(None))
     parts = [run(slice(i, i + batch_size)) for i in range(0, n, batch_size)]
     if isinstance(parts[0], list):  # several outputs

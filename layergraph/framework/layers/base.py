@@ -133,6 +133,12 @@ class Layer:
         for w, v in zip(weights, values):
             w.value[...] = v
 
+    def _set_dtype(self, dtype):
+        """Switch the layer (and any weights it already has) to ``dtype``."""
+        self.dtype = np.dtype(dtype).name
+        for w in self._weights:
+            w.value = w.value.astype(self.dtype)
+
     def count_params(self):
         return int(sum(w.value.size for w in self.weights))
 
