@@ -1,0 +1,309 @@
+"""The MNIST handwritten digits, in the format of ``keras.datasets.mnist``.
+
+>>> from layergraph.datasets import mnist
+>>> (x_train, y_train), (x_test, y_test) = mnist.load()      # doctest: +SKIP
+>>> x_train.shape, x_train.dtype, y_train.shape              # doctest: +SKIP
+((60000, 28, 28), dtype('uint8'), (60000,))
+
+Two sources give identical data:
+
+``"idx"`` (numpy only)
+    Reads the four official ``*-ubyte.gz`` files from a directory, chosen as
+    the ``data_dir`` argument, else ``$LAYERGRAPH_MNIST_DIR``, else
+    ``$XDG_CACHE_HOME/layergraph/mnist`` (``~/.cache/layergraph/mnist``).
+    Missing files are downloaded into that directory from the mirror that
+    TensorFlow Datasets uses (:data:`MIRROR_URL`); each file's size and
+    sha256 are checked before use. Nothing touches the network when the
+    four files are present, so an offline machine only needs the files.
+``"tfds"`` (optional, ``pip install layergraph[tfds]``)
+    Goes through ``tensorflow_datasets``, fed offline from the same four
+    files; see :mod:`layergraph.datasets.tfds_source`.
+
+Dataset: Yann LeCun, Corinna Cortes, Christopher J.C. Burges,
+"The MNIST database of handwritten digits", CC BY-SA 3.0.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from layergraph.datasets._download import Opener, cache_dir, download_file, verify_file
+from layergraph.datasets._idx import read_idx
+
+__all__ = [
+    "MIRROR_URL",
+    "ENV_VAR",
+    "FILES",
+    "MnistFile",
+    "SOURCES",
+    "load",
+    "load_idx",
+    "ensure_files",
+    "resolve_data_dir",
+    "read_idx",
+    "read_pair",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Base URL of the mirror used by TensorFlow Datasets (files are appended).
+MIRROR_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
+
+#: Environment variable naming a directory that holds the four files.
+ENV_VAR = "LAYERGRAPH_MNIST_DIR"
+
+#: Values accepted by ``load(source=...)``.
+SOURCES = ("auto", "idx", "tfds")
+
+NUM_CLASSES = 10
+IMAGE_SHAPE = (28, 28)
+
+
+class MnistFile(NamedTuple):
+    """One official MNIST file: name, size in bytes and sha256."""
+
+    name: str
+    size: int
+    sha256: str
+
+
+#: The four official files, with the sizes and sha256 registered by TFDS.
+FILES = {
+    "train_images": MnistFile(
+        "train-images-idx3-ubyte.gz", 9912422,
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+    "train_labels": MnistFile(
+        "train-labels-idx1-ubyte.gz", 28881,
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+    "test_images": MnistFile(
+        "t10k-images-idx3-ubyte.gz", 1648877,
+        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+    "test_labels": MnistFile(
+        "t10k-labels-idx1-ubyte.gz", 4542,
+        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+}
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """Directory holding (or receiving) the four files.
+
+    ``data_dir`` if given, else ``$LAYERGRAPH_MNIST_DIR`` if set and
+    non-empty, else ``$XDG_CACHE_HOME/layergraph/mnist`` (default
+    ``~/.cache/layergraph/mnist``). The directory is not created here.
+    """
+    if data_dir is not None:
+        return Path(data_dir).expanduser()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return cache_dir("mnist")
+
+
+def ensure_files(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    download: bool = True,
+    base_url: str = MIRROR_URL,
+    opener: Opener | None = None,
+    progress: bool = True,
+) -> Path:
+    """Make sure the four official files are present and intact.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        See :func:`resolve_data_dir`.
+    download : bool
+        Download missing files into the directory. If ``False``, a missing
+        file raises ``FileNotFoundError``.
+    base_url : str
+        URL prefix the file names are appended to (``https://`` or ``file://``).
+    opener : callable, optional
+        ``opener(url, timeout)`` returning a binary file-like (for tests or
+        custom transports); default :func:`urllib.request.urlopen`.
+    progress : bool
+        Show a tqdm progress bar while downloading.
+
+    Returns
+    -------
+    pathlib.Path
+        The resolved directory.
+
+    Raises
+    ------
+    ValueError
+        If a file's size or sha256 differs from the official one (the message
+        names the file, the expected and the actual values).
+    FileNotFoundError
+        If a file is missing and ``download`` is ``False``.
+    OSError
+        If the directory is not writable or a download fails.
+    """
+    directory = resolve_data_dir(data_dir)
+    for f in FILES.values():
+        path = directory / f.name
+        if path.is_file():
+            verify_file(path, f.size, f.sha256)
+        elif not download:
+            raise FileNotFoundError(
+                f"MNIST file '{path}' is missing and download=False; put the four "
+                f"official files in '{directory}' or set {ENV_VAR}"
+            )
+        else:
+            if not base_url.endswith("/"):
+                base_url += "/"
+            download_file(base_url + f.name, path, expected_size=f.size,
+                          expected_sha256=f.sha256, opener=opener, progress=progress)
+    return directory
+
+
+def read_pair(images_path: str | os.PathLike, labels_path: str | os.PathLike) -> Split:
+    """Read and cross-check one split (images + labels IDX files), no checksum.
+
+    Parameters
+    ----------
+    images_path, labels_path : path-like
+        IDX files (gzip or raw) holding ``(n, 28, 28)`` ``uint8`` images and
+        ``(n,)`` ``uint8`` labels.
+
+    Returns
+    -------
+    x : numpy.ndarray, shape ``(n, 28, 28)``, dtype ``uint8``
+    y : numpy.ndarray, shape ``(n,)``, dtype ``uint8``, values in ``0..9``
+
+    Raises
+    ------
+    ValueError
+        Naming the offending file, if a file is not valid IDX, has the wrong
+        dtype or shape, the counts differ, or a label is outside ``0..9``.
+    """
+    x = read_idx(images_path)
+    y = read_idx(labels_path)
+    images_path, labels_path = os.fspath(images_path), os.fspath(labels_path)
+    if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(
+            f"MNIST image file {images_path!r} holds {x.dtype} data of shape {x.shape}, "
+            f"expected uint8 of shape (n, {IMAGE_SHAPE[0]}, {IMAGE_SHAPE[1]})"
+        )
+    if y.dtype != np.uint8 or y.ndim != 1:
+        raise ValueError(
+            f"MNIST label file {labels_path!r} holds {y.dtype} data of shape {y.shape}, "
+            "expected uint8 of shape (n,)"
+        )
+    if len(x) != len(y):
+        raise ValueError(
+            f"MNIST image/label count mismatch: {images_path!r} has {len(x)} images "
+            f"but {labels_path!r} has {len(y)} labels"
+        )
+    if y.size and y.max() >= NUM_CLASSES:
+        bad = int(np.argmax(y >= NUM_CLASSES))
+        raise ValueError(
+            f"MNIST label file {labels_path!r} has label {int(y[bad])} at index {bad}; "
+            f"labels must be in 0..{NUM_CLASSES - 1}"
+        )
+    return x, y
+
+
+def load_idx(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    download: bool = True,
+    base_url: str = MIRROR_URL,
+    opener: Opener | None = None,
+    progress: bool = True,
+) -> tuple[Split, Split]:
+    """Load MNIST from the four official IDX files (numpy only).
+
+    Parameters are those of :func:`ensure_files`.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test)
+        ``uint8`` images of shape ``(60000, 28, 28)`` / ``(10000, 28, 28)``
+        and ``uint8`` labels of shape ``(60000,)`` / ``(10000,)``.
+    """
+    directory = ensure_files(data_dir, download=download, base_url=base_url,
+                             opener=opener, progress=progress)
+    return tuple(
+        read_pair(directory / FILES[f"{split}_images"].name, directory / FILES[f"{split}_labels"].name)
+        for split in ("train", "test")
+    )
+
+
+def _tfds_usable() -> bool:
+    """True when ``tensorflow_datasets`` imports and TensorFlow is installed."""
+    if importlib.util.find_spec("tensorflow_datasets") is None:
+        return False
+    try:
+        import tensorflow_datasets  # noqa: F401  (cheap: does not import TensorFlow)
+    except Exception as exc:  # a broken install must not break source="auto"
+        logger.info("tensorflow_datasets is installed but does not import (%s)", exc)
+        return False
+    return importlib.util.find_spec("tensorflow") is not None
+
+
+def load(
+    source: str = "auto",
+    data_dir: str | os.PathLike | None = None,
+    *,
+    download: bool = True,
+    tfds_data_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> tuple[Split, Split]:
+    """Load MNIST like ``keras.datasets.mnist.load_data()``.
+
+    Parameters
+    ----------
+    source : {"auto", "idx", "tfds"}
+        ``"idx"`` reads the official files with numpy; ``"tfds"`` goes through
+        ``tensorflow_datasets`` (offline, fed from the same files);
+        ``"auto"`` uses ``"tfds"`` when ``tensorflow_datasets`` and
+        TensorFlow are importable, else ``"idx"``, and logs its choice at
+        INFO level on the ``layergraph.datasets.mnist`` logger.
+    data_dir : path-like, optional
+        Directory of the four ``*-ubyte.gz`` files; see
+        :func:`resolve_data_dir`. Missing files are downloaded into it.
+    download : bool
+        Allow downloading missing files.
+    tfds_data_dir : path-like, optional
+        Where TFDS keeps its prepared copy (``"tfds"`` only). Default
+        ``$XDG_CACHE_HOME/layergraph/tfds``.
+    progress : bool
+        Show a progress bar while downloading.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test)
+        ``x``: ``uint8`` array of shape ``(n, 28, 28)``, values 0..255;
+        ``y``: ``uint8`` array of shape ``(n,)``, values 0..9;
+        ``n`` is 60000 for train and 10000 for test.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``source`` or a corrupt / non-official file.
+    ImportError
+        For ``source="tfds"`` without ``tensorflow_datasets`` installed.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown MNIST source {source!r}; expected one of {SOURCES}")
+    if source == "auto":
+        source = "tfds" if _tfds_usable() else "idx"
+        logger.info("mnist.load(source='auto') uses the %r source", source)
+    if source == "idx":
+        return load_idx(data_dir, download=download, progress=progress)
+
+    from layergraph.datasets import tfds_source  # lazy: keeps TensorFlow out of the core
+
+    return tfds_source.load_mnist(
+        manual_dir=lambda: ensure_files(data_dir, download=download, progress=progress),
+        data_dir=tfds_data_dir,
+    )
