@@ -74,7 +74,7 @@ def load_mnist(
         only invoked when TFDS still has to prepare the dataset, so an
         already prepared ``data_dir`` needs no files.
     data_dir : path-like, optional
-        TFDS data directory for the prepared copy (written once, ~21 MB).
+        TFDS data directory for the prepared copy (written once, about 23 MB).
         Default :func:`default_data_dir`.
 
     Returns
