@@ -21,8 +21,29 @@ demo: $(VENV)/.installed
 	$(BIN)/python -m layergraph gates
 	$(BIN)/python -m layergraph xor
 
+# `make docs`: the Sphinx site in docs/_build/html, every tutorial executed;
+# offline, warnings are errors. The docs extra gets its own stamp file.
+$(VENV)/.installed-docs: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	$(BIN)/python -m sphinx -b html -E -W --keep-going -D sphinx_gallery_conf.run_stale_examples=True docs docs/_build/html
+
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
+# The TFDS source needs TensorFlow: it gets its own environment so that the
+# main one stays light and `auto` there keeps reading the IDX files.
+TFDS_VENV := .venv-tfds
+$(TFDS_VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(TFDS_VENV)
+	$(TFDS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TFDS_VENV)/bin/python -m pip install --quiet -e ".[test,tfds]"
+	touch $@
+
+test-tfds: $(TFDS_VENV)/.installed
+	$(TFDS_VENV)/bin/python -m pytest tests/datasets/test_mnist_tfds.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info docs/_build
+	rm -rf $(VENV) $(TFDS_VENV) build *.egg-info docs/_build
