@@ -282,14 +282,162 @@ class Adam(Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
-_OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
+class ScipyOptimizer:
+    r"""Full-batch training with :func:`scipy.optimize.minimize` (L-BFGS-B by default).
+
+    Not a per-step optimizer: ``model.fit`` calls :meth:`minimize_model` once
+    per epoch. It flattens ``model.trainable_weights`` into one float64 vector
+    :math:`\theta`, and scipy minimises the full-batch loss (weight penalties
+    included) from the current weights for at most ``maxiter`` iterations. The
+    loss and its gradient come from the trainer's gradient strategy, so
+    ``gradient="analytic"`` and ``gradient="numeric"`` both work. The lowest
+    loss seen is written back into the weights. ``batch_size``, ``shuffle``
+    and learning rates do not apply. Suited to small, deterministic problems
+    (the gate and XOR nets); layers that are random in training (dropout)
+    make the objective noisy.
+
+    Parameters
+    ----------
+    method : str
+        ``"L-BFGS-B"``, ``"BFGS"``, ``"CG"``, ``"TNC"``, ``"SLSQP"`` (use the
+        gradient) or ``"Nelder-Mead"``, ``"Powell"`` (loss values only).
+    options : dict, optional
+        Solver options for scipy, e.g. ``{"gtol": 1e-10}``; they override
+        ``maxiter``.
+    maxiter : int
+        Solver iterations per epoch (function evaluations for TNC).
+    tol : float, optional
+        scipy's ``tol``.
+
+    Attributes
+    ----------
+    iterations : int
+        Solver iterations run so far, over all epochs.
+    result : scipy.optimize.OptimizeResult
+        The last epoch's result (``None`` before the first).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> model = lg.Sequential([lg.layers.Dense(1, activation="sigmoid", input_shape=(2,),
+    ...                                        kernel_initializer="zeros")])
+    >>> model.compile(optimizer=lg.optimizers.ScipyOptimizer(maxiter=50), loss="binary_crossentropy")
+    >>> x = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]); y = np.array([0., 0., 0., 1.])
+    >>> history = model.fit(x, y, epochs=2, verbose=0)
+    >>> model.predict(x).round().ravel().tolist()
+    [0.0, 0.0, 0.0, 1.0]
+    """
+
+    GRADIENT_METHODS = ("L-BFGS-B", "BFGS", "CG", "TNC", "SLSQP")
+    VALUE_METHODS = ("Nelder-Mead", "Powell")
+
+    def __init__(self, method="L-BFGS-B", options=None, maxiter=100, tol=None, name=None):
+        methods = {m.lower(): m for m in self.GRADIENT_METHODS + self.VALUE_METHODS}
+        if not isinstance(method, str) or method.lower() not in methods:
+            raise ValueError(f"ScipyOptimizer: unsupported method {method!r}; valid methods: {', '.join(methods.values())}")
+        if not isinstance(maxiter, (int, np.integer)) or isinstance(maxiter, bool) or maxiter < 1:
+            raise ValueError(f"ScipyOptimizer: invalid maxiter {maxiter!r}; expected a positive integer")
+        if options is not None and not isinstance(options, dict):
+            raise ValueError(f"ScipyOptimizer: options must be a dict, got {type(options).__name__}")
+        if tol is not None:
+            _check_number("ScipyOptimizer", "tol", tol)
+        self.method = methods[method.lower()]
+        self.options = dict(options or {})
+        self.maxiter = int(maxiter)
+        self.tol = tol
+        self.name = name or "scipy_optimizer"
+        self.iterations = 0
+        self.result = None
+
+    def _solver_options(self):
+        key = "maxfun" if self.method == "TNC" else "maxiter"
+        return {key: self.maxiter, **self.options}
+
+    def minimize_model(self, trainer, x, y):
+        """One epoch: minimise ``trainer.loss`` on all of ``(x, y)``.
+
+        Returns
+        -------
+        dict or None
+            The epoch logs, ``{"loss": ...}`` plus the trainer's metrics, at
+            the weights written back; ``None`` (weights unchanged) if no
+            finite loss was found.
+        """
+        from scipy.optimize import minimize
+
+        from .gradients import total_loss  # local: gradients imports the layers package
+
+        model = trainer.model
+        weights = model.trainable_weights
+        if not weights:
+            raise ValueError(f"ScipyOptimizer: model {model.name!r} has no trainable weights")
+        splits = np.cumsum([w.value.size for w in weights])[:-1]
+        theta0 = np.concatenate([w.value.ravel() for w in weights]).astype(np.float64)
+        best = {"loss": math.inf, "theta": theta0}
+
+        def assign(theta):
+            for w, part in zip(weights, np.split(theta, splits)):
+                w.value[...] = part.reshape(w.shape)
+
+        def remember(value, theta):
+            if value < best["loss"]:
+                best["loss"], best["theta"] = value, theta.copy()
+
+        def value_and_grad(theta):
+            assign(theta)
+            value, grads = trainer.gradient.gradients(model, trainer.loss, x, y)
+            flat = np.concatenate([np.ravel(g) for g in grads]).astype(np.float64)
+            if not (math.isfinite(value) and np.all(np.isfinite(flat))):
+                return math.inf, np.zeros_like(theta)  # makes the line search step back
+            remember(value, theta)
+            return value, flat
+
+        def value_only(theta):
+            assign(theta)
+            value = total_loss(model, trainer.loss, x, y)
+            if not math.isfinite(value):
+                return math.inf
+            remember(value, theta)
+            return value
+
+        gradient_based = self.method in self.GRADIENT_METHODS
+        try:
+            # The solver probes extreme weights; the non-finite losses it may
+            # meet there are handled above, so numpy need not warn about them.
+            with np.errstate(all="ignore"):
+                self.result = minimize(value_and_grad if gradient_based else value_only, theta0.copy(),
+                                       jac=gradient_based or None, method=self.method, tol=self.tol,
+                                       options=self._solver_options())
+        finally:
+            assign(best["theta"])  # the best point seen (the start if none was finite)
+        self.iterations += int(getattr(self.result, "nit", 0))
+        if not math.isfinite(best["loss"]):
+            return None
+        logs = {"loss": best["loss"]}
+        if trainer.metrics:
+            y_pred = model.forward(x, training=False)[0]
+            logs.update({name: fn(y, y_pred) for name, fn in trainer.metrics})
+        return logs
+
+    def get_config(self):
+        return {"method": self.method, "options": dict(self.options), "maxiter": self.maxiter, "tol": self.tol}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"ScipyOptimizer({self.get_config()})"
+
+
+_OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam, "lbfgs": ScipyOptimizer}
 
 
 def get(identifier) -> Optimizer:
     """An optimizer from a name (``"sgd"``, ``"adam"``, ...), class or instance."""
-    if isinstance(identifier, Optimizer) or hasattr(identifier, "minimize_model"):
+    if isinstance(identifier, Optimizer) or (not isinstance(identifier, type) and hasattr(identifier, "minimize_model")):
         return identifier
-    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
+    if isinstance(identifier, type) and issubclass(identifier, (Optimizer, ScipyOptimizer)):
         return identifier()
     return lookup(_OPTIMIZERS, identifier, "optimizer")()
 
@@ -299,5 +447,8 @@ def serialize(opt):
 
 
 def deserialize(config):
+    """Inverse of :func:`serialize` for the built-in optimizers."""
     classes = {cls.__name__: cls for cls in _OPTIMIZERS.values()}
+    if config.get("class_name") not in classes:
+        raise ValueError(f"Unknown optimizer class {config.get('class_name')!r}; known: {', '.join(sorted(classes))}")
     return classes[config["class_name"]].from_config(config["config"])
