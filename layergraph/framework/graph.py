@@ -298,6 +298,13 @@ class Model(_GraphModel):
 
         return functional_config(self)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model (fresh weights) from :meth:`get_config`; ``custom_objects`` maps names to layer classes."""
+        from .saving import functional_from_config
+
+        return functional_from_config(cls, config, custom_objects)
+
 
 class Sequential(_GraphModel):
     """A linear stack of layers.
@@ -424,3 +431,10 @@ class Sequential(_GraphModel):
         from .saving import sequential_config
 
         return sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model (fresh weights) from :meth:`get_config`; ``custom_objects`` maps names to layer classes."""
+        from .saving import sequential_from_config
+
+        return sequential_from_config(cls, config, custom_objects)
