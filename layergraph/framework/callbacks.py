@@ -188,7 +188,7 @@ class EarlyStopping(Callback):
                 self.best_weights = self.model.get_weights()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:  # Keras: stop after `patience` epochs without improvement
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
@@ -216,7 +216,8 @@ class LearningRateScheduler(Callback):
             print(f"Epoch {epoch + 1}: learning rate {lr:g}")
 
     def on_epoch_end(self, epoch, logs=None):
-        logs["learning_rate"] = self.model.optimizer.current_learning_rate
+        if logs is not None:
+            logs["learning_rate"] = self.model.optimizer.current_learning_rate
 
 
 class CSVLogger(Callback):
