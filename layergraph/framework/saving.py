@@ -301,14 +301,17 @@ def _compile_config(trainer):
     }
 
 
+_HINT = ("Pass custom_objects={{{name!r}: ...}} to layergraph.framework.saving.load_model, "
+         "or load with compile=False")
+
+
 def _find_class(kind, spec, builtin, custom_objects):
     name = spec.get("class_name")
     if custom_objects and name in custom_objects:
         return custom_objects[name]
     if name in builtin:
         return builtin[name]
-    raise ValueError(f"Unknown {kind} class {name!r}. Known: {', '.join(sorted(builtin))}. "
-                     f"Pass custom_objects={{{name!r}: cls}}, or load with compile=False")
+    raise ValueError(f"Unknown {kind} class {name!r}. Known: {', '.join(sorted(builtin))}. {_HINT.format(name=name)}")
 
 
 def _compile_from_config(model, config, custom_objects):
@@ -332,8 +335,7 @@ def _compile_from_config(model, config, custom_objects):
         try:
             metrics.get(name)
         except ValueError:
-            raise ValueError(f"Unknown metric {name!r}; pass custom_objects={{{name!r}: fn}}, "
-                             "or load with compile=False") from None
+            raise ValueError(f"Unknown metric {name!r}. {_HINT.format(name=name)}") from None
         names.append(name)
     model.compile(optimizer=optimizer, loss=loss, metrics=names, gradient=strategy)
 

@@ -165,6 +165,20 @@ def test_resume_training_exactly(optimizer, rng, tmp_path):
     assert history.history["loss"][0] == straight.history.history["loss"][-1]
 
 
+def test_custom_metric_needs_custom_objects(x, tmp_path):
+    def sign_agreement(y_true, y_pred):
+        return float(np.mean(np.sign(y_true) == np.sign(y_pred)))
+
+    model = _sequential()
+    model.compile("sgd", "mse", metrics=[sign_agreement])
+    model.save(tmp_path / "m.lg")
+    _refused(tmp_path / "m.lg", "Unknown metric 'sign_agreement'.*custom_objects")
+    restored = saving.load_model(tmp_path / "m.lg", custom_objects={"sign_agreement": sign_agreement})
+    y = x[:, :1]
+    assert restored.evaluate(x, y) == model.evaluate(x, y)
+    assert saving.load_model(tmp_path / "m.lg", compile=False).trainer is None
+
+
 def test_without_optimizer_state(x, tmp_path):
     model = _sequential()
     model.compile(lg.optimizers.Adam(0.01), "mse")
