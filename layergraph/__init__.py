@@ -18,11 +18,14 @@ from .framework.trainer import Trainer
 __version__ = "0.1.0"
 
 
-def load_model(path):
-    """Load a model saved with ``model.save(path)`` (never unpickles)."""
+def load_model(path, custom_objects=None, compile=True):
+    """Load a model saved with ``model.save(path)`` (never unpickles).
+
+    See :func:`layergraph.framework.saving.load_model`.
+    """
     from .framework.saving import load_model as _load
 
-    return _load(path)
+    return _load(path, custom_objects=custom_objects, compile=compile)
 
 
 __all__ = ["Input", "Model", "Sequential", "Trainer", "load_model", "activations", "callbacks", "gradients",

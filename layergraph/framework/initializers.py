@@ -13,6 +13,8 @@ Example
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .naming import lookup
@@ -42,7 +44,10 @@ class Initializer:
         raise NotImplementedError
 
     def get_config(self):
-        return {"class_name": type(self).__name__, "config": {k: v for k, v in vars(self).items()}}
+        """``{"class_name", "config"}`` with exactly the constructor's arguments."""
+        params = inspect.signature(type(self).__init__).parameters
+        config = {k: getattr(self, k) for k in params if k != "self" and hasattr(self, k)}
+        return {"class_name": type(self).__name__, "config": config}
 
 
 class Zeros(Initializer):

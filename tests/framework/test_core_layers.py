@@ -179,3 +179,14 @@ class TestMerge:
     def test_add_shape_mismatch(self):
         with pytest.raises(ValueError, match="Add.*one shape"):
             layers.Add()([np.ones((3, 2)), np.ones((3, 1))])
+
+
+@pytest.mark.parametrize("init", ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "random_normal",
+                                  "random_uniform", "zeros", "ones", lg.initializers.VarianceScaling(2.0, "fan_out")])
+def test_dense_config_round_trip(init):
+    layer = layers.Dense(3, activation="relu", kernel_initializer=init, input_shape=(2,),
+                         kernel_regularizer=lg.regularizers.l2(1e-3), name="roundtrip")
+    config = layer.get_config()
+    clone = layers.Dense.from_config(config)
+    assert clone.get_config() == config
+    assert type(clone.kernel_initializer) is type(layer.kernel_initializer)
