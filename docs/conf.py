@@ -10,7 +10,12 @@ import os
 import sys
 from pathlib import Path
 
-import matplotlib
+# The tutorials multiply small matrices: on a small machine BLAS threads cost
+# more than they bring (several times slower under load), so use one each.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")  # no display while tutorials run
 
@@ -64,6 +69,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "tutorials",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    "ignore_pattern": r"__init__\.py|(^|/)_[^/]*\.py$",  # helpers such as tutorials/_mnist_data.py
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "remove_config_comments": True,
