@@ -13,6 +13,7 @@ a network with a hidden layer (:mod:`layergraph.models.xor`).
 # Why one neuron fails
 # --------------------
 # Train the gate neuron of the first tutorial on XOR's truth table:
+# sphinx_gallery_thumbnail_number = 2
 import matplotlib.pyplot as plt
 import numpy as np
 
