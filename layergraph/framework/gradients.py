@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import losses as losses_module
+from .layers.regularization import frozen_masks
 from .naming import lookup
 
 
@@ -100,6 +101,10 @@ class NumericGradient(GradientStrategy):
     of elements per weight (the others are ``nan``), for gradient checks of
     big models.
 
+    Each call runs inside :func:`~layergraph.framework.layers.frozen_masks`:
+    the reference pass draws the dropout masks and every perturbed pass
+    reuses them, so no fresh randomness enters the differences.
+
     Parameters
     ----------
     epsilon : float
@@ -137,6 +142,10 @@ class NumericGradient(GradientStrategy):
         return out
 
     def gradients(self, model, loss, x, y):
+        with frozen_masks(model):  # one dropout mask for all evaluations of this step
+            return self._gradients(model, loss, x, y)
+
+    def _gradients(self, model, loss, x, y):
         loss = losses_module.get(loss)
         weights = model.trainable_weights
         # The reference forward pass runs in training mode once, so stateful
@@ -195,7 +204,9 @@ def check(model, loss, x, y, numeric=None, analytic=None):
 
     The relative error of one element is
     ``|a - n| / max(|a| + |n|, 1e-8)``; elements the numeric strategy skipped
-    (``nan`` when it samples coordinates) are ignored.
+    (``nan`` when it samples coordinates) are ignored. Both strategies run in
+    one :func:`~layergraph.framework.layers.frozen_masks` block, so they see
+    the same dropout masks.
 
     Parameters
     ----------
@@ -220,10 +231,11 @@ def check(model, loss, x, y, numeric=None, analytic=None):
         model.build((None, *x.shape[1:]))
     state = [w.value.copy() for w in model.non_trainable_weights]
     try:
-        _, a_grads = analytic.gradients(model, loss, x, y)
-        for w, saved in zip(model.non_trainable_weights, state):
-            w.value[...] = saved
-        _, n_grads = numeric.gradients(model, loss, x, y)
+        with frozen_masks(model):  # analytic and numeric see the same dropout masks
+            _, a_grads = analytic.gradients(model, loss, x, y)
+            for w, saved in zip(model.non_trainable_weights, state):
+                w.value[...] = saved
+            _, n_grads = numeric.gradients(model, loss, x, y)
     finally:
         for w, saved in zip(model.non_trainable_weights, state):
             w.value[...] = saved
