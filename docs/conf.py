@@ -51,13 +51,14 @@ templates_path = []
 root_doc = "index"
 
 # -- autodoc / napoleon (numpy style) -------------------------------------------
-autodoc_default_options = {"members": True, "show-inheritance": True, "member-order": "bysource"}
+autodoc_default_options = {"members": True, "undoc-members": True, "show-inheritance": True, "member-order": "bysource"}
 autodoc_typehints = "description"
 autodoc_class_signature = "separated"
 autoclass_content = "class"
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
+napoleon_use_ivar = True  # "Attributes" sections as fields: no duplicates with undoc-members
 napoleon_custom_sections = ["Shapes"]
 
 # No network at build time: no intersphinx, and MathJax is served by the
