@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import losses as losses_module
+from .graph import Model, Sequential
 from .layers.regularization import frozen_masks
 from .naming import lookup
 
@@ -56,6 +57,12 @@ class GradientStrategy:
 
     name = "strategy"
 
+    #: ``(x, y_pred)``: the batch of the last :meth:`gradients` call and the
+    #: model's outputs on it, when the strategy ran a forward pass with the
+    #: weights as they were; ``None`` otherwise. The trainer measures metrics
+    #: on these outputs instead of running the model a second time.
+    last_outputs = None
+
     def gradients(self, model, loss, x, y):
         """Return ``(loss_value, grads)``; see the module docstring."""
         raise NotImplementedError
@@ -69,7 +76,9 @@ class AnalyticGradient(GradientStrategy):
 
     When the output activation and the loss admit a fused gradient
     (softmax + categorical CE, sigmoid + binary CE), the backward pass starts
-    from ``dL/dz`` before the activation.
+    from ``dL/dz`` before the activation. Graph models are asked not to
+    compute ``dL/dx`` for their inputs (nobody uses it), which saves the
+    first layer's largest product.
     """
 
     name = "analytic"
@@ -77,14 +86,16 @@ class AnalyticGradient(GradientStrategy):
     def gradients(self, model, loss, x, y):
         loss = losses_module.get(loss)
         y_pred, cache = model.forward(x, training=True)
+        self.last_outputs = (x, y_pred)
         y, y_pred = loss.validate(y, y_pred)
         value = loss.value(y, y_pred)
         dz = loss.fused_gradient(getattr(model, "activation", None), y, y_pred)
+        options = {"input_grad": False} if isinstance(model, (Model, Sequential)) else {}
         if dz is not None:
-            _, grads = model.backward_preactivation(dz.astype(y_pred.dtype, copy=False), cache)
+            _, grads = model.backward_preactivation(dz.astype(y_pred.dtype, copy=False), cache, **options)
         else:
             grad = loss.gradient(y, y_pred)
-            _, grads = model.backward(grad.astype(y_pred.dtype, copy=False), cache)
+            _, grads = model.backward(grad.astype(y_pred.dtype, copy=False), cache, **options)
         penalty, penalty_grads = regularization(model)
         if penalty_grads:
             grads = [g + penalty_grads[id(w)] if id(w) in penalty_grads else g

@@ -265,7 +265,9 @@ class Model(_GraphModel):
         outputs = [values[id(t)] for t in self.outputs]
         return (outputs if self._multi_output else outputs[0]), caches
 
-    def backward(self, grad, cache, preactivation=False):
+    def backward(self, grad, cache, preactivation=False, input_grad=True):
+        # ``input_grad`` (accepted for symmetry with Sequential) is not used:
+        # the gradients at the inputs are always computed.
         grads_at = {}
         grad_list = list(grad) if self._multi_output else [grad]
         for t, g in zip(self.outputs, grad_list):
@@ -289,9 +291,9 @@ class Model(_GraphModel):
         input_grads = [grads_at.get(id(t), np.zeros(0)) for t in self.inputs]
         return (input_grads if self._multi_input else input_grads[0]), self._grads_for(by_var)
 
-    def backward_preactivation(self, grad_z, cache):
+    def backward_preactivation(self, grad_z, cache, input_grad=True):
         """Backward pass where ``grad_z`` is taken before the output activation."""
-        return self.backward(grad_z, cache, preactivation=True)
+        return self.backward(grad_z, cache, preactivation=True, input_grad=input_grad)
 
     def get_config(self):
         from .saving import functional_config
@@ -398,14 +400,23 @@ class Sequential(_GraphModel):
             caches.append(cache)
         return x, caches
 
-    def backward(self, grad, cache, preactivation=False):
+    def backward(self, grad, cache, preactivation=False, input_grad=True):
+        """``(dL/dx, weight grads)``; see :meth:`~layergraph.framework.layers.base.Layer.backward`.
+
+        ``preactivation``: ``grad`` is taken before the last layer's
+        activation. ``input_grad=False``: the caller discards ``dL/dx`` (as
+        gradient strategies do), so a first layer that can skip computing it
+        (``can_skip_input_grad``, e.g. Dense) does, and ``dL/dx`` is ``None``.
+        """
         per_layer = [None] * len(self.layers)
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
+            options = {"input_grad": False} if i == 0 and not input_grad and getattr(
+                layer, "can_skip_input_grad", False) else {}
             if preactivation and i == len(self.layers) - 1:
-                grad, per_layer[i] = layer.backward_preactivation(grad, cache[i])
+                grad, per_layer[i] = layer.backward_preactivation(grad, cache[i], **options)
             else:
-                grad, per_layer[i] = layer.backward(grad, cache[i])
+                grad, per_layer[i] = layer.backward(grad, cache[i], **options)
         if self.trainable and self._distinct_weights():
             # Fast path: no weight appears twice, so trainable_weights is the
             # plain concatenation of the layers' own lists.
@@ -423,9 +434,9 @@ class Sequential(_GraphModel):
             self._distinct = plain and len(set(key)) == len(key)
         return self._distinct
 
-    def backward_preactivation(self, grad_z, cache):
+    def backward_preactivation(self, grad_z, cache, input_grad=True):
         """Backward pass where ``grad_z`` is taken before the last layer's activation."""
-        return self.backward(grad_z, cache, preactivation=True)
+        return self.backward(grad_z, cache, preactivation=True, input_grad=input_grad)
 
     def get_config(self):
         from .saving import sequential_config

@@ -80,8 +80,9 @@ class Trainer:
         return {name: fn(y, y_pred) for name, fn in self.metrics}
 
     def train_step(self, x, y):
-        """One update on one batch. Returns the logs, or ``None`` if the loss or
-        a gradient was not finite (then no weight changed)."""
+        """One update on one batch. Returns the logs (loss and metrics, measured
+        before the update), or ``None`` if the loss or a gradient was not
+        finite (then no weight changed)."""
         model = self.model
         value, grads = self.gradient.gradients(model, self.loss, x, y)
         # One reduction per gradient: a nan or inf anywhere makes its sum non-finite.
@@ -89,8 +90,16 @@ class Trainer:
             return None
         if hasattr(self.optimizer, "minimize_model"):
             raise TypeError("ScipyOptimizer minimises the whole problem at once: use model.fit with it, not train_step")
+        logs = {"loss": value}
+        if self.metrics:
+            # Metrics are measured on the batch before the update, as Keras does: on the
+            # outputs of the strategy's own (training-mode) forward pass when it offers them,
+            # else on one more, inference-mode, pass.
+            seen = getattr(self.gradient, "last_outputs", None)
+            y_pred = seen[1] if seen is not None and seen[0] is x else model.forward(x, training=False)[0]
+            logs.update(self._metric_logs(y, y_pred))
         self.optimizer.apply(model.trainable_weights, grads)
-        return {"loss": value}
+        return logs
 
     def _ensure_built(self, x):
         if not self.model.built:
@@ -176,9 +185,6 @@ class Trainer:
                 idx = order[start:start + batch_size]
                 xb, yb = x[idx], y[idx]
             cbs.on_train_batch_begin(step, {})
-            if self.metrics:
-                # Metrics are measured on the batch before the update, as Keras does.
-                batch_metrics = self._metric_logs(yb, self.model.forward(xb, training=False)[0])
             logs = self.train_step(xb, yb)
             if logs is None:
                 message = (f"Non-finite loss or gradient at epoch {epoch + 1}, batch {step + 1}: training stopped; "
@@ -188,10 +194,8 @@ class Trainer:
                 self.model.stop_training = True
                 self.nonfinite = (epoch, step)
                 return None
-            if self.metrics:
-                logs.update(batch_metrics)
-                for k in metric_sums:
-                    metric_sums[k] += batch_metrics[k] * len(xb)
+            for k in metric_sums:
+                metric_sums[k] += logs[k] * len(xb)
             total += logs["loss"] * len(xb)
             cbs.on_train_batch_end(step, logs)
         out = {"loss": total / n}

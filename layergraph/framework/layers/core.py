@@ -60,6 +60,15 @@ class Dense(ActivatedLayer):
     (2, 3)
     """
 
+    @property
+    def can_skip_input_grad(self):
+        """:meth:`backward` and :meth:`backward_preactivation` accept
+        ``input_grad=False`` and then skip ``dL/dx`` (returned as ``None``);
+        models ask this of their first layer when training. False for
+        subclasses that override either method."""
+        cls = type(self)
+        return cls.backward is Dense.backward and cls.backward_preactivation is Dense.backward_preactivation
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, **kwargs):
         super().__init__(activation=activation, **kwargs)
@@ -98,16 +107,25 @@ class Dense(ActivatedLayer):
             z += self.bias.value
         return z, x
 
-    def backward_preactivation(self, grad_z, cache):
+    def backward(self, grad, cache, input_grad=True):
+        grad_z = self.activation.backward(grad, cache[1])
+        if input_grad:  # the plain call, so that subclasses may override backward_preactivation alone
+            return self.backward_preactivation(grad_z, cache)
+        return self.backward_preactivation(grad_z, cache, input_grad=False)
+
+    def backward_preactivation(self, grad_z, cache, input_grad=True):
         x = cache[0]
         w = self.kernel.value
+        grad_x = grad_z @ w.T if input_grad else None
+        if not self.trainable:
+            return grad_x, []
         if x.ndim == 2:
             grads = [x.T @ grad_z]
         else:  # fold the extra leading axes into the batch
             grads = [x.reshape(-1, x.shape[-1]).T @ grad_z.reshape(-1, self.units)]
         if self.use_bias:
             grads.append(grad_z.reshape(-1, self.units).sum(axis=0))
-        return grad_z @ w.T, grads if self.trainable else []
+        return grad_x, grads
 
     def get_config(self):
         from .. import regularizers

@@ -1,0 +1,259 @@
+"""The tutorial's MNIST model: structure, initial weights, gradient checks, short
+training on real data, float32, and the training hot path (one forward pass per
+step, no dL/dx for the first layer, no copy of the dataset per epoch).
+
+The full 20-epoch run is not a unit test: ``python -m layergraph mnist``.
+"""
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import layergraph as lg
+from layergraph import gradients
+from layergraph.models import mnist
+
+
+@pytest.fixture(scope="module")
+def data(mnist_dir):
+    """Preprocessed real MNIST, float64 (skips without the files)."""
+    return mnist.load_data("idx", mnist_dir, download=False, progress=False)
+
+
+def _random_batch(n=8, seed=0, dtype="float64"):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 784)).astype(dtype), np.eye(10, dtype=dtype)[rng.integers(0, 10, n)]
+
+
+# -- the model ---------------------------------------------------------------------------
+def test_tutorial_mlp_structure_and_compilation():
+    model = mnist.tutorial_mlp()
+    assert isinstance(model, lg.Sequential)
+    hidden, output = model.layers
+    assert (hidden.units, hidden.activation.name) == (64, "sigmoid")
+    assert (output.units, output.activation.name) == (10, "softmax")
+    assert model.count_params() == 784 * 64 + 64 + 64 * 10 + 10
+    assert model.dtype == "float64"
+    assert isinstance(model.optimizer, lg.optimizers.SGD) and model.optimizer.learning_rate == 0.1
+    assert model.optimizer.momentum == 0.0
+    assert isinstance(model.loss, lg.losses.CategoricalCrossentropy) and model.loss.delta == 1e-7
+    assert model.loss.reduction == "mean"
+    assert isinstance(model.trainer.gradient, gradients.AnalyticGradient)
+    assert [name for name, _ in model.trainer.metrics] == ["accuracy"]
+    assert model.predict(np.zeros((3, 784))).shape == (3, 10)
+
+
+def test_initial_weights_are_the_tutorials():
+    rs = np.random.RandomState(777)
+    w1 = 0.01 * rs.randn(784, 64)  # drawn first
+    w2 = 0.01 * rs.randn(64, 10)
+    got = mnist.tutorial_mlp().get_weights()
+    np.testing.assert_array_equal(got[0], w1)
+    np.testing.assert_array_equal(got[2], w2)
+    np.testing.assert_array_equal(got[1], np.zeros(64))
+    np.testing.assert_array_equal(got[3], np.zeros(10))
+    # Every build starts from the same weights, whatever the shuffling seed.
+    np.testing.assert_array_equal(mnist.tutorial_mlp(seed=5).get_weights()[0], w1)
+
+
+def test_uncompiled_build_and_float32_build():
+    model = mnist.tutorial_mlp(compile=False, dtype="float32")
+    assert model.trainer is None
+    assert model.dtype == "float32" and all(w.dtype == np.float32 for w in model.get_weights())
+    np.testing.assert_array_equal(model.get_weights()[0], mnist.tutorial_weights()[0].astype(np.float32))
+
+
+def test_registry():
+    recipe = mnist.get_recipe("tutorial")
+    assert recipe.build is mnist.tutorial_mlp
+    assert (recipe.epochs, recipe.batch_size, recipe.learning_rate, recipe.flatten) == (20, 100, 0.1, True)
+    assert recipe.target == 0.95
+    with pytest.raises(ValueError, match=r"Unknown MNIST model 'resnet'.*tutorial"):
+        mnist.get_recipe("resnet")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_preprocess(dtype):
+    images = np.zeros((3, 28, 28), dtype=np.uint8)
+    images[0, 0, 0], images[1, 27, 27] = 255, 51
+    x, y = mnist.preprocess(images, np.array([0, 9, 3], dtype=np.uint8), dtype=dtype)
+    assert x.shape == (3, 784) and x.dtype == dtype and y.shape == (3, 10) and y.dtype == dtype
+    assert x[0, 0] == 1.0 and x[1, -1] == pytest.approx(0.2) and x.sum() == pytest.approx(1.2)
+    np.testing.assert_array_equal(y.argmax(axis=1), [0, 9, 3])
+    np.testing.assert_array_equal(y.sum(axis=1), 1)
+    images_4d, _ = mnist.preprocess(images, np.array([0, 9, 3]), flatten=False)
+    assert images_4d.shape == (3, 28, 28, 1)
+
+
+def test_accuracy_helper():
+    model = mnist.tutorial_mlp()
+    x, y = _random_batch(20)
+    predicted = model.predict(x).argmax(axis=1)
+    assert mnist.accuracy(model, x, y) == mnist.accuracy(model, x, y.argmax(axis=1)) == np.mean(predicted == y.argmax(1))
+
+
+# -- gradient checks -------------------------------------------------------------------
+def test_sampled_numeric_gradient_check(capsys):
+    """The numeric strategy on the full 50,890-weight MLP: 20 sampled coordinates
+    per weight, a tqdm bar, a fraction of a second.
+
+    The loss is Keras' clipped cross-entropy, whose fused softmax gradient is its
+    exact derivative. epsilon 1e-4: at the tutorial's small initial weights the
+    hidden-layer gradients are ~1e-6, and with epsilon 1e-5 round-off in the
+    loss (~1e-16 * 2.3 / 2e-5) already reaches 1e-6 of them.
+    """
+    model = mnist.tutorial_mlp()
+    before = model.get_weights()
+    x, y = _random_batch(8)
+    numeric = gradients.NumericGradient(epsilon=1e-4, max_coordinates=20, progress=True)
+    errors = gradients.check(model, "categorical_crossentropy", x, y, numeric=numeric)
+    assert len(errors) == 4 and max(errors) < 1e-6, errors
+    assert "numeric gradient" in capsys.readouterr().err  # the progress bar (tqdm writes to stderr)
+    for a, b in zip(before, model.get_weights()):  # every perturbed value restored
+        np.testing.assert_array_equal(a, b)
+    # Exactly 20 coordinates per weight array (all 10 of the output bias) were differentiated.
+    _, grads = numeric.gradients(model, "categorical_crossentropy", x, y)
+    assert [int(np.sum(~np.isnan(g))) for g in grads] == [20, 20, 20, 10]
+
+
+def test_gradient_check_on_real_digits(data):
+    (x, y), _ = data
+    model = mnist.tutorial_mlp()
+    # Trained a little, so that the hidden-layer gradients are not tiny.
+    model.fit(x[:2000], y[:2000], epochs=1, batch_size=100, verbose=0)
+    numeric = gradients.NumericGradient(max_coordinates=20)
+    errors = gradients.check(model, "categorical_crossentropy", x[-8:], y[-8:], numeric=numeric)
+    assert max(errors) < 1e-6, errors
+
+
+def test_tutorial_loss_gradient_differs_only_by_its_delta():
+    """The fused gradient (p - t) / N is that of -log p; the tutorial's
+    -log(p + 1e-7) differs from it by a relative ~1e-7 / p (p ~ 0.1 at the start)."""
+    x, y = _random_batch(8)
+    numeric = gradients.NumericGradient(epsilon=1e-4, max_coordinates=20)
+    errors = gradients.check(mnist.tutorial_mlp(), mnist.tutorial_loss(), x, y, numeric=numeric)
+    assert max(errors) < 1e-5, errors
+
+
+# -- training ------------------------------------------------------------------------------
+def test_short_training_on_real_subset(data):
+    (x, y), (x_test, y_test) = data
+    subset = ((x[:10000], y[:10000]), (x_test[:2000], y_test[:2000]))
+    model, history, accuracy = mnist.train(epochs=2, learning_rate=1.0, data=subset, verbose=0)
+    assert accuracy > 0.8
+    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert history.history["loss"][1] < history.history["loss"][0]
+    assert history.history["val_accuracy"][-1] == pytest.approx(accuracy)
+    assert history.train_seconds > 0
+
+
+def test_load_data_limit_and_validation(mnist_dir):
+    (x, y), (xt, yt) = mnist.load_data("idx", mnist_dir, limit=50, dtype="float32", download=False)
+    assert x.shape == (50, 784) and xt.shape == (50, 784) and y.shape == (50, 10)
+    assert x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
+    with pytest.raises(ValueError, match="limit must be a positive integer"):
+        mnist.load_data("idx", mnist_dir, limit=0, download=False)
+
+
+def test_float32_training_end_to_end():
+    x, _ = _random_batch(300, seed=1, dtype="float32")
+    projection = np.random.default_rng(2).normal(size=(784, 10))
+    y = np.eye(10, dtype=np.float32)[np.argmax((x - 0.5) @ projection, axis=1)]  # learnable labels
+    model = mnist.tutorial_mlp(dtype="float32", learning_rate=1.0)
+    history = model.fit(x, y, epochs=10, batch_size=100, verbose=0)
+    assert all(w.dtype == np.float32 for w in model.get_weights())
+    assert model.predict(x).dtype == np.float32
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    # The same steps in float64 give nearly the same weights.
+    model64 = mnist.tutorial_mlp(learning_rate=1.0)
+    model64.fit(x.astype(np.float64), y.astype(np.float64), epochs=10, batch_size=100, verbose=0)
+    for w32, w64 in zip(model.get_weights(), model64.get_weights()):
+        np.testing.assert_allclose(w32, w64, rtol=1e-3, atol=1e-5)
+
+
+def test_float32_training_on_real_subset(data):
+    (x, y), (x_test, y_test) = data
+    subset = ((x[:10000].astype(np.float32), y[:10000].astype(np.float32)),
+              (x_test[:2000].astype(np.float32), y_test[:2000].astype(np.float32)))
+    model, _, accuracy = mnist.train(epochs=2, learning_rate=1.0, data=subset, dtype="float32", verbose=0)
+    assert model.get_weights()[0].dtype == np.float32 and accuracy > 0.8
+
+
+# -- the hot path of fit -------------------------------------------------------------------
+def _count_forward(model):
+    calls = []
+    forward = model.forward
+
+    def counting(x, training=False):
+        calls.append((len(x), training))
+        return forward(x, training)
+
+    model.forward = counting
+    return calls
+
+
+def test_fit_runs_one_forward_pass_per_step_with_metrics():
+    x, y = _random_batch(250)
+    model = mnist.tutorial_mlp()
+    calls = _count_forward(model)
+    model.fit(x, y, epochs=2, batch_size=100, verbose=0)
+    steps = [c for c in calls if c[0] != 2]  # the rest: fit's 2-sample shape probe
+    assert steps == [(100, True), (100, True), (50, True)] * 2
+
+
+def test_training_metrics_are_measured_before_each_update():
+    x, y = _random_batch(100)
+    model = mnist.tutorial_mlp(learning_rate=5.0)
+    expected = [mnist.accuracy(model, x, y)]
+    loss_before = model.evaluate(x, y)[0]
+    history = model.fit(x, y, epochs=1, batch_size=100, shuffle=False, verbose=0)
+    expected.append(mnist.accuracy(model, x, y))
+    history2 = model.fit(x, y, epochs=1, batch_size=100, shuffle=False, verbose=0)
+    assert [history.history["accuracy"][0], history2.history["accuracy"][0]] == expected
+    assert history.history["loss"][0] == pytest.approx(loss_before, rel=1e-12)
+
+
+def test_numeric_strategy_still_reports_metrics():
+    x, y = _random_batch(4)
+    model = lg.Sequential([lg.layers.Dense(3, activation="sigmoid", input_shape=(784,)),
+                           lg.layers.Dense(10, activation="softmax")])
+    model.compile(lg.optimizers.SGD(0.1), "categorical_crossentropy", metrics=["accuracy"], gradient="numeric")
+    before = mnist.accuracy(model, x, y)
+    history = model.fit(x[:, :], y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    assert history.history["accuracy"] == [before]
+
+
+def test_first_dense_layer_skips_the_input_gradient():
+    model = mnist.tutorial_mlp()
+    x, y = _random_batch(5)
+    out, cache = model.forward(x, training=True)
+    dz = (out - y) / len(x)
+    full_dx, full = model.backward_preactivation(dz, cache)
+    dx, skipped = model.backward_preactivation(dz, cache, input_grad=False)
+    assert dx is None and full_dx.shape == x.shape
+    for a, b in zip(full, skipped):
+        np.testing.assert_array_equal(a, b)
+    assert model.layers[0].can_skip_input_grad
+
+    class CustomDense(lg.layers.Dense):  # overrides backward: may not know input_grad
+        def backward_preactivation(self, grad_z, cache):
+            return super().backward_preactivation(grad_z, cache)
+
+    assert not CustomDense(3).can_skip_input_grad
+
+
+def test_an_epoch_copies_batches_not_the_dataset():
+    """One permutation per epoch and fancy indexing per batch: the memory fit
+    allocates during an epoch is far below the size of the data."""
+    rng = np.random.default_rng(0)
+    x = rng.random((6000, 784))
+    y = np.eye(10)[rng.integers(0, 10, 6000)]
+    model = mnist.tutorial_mlp()
+    model.fit(x[:200], y[:200], epochs=1, batch_size=100, verbose=0)  # warm up lazy state
+    tracemalloc.start()
+    try:
+        model.fit(x, y, epochs=1, batch_size=100, verbose=0, validation_data=(x[:1000], y[:1000]))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.1 * (x.nbytes + y.nbytes), f"peak {peak / 2**20:.1f} MiB for {x.nbytes / 2**20:.1f} MiB of data"
