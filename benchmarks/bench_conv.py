@@ -1,0 +1,305 @@
+"""Speed of the Keras-example MNIST CNN: layergraph vs hand-written numpy vs PyTorch.
+
+The net (Keras' ``mnist_convnet`` example)::
+
+    Conv2D(32, 3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3, relu) -> MaxPooling2D(2)
+    -> Flatten -> Dropout(0.5) -> Dense(10, softmax)
+
+trained with Adam and sparse categorical cross-entropy on random
+MNIST-shaped float32 data, batch 128. Each repetition times the same number of
+training steps in three implementations, one after the other (interleaved, so
+that load from other processes hits all three alike):
+
+- ``layergraph``: ``model.train_on_batch`` of a ``Sequential(dtype="float32")``;
+- ``numpy``: the same forward, backward and Adam update written by hand in
+  numpy (im2col + one GEMM per convolution, in-place bias and ReLU, the
+  ReLU mask applied on the 4x smaller pooled gradient, and no input
+  gradient for the first convolution, which nobody needs);
+- ``torch``: PyTorch on the CPU with ``torch.set_num_threads(threads)``, in
+  a separate worker process (its OpenMP threads would otherwise spin
+  against OpenBLAS' threads); skipped when torch is not importable.
+
+It prints the median time per step of each and the ratios
+``layergraph / numpy`` and ``layergraph / torch`` (medians of the
+per-repetition ratios).
+
+Usage::
+
+    PYTHONPATH=. python benchmarks/bench_conv.py [--steps 20] [--repeats 7] [--threads 2]
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import time
+
+import numpy as np
+
+BATCH, CLASSES = 128, 10
+
+
+def make_data(steps, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((steps * BATCH, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, CLASSES, steps * BATCH)
+    return x, y
+
+
+# -- layergraph ---------------------------------------------------------------------
+def layergraph_runner(x, y, seed=0):
+    import layergraph as lg
+    from layergraph import layers
+
+    model = lg.Sequential([
+        lg.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, 3, activation="relu", seed=seed),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, activation="relu", seed=seed + 1),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dropout(0.5, seed=seed),
+        layers.Dense(CLASSES, activation="softmax", seed=seed + 2),
+    ], dtype="float32")
+    model.compile(optimizer=lg.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+
+    def run():
+        loss = 0.0
+        for i in range(0, len(x), BATCH):
+            loss = model.train_on_batch(x[i:i + BATCH], y[i:i + BATCH])
+        return loss
+
+    return run
+
+
+# -- hand-written numpy ----------------------------------------------------------------
+class NumpyCNN:
+    """The same net, written directly in numpy as fast as we know how (float32)."""
+
+    def __init__(self, seed=0):
+        rng = np.random.default_rng(seed)
+
+        def glorot(shape):
+            receptive = math.prod(shape[:-2])
+            limit = math.sqrt(6.0 / (shape[-2] * receptive + shape[-1] * receptive))
+            return rng.uniform(-limit, limit, shape).astype(np.float32)
+
+        self.params = [glorot((3, 3, 1, 32)), np.zeros(32, np.float32), glorot((3, 3, 32, 64)),
+                       np.zeros(64, np.float32), glorot((1600, CLASSES)), np.zeros(CLASSES, np.float32)]
+        self.m = [np.zeros_like(p) for p in self.params]
+        self.v = [np.zeros_like(p) for p in self.params]
+        self.t = 0
+        self.rng = np.random.default_rng(seed + 1)
+
+    @staticmethod
+    def im2col(x, oh, ow):
+        n, _, _, c = x.shape
+        if c >= 8:
+            view = np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(1, 2))
+            return np.ascontiguousarray(view.transpose(0, 1, 2, 4, 5, 3)).reshape(n * oh * ow, 9 * c)
+        cols = np.empty((n, oh, ow, 3, 3, c), x.dtype)
+        for i in range(3):
+            for j in range(3):
+                cols[:, :, :, i, j, :] = x[:, i:i + oh, j:j + ow, :]
+        return cols.reshape(n * oh * ow, 9 * c)
+
+    @staticmethod
+    def conv_relu(cols, w, b, shape):
+        z = cols @ w.reshape(-1, w.shape[-1])
+        z += b
+        np.maximum(z, 0, out=z)
+        return z.reshape(shape)
+
+    @staticmethod
+    def pool_forward(a):
+        """2x2 max pooling: a running maximum over the four strided window offsets."""
+        n, h, w, c = a.shape
+        blocks = a[:, :h // 2 * 2, :w // 2 * 2].reshape(n, h // 2, 2, w // 2, 2, c)
+        out = np.maximum(blocks[:, :, 0, :, 0], blocks[:, :, 0, :, 1])
+        np.maximum(out, blocks[:, :, 1, :, 0], out=out)
+        np.maximum(out, blocks[:, :, 1, :, 1], out=out)
+        return blocks, out
+
+    @staticmethod
+    def pool_backward(blocks, out, g, shape):
+        """Route ``g`` to the first maximum of each window (and through the
+        ReLU before the pool: its mask is ``out > 0`` at the maximum)."""
+        g = g * (out > 0)
+        mask = blocks == out[:, :, None, :, None, :]
+        taken = mask[:, :, 0, :, 0].copy()
+        for i, j in ((0, 1), (1, 0), (1, 1)):
+            m = mask[:, :, i, :, j]
+            np.greater(m, taken, out=m)
+            taken |= m
+        dx = np.zeros(shape, g.dtype)
+        dblocks = dx[:, :blocks.shape[1] * 2, :blocks.shape[3] * 2].reshape(blocks.shape)
+        np.copyto(dblocks, g[:, :, None, :, None, :])
+        dblocks *= mask
+        return dx
+
+    def step(self, x, y):
+        w1, b1, w2, b2, w3, b3 = self.params
+        n = len(x)
+        cols1 = self.im2col(x, 26, 26)
+        a1 = self.conv_relu(cols1, w1, b1, (n, 26, 26, 32))
+        blk1, p1 = self.pool_forward(a1)
+        cols2 = self.im2col(p1, 11, 11)
+        a2 = self.conv_relu(cols2, w2, b2, (n, 11, 11, 64))
+        blk2, p2 = self.pool_forward(a2)
+        f = p2.reshape(n, -1)
+        mask = (self.rng.random(f.shape, dtype=np.float32) >= 0.5) * np.float32(2.0)
+        d = f * mask
+        z = d @ w3 + b3
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        p = e / e.sum(axis=1, keepdims=True)
+        loss = -float(np.log(np.clip(p[np.arange(n), y], 1e-7, 1)).mean())
+        dz = p
+        dz[np.arange(n), y] -= 1
+        dz /= n
+        gw3, gb3 = d.T @ dz, dz.sum(axis=0)
+        df = (dz @ w3.T) * mask
+        da2 = self.pool_backward(blk2, p2, df.reshape(p2.shape), a2.shape)
+        g2 = da2.reshape(-1, 64)
+        gw2, gb2 = (cols2.T @ g2).reshape(w2.shape), g2.sum(axis=0)
+        dp1 = np.zeros((n, 13, 13, 32), np.float32)
+        part = np.empty((n * 121, 32), np.float32)
+        for i in range(3):
+            for j in range(3):
+                np.matmul(g2, w2[i, j].T, out=part)
+                dp1[:, i:i + 11, j:j + 11, :] += part.reshape(n, 11, 11, 32)
+        da1 = self.pool_backward(blk1, p1, dp1, a1.shape)
+        g1 = da1.reshape(-1, 32)
+        gw1, gb1 = (cols1.T @ g1).reshape(w1.shape), g1.sum(axis=0)
+        # (no input gradient for the first convolution)
+        self.adam([gw1, gb1, gw2, gb2, gw3, gb3])
+        return loss
+
+    def adam(self, grads, lr=1e-3, b1=0.9, b2=0.999, eps=1e-7):
+        self.t += 1
+        alpha = lr * math.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
+        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            m += (1 - b1) * (g - m)
+            v += (1 - b2) * (g * g - v)
+            p -= alpha * m / (np.sqrt(v) + eps)
+
+
+def numpy_runner(x, y, seed=0):
+    net = NumpyCNN(seed)
+
+    def run():
+        loss = 0.0
+        for i in range(0, len(x), BATCH):
+            loss = net.step(x[i:i + BATCH], y[i:i + BATCH])
+        return loss
+
+    return run
+
+
+# -- PyTorch -----------------------------------------------------------------------------
+def torch_runner(x, y, threads, seed=0):
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, CLASSES),
+    )
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy on the logits
+    tx = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    ty = torch.from_numpy(y.astype(np.int64))
+    model.train()
+
+    def run():
+        loss = None
+        for i in range(0, len(tx), BATCH):
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(tx[i:i + BATCH]), ty[i:i + BATCH])
+            loss.backward()
+            opt.step()
+        return loss.item()
+
+    return run
+
+
+def _torch_worker(conn, steps, threads):
+    """Runs in its own process, so that torch's OpenMP threads and OpenBLAS'
+    threads never spin against each other inside one process."""
+    x, y = make_data(steps)
+    run = torch_runner(x, y, threads)
+    conn.send(run is not None)
+    while run is not None and conn.recv() == "run":
+        start = time.perf_counter()
+        run()
+        conn.send(time.perf_counter() - start)
+    conn.close()
+
+
+class _TorchProcess:
+    def __init__(self, steps, threads):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_torch_worker, args=(child, steps, threads), daemon=True)
+        self.process.start()
+        self.available = self.conn.recv()
+
+    def __call__(self):
+        self.conn.send("run")
+        return self.conn.recv()
+
+    def close(self):
+        if self.available:
+            self.conn.send("stop")
+        self.process.join(timeout=10)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20, help="training steps (batches of 128) per repetition")
+    parser.add_argument("--repeats", type=int, default=7, help="interleaved repetitions (medians reported)")
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
+    args = parser.parse_args(argv)
+
+    x, y = make_data(args.steps)
+    timed = {}
+    for name, run in (("layergraph", layergraph_runner(x, y)), ("numpy", numpy_runner(x, y))):
+        def timed_run(run=run):
+            start = time.perf_counter()
+            run()
+            return time.perf_counter() - start
+        timed[name] = timed_run
+    torch_process = _TorchProcess(args.steps, args.threads)
+    if torch_process.available:
+        timed["torch"] = torch_process
+    else:
+        print("torch not importable: skipping the PyTorch comparison")
+    try:
+        for run in timed.values():  # warm-up: allocations, thread pools, lazy state
+            run()
+        times = {name: [] for name in timed}
+        for _ in range(args.repeats):
+            for name, run in timed.items():
+                times[name].append(run() / args.steps)
+    finally:
+        torch_process.close()
+    print(f"Keras-example CNN, batch {BATCH}, float32, {args.steps} steps x {args.repeats} repeats "
+          f"(median ms per step; min in brackets)")
+    for name, ts in times.items():
+        print(f"  {name:<11} {1e3 * statistics.median(ts):8.2f} ms  [{1e3 * min(ts):.2f}]")
+    for other in ("numpy", "torch"):
+        if other in times:
+            ratios = [a / b for a, b in zip(times["layergraph"], times[other])]
+            print(f"  layergraph / {other:<6} {statistics.median(ratios):.2f}x "
+                  f"(ratio of minima {min(times['layergraph']) / min(times[other]):.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
