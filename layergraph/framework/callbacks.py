@@ -101,13 +101,22 @@ class History(Callback):
             self.history.setdefault(k, []).append(v)
 
 
+def _is_number(v):
+    return isinstance(v, (float, np.floating))
+
+
 def _format_logs(logs):
-    return " - ".join(f"{k}: {v:.4f}" if isinstance(v, float) else f"{k}: {v}" for k, v in logs.items())
+    return " - ".join(f"{k}: {v:.4f}" if _is_number(v) else f"{k}: {v}" for k, v in logs.items())
 
 
 class ProgressLogger(Callback):
     """``verbose=1``: a tqdm bar per epoch on a terminal; ``verbose=2`` (or no
-    terminal): one Keras-style line per epoch with metrics and time."""
+    terminal): one Keras-style line per epoch with metrics and time.
+
+    The bar counts steps and shows the running means of the batch metrics
+    over the epoch so far (as Keras does); at the end of the epoch it shows
+    the epoch's logs, validation metrics included.
+    """
 
     def __init__(self, verbose=1, stream=None):
         super().__init__()
@@ -121,6 +130,7 @@ class ProgressLogger(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
         self._epoch = epoch
+        self._sums, self._batches = {}, 0
         if self._use_bar():
             from tqdm.auto import tqdm
 
@@ -129,19 +139,29 @@ class ProgressLogger(Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         if self._bar is not None:
+            self._batches += 1
+            for k, v in (logs or {}).items():
+                if _is_number(v):
+                    self._sums[k] = self._sums.get(k, 0.0) + float(v)
+            # refresh=False: tqdm redraws at most every 0.1 s, not at every step.
+            self._bar.set_postfix({k: f"{v / self._batches:.4f}" for k, v in self._sums.items()}, refresh=False)
             self._bar.update(1)
-            self._bar.set_postfix({k: f"{v:.4f}" for k, v in (logs or {}).items() if isinstance(v, float)})
 
     def on_epoch_end(self, epoch, logs=None):
         elapsed = time.perf_counter() - self._start
         if self._bar is not None:
-            self._bar.set_postfix({k: f"{v:.4f}" for k, v in (logs or {}).items() if isinstance(v, float)})
+            self._bar.set_postfix({k: f"{v:.4f}" for k, v in (logs or {}).items() if _is_number(v)})
             self._bar.close()
             self._bar = None
             return
         if self.verbose:
             print(f"Epoch {epoch + 1}/{self.params.get('epochs')} - {elapsed:.1f}s - {_format_logs(logs or {})}",
                   file=self.stream, flush=True)
+
+    def on_train_end(self, logs=None):
+        if self._bar is not None:  # an epoch that did not finish (non-finite loss)
+            self._bar.close()
+            self._bar = None
 
 
 class EarlyStopping(Callback):
