@@ -1,0 +1,242 @@
+"""Figures of training runs, written to PNG files (headless, atomic).
+
+matplotlib is imported inside the functions, so ``import layergraph`` stays
+light. Figures are built with :class:`matplotlib.figure.Figure` directly (no
+``pyplot``, no global state, no display needed) and rendered by the Agg
+backend. Each file is first written to a temporary file beside ``path`` and
+then renamed over it, so a reader never sees a half-written PNG.
+
+Example
+-------
+>>> import os, tempfile
+>>> from layergraph import plot
+>>> history = {"loss": [0.9, 0.5, 0.4], "accuracy": [0.7, 0.85, 0.9],
+...            "val_loss": [0.6, 0.5, 0.45], "val_accuracy": [0.8, 0.86, 0.88]}
+>>> path = plot.plot_history(history, os.path.join(tempfile.mkdtemp(), "history.png"))
+>>> open(path, "rb").read(8) == plot.PNG_SIGNATURE
+True
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+#: The first eight bytes of every PNG file.
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+_TRAIN_COLOR, _VAL_COLOR, _ERROR_COLOR = "tab:blue", "tab:orange", "tab:red"
+
+
+def _figure(**kwargs):
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def save_figure(fig, path, dpi=100):
+    """Render ``fig`` to ``path`` as PNG atomically; returns the :class:`~pathlib.Path`.
+
+    The parent folder is created if needed. On any error the temporary file
+    is removed and an existing ``path`` is left untouched.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    FigureCanvasAgg(fig)  # attach the headless renderer
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format="png", dpi=dpi)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def _history_dict(history):
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, dict) or not logs:
+        raise ValueError(f"plot_history needs a History or a non-empty dict of per-epoch lists, got {history!r}")
+    return logs
+
+
+def plot_history(history, path, title=None):
+    """Training curves: loss and accuracy per epoch, train against validation.
+
+    Writes :func:`history_figure` to ``path``; returns the :class:`~pathlib.Path`.
+    """
+    return save_figure(history_figure(history, title), path)
+
+
+def history_figure(history, title=None):
+    """The :class:`~matplotlib.figure.Figure` of :func:`plot_history`.
+
+    Parameters
+    ----------
+    history : History or dict
+        ``fit``'s result, or its ``history.history`` dict (``loss``,
+        ``accuracy``, ``val_loss``, ``val_accuracy``; missing ones are skipped).
+    title : str, optional
+        Title above both panels.
+    """
+    logs = _history_dict(history)
+    panels = [(m, label) for m, label in (("loss", "Loss"), ("accuracy", "Accuracy"))
+              if m in logs or f"val_{m}" in logs]
+    if not panels:
+        raise ValueError(f"plot_history: no loss or accuracy in the history (keys: {sorted(logs)})")
+    fig = _figure(figsize=(5.5 * len(panels), 4.2), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (metric, label) in zip(axes, panels):
+        for key, name, color, marker in ((metric, "train", _TRAIN_COLOR, "o"),
+                                         (f"val_{metric}", "validation", _VAL_COLOR, "s")):
+            if key in logs:
+                values = np.asarray(logs[key], dtype=float)
+                epochs = np.arange(1, len(values) + 1)
+                ax.plot(epochs, values, marker=marker, markersize=3, color=color, label=f"{name} ({values[-1]:.4f})")
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel(label)
+        ax.set_title(f"{label} per epoch")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _class_indices(values, what):
+    values = np.asarray(values)
+    if values.ndim == 2:  # one-hot labels or class probabilities
+        return np.argmax(values, axis=1)
+    if values.ndim != 1:
+        raise ValueError(f"{what} must be class indices (n,) or one-hot/probabilities (n, classes), got {values.shape}")
+    return values.astype(np.int64)
+
+
+def _as_images(images):
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        return images[..., 0]
+    if images.ndim == 2:  # flattened square images, e.g. (n, 784)
+        side = int(round(np.sqrt(images.shape[1])))
+        if side * side != images.shape[1]:
+            raise ValueError(f"flat images of {images.shape[1]} pixels are not square")
+        return images.reshape(len(images), side, side)
+    if images.ndim != 3:
+        raise ValueError(f"images must be (n, h, w), (n, h, w, 1) or (n, h*w), got shape {images.shape}")
+    return images
+
+
+def plot_digits(images, labels, predictions=None, path="digits.png", n=25, ncols=None, title=None):
+    """A grid of the first ``n`` images with their true and predicted labels.
+
+    Mistakes (prediction differs from the label) get a red title and frame.
+    Writes :func:`digits_figure` to ``path``; returns the :class:`~pathlib.Path`.
+    """
+    return save_figure(digits_figure(images, labels, predictions, n, ncols, title), path)
+
+
+def digits_figure(images, labels, predictions=None, n=25, ncols=None, title=None):
+    """The :class:`~matplotlib.figure.Figure` of :func:`plot_digits`.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        ``(n, 28, 28)``, ``(n, 28, 28, 1)`` or flattened ``(n, 784)``; any range.
+    labels : numpy.ndarray
+        Class indices ``(n,)`` or one-hot ``(n, 10)``.
+    predictions : numpy.ndarray, optional
+        Class indices or probabilities ``(n, 10)``; omitted: labels only.
+    n : int
+        How many images (at most ``len(images)``).
+    ncols : int, optional
+        Default: a near-square grid.
+    title : str, optional
+    """
+    images = _as_images(images)
+    labels = _class_indices(labels, "labels")
+    preds = None if predictions is None else _class_indices(predictions, "predictions")
+    if len(labels) != len(images) or (preds is not None and len(preds) != len(images)):
+        raise ValueError(f"plot_digits: {len(images)} images but {len(labels)} labels"
+                         + ("" if preds is None else f" and {len(preds)} predictions"))
+    n = min(int(n), len(images))
+    if n < 1:
+        raise ValueError("plot_digits: nothing to plot (n < 1 or no images)")
+    ncols = ncols or int(np.ceil(np.sqrt(n)))
+    nrows = int(np.ceil(n / ncols))
+    fig = _figure(figsize=(1.3 * ncols, 1.5 * nrows + (0.4 if title else 0)), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for i, ax in enumerate(axes):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= n:
+            ax.set_axis_off()
+            continue
+        ax.imshow(images[i], cmap="gray_r", interpolation="nearest")
+        wrong = preds is not None and preds[i] != labels[i]
+        text = f"true {labels[i]}" if preds is None else f"true {labels[i]} / pred {preds[i]}"
+        ax.set_title(text, fontsize=8, color=_ERROR_COLOR if wrong else "black")
+        for spine in ax.spines.values():
+            spine.set_color(_ERROR_COLOR if wrong else "lightgray")
+            spine.set_linewidth(2.5 if wrong else 0.8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def confusion_matrix(labels, predictions, num_classes=None):
+    """``counts[true, predicted]`` as an integer array ``(k, k)``."""
+    labels = _class_indices(labels, "labels")
+    preds = _class_indices(predictions, "predictions")
+    if len(labels) != len(preds):
+        raise ValueError(f"confusion_matrix: {len(labels)} labels but {len(preds)} predictions")
+    k = num_classes or int(max(labels.max(initial=0), preds.max(initial=0))) + 1
+    counts = np.zeros((k, k), dtype=np.int64)
+    np.add.at(counts, (labels, preds), 1)
+    return counts
+
+
+def plot_confusion_matrix(labels, predictions, path, num_classes=None, title=None):
+    """Heat map of :func:`confusion_matrix`, counts written in the cells, to ``path``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    return save_figure(confusion_figure(labels, predictions, num_classes, title), path)
+
+
+def confusion_figure(labels, predictions, num_classes=None, title=None):
+    """The :class:`~matplotlib.figure.Figure` of :func:`plot_confusion_matrix`."""
+    counts = confusion_matrix(labels, predictions, num_classes)
+    k = len(counts)
+    fig = _figure(figsize=(1.0 + 0.55 * k, 0.6 + 0.5 * k), layout="constrained")
+    ax = fig.subplots()
+    image = ax.imshow(counts, cmap="Blues")
+    fig.colorbar(image, ax=ax, label="samples")
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xlabel("Predicted class")
+    ax.set_ylabel("True class")
+    accuracy = np.trace(counts) / max(counts.sum(), 1)
+    ax.set_title(title or f"Confusion matrix (accuracy {accuracy:.4f})")
+    threshold = counts.max() / 2
+    for (i, j), c in np.ndenumerate(counts):
+        if c:
+            ax.text(j, i, str(c), ha="center", va="center", fontsize=7, color="white" if c > threshold else "black")
+    return fig

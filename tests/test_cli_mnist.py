@@ -1,0 +1,91 @@
+"""python -m layergraph mnist: a tiny run on real data, the figures, and missing data."""
+import re
+import subprocess
+import sys
+
+import pytest
+
+from layergraph.cli import main
+
+
+def _is_png(path):
+    with open(path, "rb") as f:
+        return f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_tiny_run_prints_the_log_and_writes_the_figures(mnist_dir, tmp_path, capsys):
+    plot_path = tmp_path / "out.png"
+    model_path = tmp_path / "model.lg"
+    code = main(["mnist", "--data-dir", str(mnist_dir), "--limit", "600", "--epochs", "2", "--lr", "1.0",
+                 "--batch-size", "50", "--verbose", "2", "--plot", str(plot_path), "--save", str(model_path),
+                 "--no-download"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "MNIST: 600 training and 600 test images, idx source, float64" in out
+    assert "== MNIST 'tutorial' model: 2 epochs, batch 50, lr 1.0, float64, seed 0 ==" in out
+    epochs = re.findall(r"^Epoch (\d)/2 - .* - loss: .* - accuracy: .* - val_loss: .* - val_accuracy: .*$", out, re.M)
+    assert epochs == ["1", "2"]
+    accuracy = float(re.search(r"^Test accuracy: (\d\.\d{4}) after 2 epochs", out, re.M).group(1))
+    assert 0.0 <= accuracy <= 1.0
+    assert "Target" not in out  # only judged for the full recipe
+    for name in ("out.png", "out-digits.png", "out-confusion.png"):
+        assert _is_png(tmp_path / name), name
+    assert "Saved plots:" in out and f"Saved model to {model_path}" in out
+
+    import layergraph as lg
+
+    loaded = lg.load_model(model_path)
+    assert [w.shape for w in loaded.get_weights()] == [(784, 64), (64,), (64, 10), (10,)]
+
+
+def test_float32_run(mnist_dir, capsys):
+    assert main(["mnist", "--data-dir", str(mnist_dir), "--limit", "200", "--epochs", "1", "--dtype", "float32",
+                 "--verbose", "0", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "float32, seed 3" in out and "Test accuracy:" in out and "Epoch 1/1" not in out
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_missing_data(tmp_path, capsys, skip):
+    empty = tmp_path / "nothing here"
+    code = main(["mnist", "--data-dir", str(empty), "--no-download"] + (["--skip-missing"] if skip else []))
+    out = capsys.readouterr()
+    if skip:
+        assert code == 0 and out.err == ""
+        assert out.out.startswith("Skipping the MNIST run: MNIST data is not available")
+        message = out.out
+    else:
+        assert code == 1 and "Skipping" not in out.out
+        assert out.err.startswith("layergraph mnist: error: MNIST data is not available")
+        message = out.err
+    assert str(empty) in message and "LAYERGRAPH_MNIST_DIR" in message and "train-images-idx3-ubyte.gz" in message
+    assert not empty.exists()  # nothing created when download is off
+
+
+def test_missing_tfds_is_reported_like_missing_data(tmp_path, capsys, monkeypatch):
+    from layergraph.datasets import mnist as mnist_data
+
+    def no_tfds(*args, **kwargs):
+        raise ImportError("No module named 'tensorflow_datasets'")
+
+    monkeypatch.setattr(mnist_data, "load", no_tfds)
+    assert main(["mnist", "--source", "tfds", "--skip-missing"]) == 0
+    assert "tensorflow_datasets" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args,message", [(["mnist", "--model", "resnet"], "invalid choice: 'resnet'"),
+                                          (["mnist", "--epochs", "0"], "invalid _positive_int value"),
+                                          (["mnist", "--dtype", "float16"], "invalid choice: 'float16'")])
+def test_bad_arguments(args, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_help_lists_the_options_but_not_the_test_hook():
+    result = subprocess.run([sys.executable, "-m", "layergraph", "mnist", "--help"], capture_output=True, text=True,
+                            check=True)
+    for option in ("--epochs", "--batch-size", "--lr", "--source", "--data-dir", "--plot", "--model", "--dtype",
+                   "--seed", "--skip-missing", "--no-download", "--save"):
+        assert option in result.stdout
+    assert "--limit" not in result.stdout and "tutorial" in result.stdout
