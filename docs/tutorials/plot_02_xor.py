@@ -13,13 +13,14 @@ a network with a hidden layer (:mod:`layergraph.models.xor`).
 # Why one neuron fails
 # --------------------
 # Train the gate neuron of the first tutorial on XOR's truth table:
-# sphinx_gallery_thumbnail_number = 2
 import matplotlib.pyplot as plt
 import numpy as np
 
 import layergraph as lg
 from layergraph.datasets import logic
 from layergraph.models import gates, xor
+
+# sphinx_gallery_thumbnail_number = 2
 
 x, y = logic.truth_table("XOR")
 one_neuron, one_history = gates.train("XOR", epochs=1000, learning_rate=0.1, gradient="numeric", log_every=250)

@@ -25,13 +25,14 @@ seconds.
 # documentation build never downloads, so we pass ``download=False``.
 import time
 
-# sphinx_gallery_thumbnail_number = 3
 import matplotlib.pyplot as plt
 import numpy as np
 
 import layergraph as lg
 from layergraph.datasets import batching, mnist
 from layergraph.models import mnist as mnist_models
+
+# sphinx_gallery_thumbnail_number = 3
 
 try:
     (x_train, y_train), (x_test, y_test) = mnist.load(source="idx", download=False, progress=False)
