@@ -202,6 +202,12 @@ class TestErrors:
             layer(np.zeros((2, 5, 5)))
         assert not layer.built and layer.weights == []
 
+    def test_wrong_rank_in_forward_names_the_array_shape(self):
+        with pytest.raises(ValueError, match=r"'conv'.*rank 4.*\(4, 4, 1\)"):
+            layers.Conv2D(2, 3, name="conv").forward(np.zeros((4, 4, 1)))
+        layer = layers.Conv2D(2, 3)
+        assert layer.forward(np.zeros((1, 4, 4, 1)))[0].shape == (1, 2, 2, 2) and layer.built  # lazy build
+
     def test_wrong_channel_count(self):
         layer = layers.Conv2D(2, 3, input_shape=(5, 5, 3), name="conv")
         with pytest.raises(ValueError, match=r"'conv' expects inputs with 3 channels.*\(1, 5, 5, 2\)"):

@@ -141,6 +141,8 @@ class TestBatchNormalization:
             layer(np.zeros((2, 2, 3)))
         with pytest.raises(ValueError, match="rank >= 2"):
             layers.BatchNormalization()(np.zeros(3))
+        with pytest.raises(ValueError, match=r"'bn4' needs one input of rank >= 2, got shape \(3,\)"):
+            layers.BatchNormalization(name="bn4").forward(np.zeros(3))
 
     def test_config_round_trip(self):
         layer = layers.BatchNormalization(axis=1, momentum=0.9, epsilon=1e-5, center=False, name="bn",

@@ -210,6 +210,8 @@ class Conv2D(ActivatedLayer):
     # -- computation -----------------------------------------------------------------
     def forward_preactivation(self, x, training=False):
         (oh, ow), pads = self._output_geometry(x.shape)
+        if not self.built:
+            self._maybe_build((None, *x.shape[1:]))
         kh, kw, in_c, filters = self.kernel.shape
         n = x.shape[0]
         xp = pad_spatial(x, pads)

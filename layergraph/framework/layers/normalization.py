@@ -123,6 +123,9 @@ class BatchNormalization(Layer):
         return default if var is None else var.value.reshape(self._broadcast)
 
     def forward(self, x, training=False):
+        if not self.built:
+            self._feature_axis(x.shape)  # names the array's own shape if it is invalid
+            self._maybe_build((None, *x.shape[1:]))
         self._check_shape(x.shape)
         gamma = self._param(self.gamma, 1.0)
         if training and self.trainable:
