@@ -324,13 +324,19 @@ plt.show()
 # %%
 # What full training reaches
 # --------------------------
-# The runs above are short by design. The figures below come from full
-# training runs made outside the documentation build (they are quoted, not
-# re-run here):
+# The runs above are short by design. These figures come from full training
+# runs made while writing this page, outside the documentation build (quoted,
+# not re-run here):
 #
-# - the tutorial's MLP (``784 → 64 → 10`` sigmoid, SGD lr 0.1, 20 epochs on
-#   all 60,000 images): about **95 %** test accuracy
-#   (:doc:`plot_04_mnist_mlp` runs exactly that);
-# - a convolutional network trained on all 60,000 images with Adam for
-#   several epochs: **99 % and above** is the usual result for this family of
-#   models.
+# - the tutorial's MLP (``784 → 64 → 10`` sigmoid, SGD lr 0.1, batches of
+#   100, 20 epochs on all 60,000 images): **94.98 %** test accuracy —
+#   :doc:`plot_04_mnist_mlp` runs exactly that at every build;
+# - the small CNN above, same code and settings but trained on all 60,000
+#   images for 10 epochs (batches of 64, float32, Adam lr 0.001, one BLAS
+#   thread): test accuracy after each epoch 98.02, 98.75, 98.94, 98.69,
+#   98.94, 99.08, 99.15, 99.20, 98.96, **99.20 %**, in about 6 minutes on one
+#   core of a shared 2-core machine.
+#
+# After a single epoch the CNN's test error (1.98 %) is less than half of the
+# tutorial MLP's after 20 epochs (5.02 %), with a similar number of weights
+# (56,714 against 50,890), and it passes 99 % from the sixth epoch on.
