@@ -245,9 +245,11 @@ class CategoricalCrossentropy(Loss):
         return np.log(y + self.delta)
 
     def _per_sample(self, t, y):
-        # Only the nonzero targets contribute; avoids 0 * log(0) = nan.
         log_p = self._log_p(y)
-        return -np.where(t != 0, t * log_p, 0.0).sum(axis=-1)
+        if self.from_logits or self.delta == 0:
+            # log p may be -inf; only the nonzero targets contribute (avoids 0 * log(0) = nan).
+            return -np.where(t != 0, t * log_p, 0.0).sum(axis=-1)
+        return -(t * log_p).sum(axis=-1)  # clipped or shifted by delta: log p is finite
 
     def _grad(self, t, y):
         if self.from_logits:

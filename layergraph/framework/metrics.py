@@ -26,7 +26,9 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 
 def categorical_accuracy(y_true, y_pred):
     """Share of rows whose arg-max matches the one-hot label's."""
-    return float(np.mean(np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)))
+    hits = np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)
+    # A Python float, like np.mean's, at a fraction of its cost (this runs at every step).
+    return float(np.count_nonzero(hits)) / hits.size if hits.size else float("nan")
 
 
 def sparse_categorical_accuracy(y_true, y_pred):

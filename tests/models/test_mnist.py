@@ -5,6 +5,7 @@ step, no dL/dx for the first layer, no copy of the dataset per epoch).
 The full 20-epoch run is not a unit test: ``python -m layergraph mnist``.
 """
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -257,3 +258,42 @@ def test_an_epoch_copies_batches_not_the_dataset():
     finally:
         tracemalloc.stop()
     assert peak < 0.1 * (x.nbytes + y.nbytes), f"peak {peak / 2**20:.1f} MiB for {x.nbytes / 2**20:.1f} MiB of data"
+
+
+# -- the numpy forms of the hot-path maths (activations, loss, metric) ---------------------
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_sigmoid_and_softmax_match_scipy_without_warnings(dtype):
+    from scipy import special
+
+    z = np.concatenate([np.linspace(-50, 50, 1001), [-1000.0, 1000.0, 0.0]]).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning at -1000
+        a, _ = lg.activations.get("sigmoid").forward(z)
+        p, _ = lg.activations.get("softmax").forward(z.reshape(-1, 4) * 20)
+    assert a.dtype == dtype and p.dtype == dtype
+    tol = {"float64": 1e-15, "float32": 1e-6}[dtype]
+    np.testing.assert_allclose(a, special.expit(z), rtol=tol, atol=1e-300 if dtype == "float64" else 1e-37)
+    np.testing.assert_allclose(p, special.softmax(z.reshape(-1, 4) * 20, axis=-1), rtol=tol, atol=1e-300)
+
+
+def test_cross_entropy_forms_agree():
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(10), size=20)
+    t = np.eye(10)[rng.integers(0, 10, 20)]
+    expected = -np.sum(t * np.log(p + 1e-7)) / 20
+    assert mnist.tutorial_loss()(t, p) == pytest.approx(expected, rel=1e-14)
+    p[:, 0] = 0.0  # log 0 = -inf where the target is 0: no nan with delta=0
+    t[:, 0] = 0.0
+    t[t.sum(axis=1) == 0, 1] = 1.0
+    logits = np.log(np.where(p > 0, p, 1.0)) + np.where(p > 0, 0.0, -np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log 0 and 0 * -inf, masked out
+        assert np.isfinite(lg.losses.CategoricalCrossentropy(delta=0.0)(t, p))
+        assert np.isfinite(lg.losses.CategoricalCrossentropy(from_logits=True)(t, logits))
+
+
+def test_categorical_accuracy_is_a_float():
+    from layergraph.framework import metrics
+
+    value = metrics.categorical_accuracy(np.eye(3), np.eye(3)[[0, 2, 2]])
+    assert type(value) is float and value == pytest.approx(2 / 3)
+    assert np.isnan(metrics.categorical_accuracy(np.zeros((0, 3)), np.zeros((0, 3))))
