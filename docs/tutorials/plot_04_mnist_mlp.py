@@ -232,5 +232,7 @@ plt.show()
 # plain SGD with learning rate 0.1, batches of 100, 20 epochs over all 60,000
 # training images (the printed timings say how long it took when this page
 # was built). It lands at about 95 % test accuracy, as the tutorial does.
+# (If the MNIST files were missing when this page was built, the output above
+# says so and comes from the synthetic stand-in digits instead.)
 # :doc:`plot_05_making_training_work` shows what better optimisers,
 # initialisation, regularisation and a convolutional network add.

@@ -15,7 +15,9 @@ convolutional network.
    builds in a few minutes on two cores: subsets of the training images,
    few epochs, small networks. Each section prints exactly what was run.
    Curves from such short runs show *trends*; the final figures of full
-   training runs are quoted at the end and labelled as such.
+   training runs are quoted at the end and labelled as such. (If the MNIST
+   files were missing when this page was built, the output says so and comes
+   from synthetic stand-in digits.)
 """
 
 # %%
