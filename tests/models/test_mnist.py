@@ -67,8 +67,14 @@ def test_uncompiled_build_and_float32_build():
 def test_registry():
     recipe = mnist.get_recipe("tutorial")
     assert recipe.build is mnist.tutorial_mlp
-    assert (recipe.epochs, recipe.batch_size, recipe.learning_rate, recipe.flatten) == (20, 100, 0.1, True)
+    assert (recipe.epochs, recipe.batch_size, recipe.learning_rate, recipe.flatten, recipe.dtype) == \
+        (20, 100, 0.1, True, "float64")
     assert recipe.target == 0.95
+    assert sorted(mnist.MODELS) == ["cnn", "mlp", "tutorial"]
+    assert (mnist.MODELS["mlp"].build, mnist.MODELS["mlp"].flatten) == (mnist.modern_mlp, True)
+    assert (mnist.MODELS["cnn"].build, mnist.MODELS["cnn"].flatten) == (mnist.cnn, False)
+    assert mnist.MODELS["mlp"].epochs <= 15 and mnist.MODELS["mlp"].target == 0.982
+    assert mnist.MODELS["cnn"].target == 0.992
     with pytest.raises(ValueError, match=r"Unknown MNIST model 'resnet'.*tutorial"):
         mnist.get_recipe("resnet")
 
@@ -91,6 +97,29 @@ def test_accuracy_helper():
     x, y = _random_batch(20)
     predicted = model.predict(x).argmax(axis=1)
     assert mnist.accuracy(model, x, y) == mnist.accuracy(model, x, y.argmax(axis=1)) == np.mean(predicted == y.argmax(1))
+
+
+def test_modern_mlp_structure():
+    model = mnist.modern_mlp(seed=3)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["Dense", "BatchNormalization", "Activation", "Dropout"] * 2 + ["Dense"]
+    assert [layer.units for layer in model.layers if kinds[model.layers.index(layer)] == "Dense"] == [256, 128, 10]
+    assert model.dtype == "float32" and model.predict(np.zeros((2, 784), np.float32)).shape == (2, 10)
+    kernel = model.layers[0].kernel.value
+    assert abs(kernel.std() - np.sqrt(2 / 784)) < 0.1 * np.sqrt(2 / 784)  # He initialisation
+    assert isinstance(model.optimizer, lg.optimizers.Adam)
+    schedule = model.optimizer.learning_rate
+    assert schedule(0) == pytest.approx(1e-3) and schedule(469) == pytest.approx(0.85e-3)
+    np.testing.assert_array_equal(kernel, mnist.modern_mlp(seed=3).layers[0].kernel.value)  # seeded
+    assert not np.array_equal(kernel, mnist.modern_mlp(seed=4).layers[0].kernel.value)
+
+
+def test_cnn_structure():
+    model = mnist.cnn()
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dropout", "Dense"]
+    assert model.count_params() == 34_826 and model.dtype == "float32"
+    assert model.predict(np.zeros((2, 28, 28, 1), np.float32)).shape == (2, 10)
 
 
 # -- gradient checks -------------------------------------------------------------------
@@ -136,6 +165,20 @@ def test_tutorial_loss_gradient_differs_only_by_its_delta():
     assert max(errors) < 1e-5, errors
 
 
+def test_gradient_check_of_modern_mlp_and_cnn():
+    """Batch norm and dropout (masks frozen) in the MLP; convolutions and pooling in
+    the CNN. epsilon 1e-7 for the CNN: a conv bias moves 2,704 ReLU inputs at once
+    and with 1e-5 some of them cross the kink."""
+    x, y = _random_batch(8)
+    numeric = gradients.NumericGradient(max_coordinates=10)
+    errors = gradients.check(mnist.modern_mlp(dtype="float64"), "categorical_crossentropy", x, y, numeric=numeric)
+    assert len(errors) == 8 and max(errors) < 1e-6, errors
+    images = np.random.default_rng(1).random((4, 28, 28, 1))
+    numeric = gradients.NumericGradient(epsilon=1e-7, max_coordinates=10)
+    errors = gradients.check(mnist.cnn(dtype="float64"), "categorical_crossentropy", images, y[:4], numeric=numeric)
+    assert len(errors) == 6 and max(errors) < 1e-4, errors
+
+
 # -- training ------------------------------------------------------------------------------
 def test_short_training_on_real_subset(data):
     (x, y), (x_test, y_test) = data
@@ -146,6 +189,17 @@ def test_short_training_on_real_subset(data):
     assert history.history["loss"][1] < history.history["loss"][0]
     assert history.history["val_accuracy"][-1] == pytest.approx(accuracy)
     assert history.train_seconds > 0
+
+
+@pytest.mark.parametrize("name,n,epochs,threshold", [("mlp", 5000, 2, 0.85), ("cnn", 3000, 1, 0.6)])
+def test_modern_models_learn_on_a_real_subset(data, name, n, epochs, threshold):
+    (x, y), (x_test, y_test) = data
+    if name == "cnn":
+        x, x_test = x.reshape(-1, 28, 28, 1), x_test.reshape(-1, 28, 28, 1)
+    subset = ((x[:n].astype(np.float32), y[:n].astype(np.float32)),
+              (x_test[:1000].astype(np.float32), y_test[:1000].astype(np.float32)))
+    _, history, accuracy = mnist.train(name, epochs=epochs, data=subset, verbose=0)
+    assert accuracy > threshold, (name, accuracy)
 
 
 def test_load_data_limit_and_validation(mnist_dir):
