@@ -22,7 +22,7 @@ def test_tiny_run_prints_the_log_and_writes_the_figures(mnist_dir, tmp_path, cap
     out = capsys.readouterr().out
     assert code == 0
     assert "MNIST: 600 training and 600 test images, idx source, float64" in out
-    assert "== MNIST 'tutorial' model: 2 epochs, batch 50, lr 1.0, float64, seed 0 ==" in out
+    assert "== MNIST 'tutorial' model: 2 epochs, batch 50, lr 1.0, float64, seed 777 ==" in out
     epochs = re.findall(r"^Epoch (\d)/2 - .* - loss: .* - accuracy: .* - val_loss: .* - val_accuracy: .*$", out, re.M)
     assert epochs == ["1", "2"]
     accuracy = float(re.search(r"^Test accuracy: (\d\.\d{4}) after 2 epochs", out, re.M).group(1))

@@ -331,7 +331,8 @@ plt.show()
 # not re-run here):
 #
 # - the tutorial's MLP (``784 → 64 → 10`` sigmoid, SGD lr 0.1, batches of
-#   100, 20 epochs on all 60,000 images): **94.98 %** test accuracy —
+#   100, 20 epochs on all 60,000 images, shuffling seed 777): **95.04 %**
+#   test accuracy (94.96 % to 95.07 % over the shuffling seeds 0 to 9) —
 #   :doc:`plot_04_mnist_mlp` runs exactly that at every build;
 # - the small CNN above, same code and settings but trained on all 60,000
 #   images for 10 epochs (batches of 64, float32, Adam lr 0.001, one BLAS
@@ -340,5 +341,5 @@ plt.show()
 #   core of a shared 2-core machine.
 #
 # After a single epoch the CNN's test error (1.98 %) is less than half of the
-# tutorial MLP's after 20 epochs (5.02 %), with a similar number of weights
+# tutorial MLP's after 20 epochs (4.96 %), with a similar number of weights
 # (56,714 against 50,890), and it passes 99 % from the sixth epoch on.

@@ -78,7 +78,7 @@ def save_plots(path, history, x_test, y_test, probabilities, title=""):
 def run_mnist(args):
     recipe = mnist.get_recipe(args.model)
     for name, default in (("epochs", recipe.epochs), ("batch_size", recipe.batch_size), ("lr", recipe.learning_rate),
-                          ("dtype", recipe.dtype)):
+                          ("dtype", recipe.dtype), ("seed", recipe.seed)):
         if getattr(args, name) is None:
             setattr(args, name, default)
     data = _load(args)
@@ -122,7 +122,8 @@ def register(sub):
                                                 "figures beside it")
     p.add_argument("--save", metavar="FILE", help="save the trained model (model.save format)")
     p.add_argument("--dtype", choices=["float64", "float32"], help="default: the model's (float64 for tutorial)")
-    p.add_argument("--seed", type=int, default=0, help="shuffling seed (default 0)")
+    p.add_argument("--seed", type=int, help="shuffling (and initialisation) seed; default: the model's "
+                                           "(777 for tutorial, as its weights; 0 for the others)")
     p.add_argument("--verbose", type=int, choices=[0, 1, 2], default=1,
                    help="1: a progress bar per epoch on a terminal, else one line per epoch; 2: lines; 0: quiet")
     p.add_argument("--limit", type=_positive_int, help=argparse.SUPPRESS)  # tests: first N samples of each split

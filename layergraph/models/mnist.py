@@ -8,9 +8,10 @@ mini-batches of 100, batch-mean cross-entropy ``-sum(t * log(p + 1e-7))``.
 The gradient is analytic (backpropagation; the loss's fused softmax gradient
 ``(p - t) / N``): the numeric strategy would need ``2 * 50,890`` forward
 passes per step, which is the tutorial's point. It reaches about 95% test
-accuracy after 20 epochs: 94.96% to 95.07% over the shuffling seeds 0 to 9
-(94.98% with the default seed 0, 95.07% with seed 2), exactly as a
-hand-written numpy loop of the same recipe with the same shuffling.
+accuracy after 20 epochs: 95.04% with the default shuffling seed, the
+tutorial's 777 (used for the weights too), and 94.96% to 95.07% (median
+95.035%) over the shuffling seeds 0 to 9 -- exactly, seed for seed, what a
+hand-written numpy loop of the same recipe with the same shuffling reaches.
 
 Every recipe lives in :data:`MODELS` (name -> :class:`Recipe`); the command
 line (``python -m layergraph mnist --model NAME``) and :func:`train` look
@@ -62,7 +63,7 @@ def tutorial_weights(seed=TUTORIAL_SEED, hidden=64):
     return [w1, np.zeros(hidden), w2, np.zeros(NUM_CLASSES)]
 
 
-def tutorial_mlp(learning_rate=0.1, dtype="float64", seed=0, compile=True):
+def tutorial_mlp(learning_rate=0.1, dtype="float64", seed=TUTORIAL_SEED, compile=True):
     """The tutorial's ``784 -> 64 sigmoid -> 10 softmax`` perceptron.
 
     Parameters
@@ -72,8 +73,8 @@ def tutorial_mlp(learning_rate=0.1, dtype="float64", seed=0, compile=True):
     dtype : {"float64", "float32"}
         Of weights and computations.
     seed : int
-        Seed of the shuffling in ``fit``. The weights always come from
-        ``RandomState(777)`` (:func:`tutorial_weights`).
+        Seed of the shuffling in ``fit`` (default: the tutorial's 777). The
+        weights always come from ``RandomState(777)`` (:func:`tutorial_weights`).
     compile : bool
         Compile with SGD, :func:`tutorial_loss`, the analytic gradient and
         the accuracy metric.
@@ -169,6 +170,8 @@ class Recipe:
         One line for ``--help``.
     target : float
         The test accuracy this recipe is expected to reach with its defaults.
+    seed : int
+        Default seed of :func:`train` and the command line.
     """
 
     build: Callable
@@ -179,13 +182,14 @@ class Recipe:
     dtype: str = "float64"
     description: str = ""
     target: float = 0.0
+    seed: int = 0
 
 
 #: The models the command line knows, by name.
 MODELS: dict[str, Recipe] = {
     "tutorial": Recipe(tutorial_mlp, epochs=20, batch_size=100, learning_rate=0.1, flatten=True,
                        description="the tutorial's 784-64-10 sigmoid MLP, SGD lr 0.1 (~95% in 20 epochs)",
-                       target=0.95),
+                       target=0.95, seed=TUTORIAL_SEED),
     "mlp": Recipe(modern_mlp, epochs=15, batch_size=128, learning_rate=1e-3, flatten=True, dtype="float32",
                   description="784-256-128-10 ReLU MLP, He init, batch norm, dropout 0.2, Adam with decay",
                   target=0.982),
@@ -260,7 +264,7 @@ def load_data(source="idx", data_dir=None, dtype="float64", flatten=True, limit=
 
 
 def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=None, source="idx", data_dir=None,
-          verbose=2, dtype=None, seed=0, limit=None, data=None, callbacks=None, validation=True):
+          verbose=2, dtype=None, seed=None, limit=None, data=None, callbacks=None, validation=True):
     """Train a registered model on MNIST and measure its test accuracy.
 
     Parameters
@@ -275,9 +279,9 @@ def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=Non
         ``fit``'s: 1 a progress bar per epoch, 2 one line per epoch.
     dtype : {"float64", "float32"}, optional
         Default: the recipe's (float64 for the tutorial's model).
-    seed : int
+    seed : int, optional
         Shuffling (and, for models with random initialisation, weights and
-        dropout masks).
+        dropout masks). Default: the recipe's (777 for the tutorial's model).
     data : tuple, optional
         ``((x_train, y_train), (x_test, y_test))`` already loaded by
         :func:`load_data`; skips loading.
@@ -299,6 +303,7 @@ def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=Non
     batch_size = recipe.batch_size if batch_size is None else batch_size
     learning_rate = recipe.learning_rate if learning_rate is None else learning_rate
     dtype = recipe.dtype if dtype is None else dtype
+    seed = recipe.seed if seed is None else seed
     if data is None:
         data = load_data(source, data_dir, dtype=dtype, flatten=recipe.flatten, limit=limit)
     (x_train, y_train), (x_test, y_test) = data
