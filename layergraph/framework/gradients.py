@@ -33,7 +33,7 @@ import numpy as np
 
 from . import losses as losses_module
 from .graph import Model, Sequential
-from .layers.regularization import frozen_masks
+from .layers.regularization import DROPOUT_MODES
 from .naming import lookup
 
 
@@ -112,9 +112,14 @@ class NumericGradient(GradientStrategy):
     of elements per weight (the others are ``nan``), for gradient checks of
     big models.
 
-    Each call runs inside :func:`~layergraph.framework.layers.frozen_masks`:
-    the reference pass draws the dropout masks and every perturbed pass
-    reuses them, so no fresh randomness enters the differences.
+    Dropout must not draw a new mask for each loss evaluation (the
+    differences would measure noise). By default (``dropout="frozen"``) each
+    call runs inside :func:`~layergraph.framework.layers.frozen_masks`: the
+    reference pass draws the masks and every perturbed pass reuses them, so
+    the strategy differentiates the same random sub-network that backprop
+    would. ``dropout="off"`` runs inside
+    :func:`~layergraph.framework.layers.disabled_dropout` instead: dropout is
+    the identity in every evaluation (training then ignores dropout).
 
     Parameters
     ----------
@@ -126,15 +131,20 @@ class NumericGradient(GradientStrategy):
         Seed of the coordinate sample.
     progress : bool
         Show a tqdm progress bar over the coordinates.
+    dropout : {"frozen", "off"}
+        One mask per step, or no dropout in the numeric evaluations.
     """
 
     name = "numeric"
 
-    def __init__(self, epsilon=1e-5, max_coordinates=None, seed=0, progress=False):
+    def __init__(self, epsilon=1e-5, max_coordinates=None, seed=0, progress=False, dropout="frozen"):
         if not (isinstance(epsilon, (int, float)) and np.isfinite(epsilon) and epsilon > 0):
             raise ValueError(f"NumericGradient: epsilon must be a positive number, got {epsilon!r}")
         if max_coordinates is not None and (not isinstance(max_coordinates, int) or max_coordinates < 1):
             raise ValueError(f"NumericGradient: max_coordinates must be a positive integer, got {max_coordinates!r}")
+        if dropout not in DROPOUT_MODES:
+            raise ValueError(f"NumericGradient: dropout must be one of {sorted(DROPOUT_MODES)}, got {dropout!r}")
+        self.dropout = dropout
         self.epsilon = float(epsilon)
         self.max_coordinates = max_coordinates
         self.seed = seed
@@ -153,7 +163,7 @@ class NumericGradient(GradientStrategy):
         return out
 
     def gradients(self, model, loss, x, y):
-        with frozen_masks(model):  # one dropout mask for all evaluations of this step
+        with DROPOUT_MODES[self.dropout](model):  # no new dropout mask within this step
             return self._gradients(model, loss, x, y)
 
     def _gradients(self, model, loss, x, y):
@@ -217,7 +227,8 @@ def check(model, loss, x, y, numeric=None, analytic=None):
     ``|a - n| / max(|a| + |n|, 1e-8)``; elements the numeric strategy skipped
     (``nan`` when it samples coordinates) are ignored. Both strategies run in
     one :func:`~layergraph.framework.layers.frozen_masks` block, so they see
-    the same dropout masks.
+    the same dropout masks (with ``NumericGradient(dropout="off")``, both
+    run without dropout).
 
     Parameters
     ----------
@@ -242,7 +253,7 @@ def check(model, loss, x, y, numeric=None, analytic=None):
         model.build((None, *x.shape[1:]))
     state = [w.value.copy() for w in model.non_trainable_weights]
     try:
-        with frozen_masks(model):  # analytic and numeric see the same dropout masks
+        with DROPOUT_MODES[getattr(numeric, "dropout", "frozen")](model):  # analytic and numeric see the same dropout masks
             _, a_grads = analytic.gradients(model, loss, x, y)
             for w, saved in zip(model.non_trainable_weights, state):
                 w.value[...] = saved

@@ -246,6 +246,37 @@ class TestDropout:
         for a, n in zip(analytic, numeric):
             np.testing.assert_allclose(a, n, rtol=1e-5, atol=1e-8)
 
+    def test_numeric_strategy_with_dropout_off_differentiates_the_plain_network(self, rng):
+        model = self._model()
+        x, y = rng.normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
+        value, numeric = NumericGradient(dropout="off").gradients(model, "sparse_categorical_crossentropy", x, y)
+        plain = lg.Sequential([layers.Dense(6, activation="tanh", input_shape=(3,)),
+                               layers.Dense(2, activation="softmax")])
+        plain.set_weights(model.get_weights())
+        plain_value, analytic = AnalyticGradient().gradients(plain, "sparse_categorical_crossentropy", x, y)
+        assert value == pytest.approx(plain_value, rel=1e-12)
+        for a, n in zip(analytic, numeric):
+            np.testing.assert_allclose(a, n, rtol=1e-6, atol=1e-9)
+        # check() runs both strategies without dropout then, and they agree.
+        assert max(gradients.check(model, "sparse_categorical_crossentropy", x, y,
+                                   numeric=NumericGradient(dropout="off"))) < 1e-6
+        # Outside the block dropout is active again.
+        assert not np.array_equal(model.forward(np.ones((4, 3)), training=True)[0],
+                                  model.forward(np.ones((4, 3)), training=False)[0])
+
+    def test_disabled_dropout_nests(self):
+        layer = layers.Dropout(0.5, seed=0)
+        x = np.ones((3, 10))
+        with layers.disabled_dropout(layer):
+            with layers.disabled_dropout(layer):
+                pass
+            assert layer.forward(x, training=True)[0] is x
+        assert (layer.forward(x, training=True)[0] == 0).any()
+
+    def test_numeric_dropout_mode_is_validated(self):
+        with pytest.raises(ValueError, match=r"NumericGradient: dropout must be one of \['frozen', 'off'\], got 'on'"):
+            NumericGradient(dropout="on")
+
     def test_training_with_the_numeric_strategy_draws_new_masks(self, rng):
         model = self._model()
         model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", gradient="numeric")

@@ -5,9 +5,9 @@ from .core import Activation, Dense, InputLayer
 from .merge import Add, Concatenate
 from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, MaxPooling2D
-from .regularization import Dropout, frozen_masks
+from .regularization import Dropout, disabled_dropout, frozen_masks
 from .reshaping import Flatten, Reshape
 
 __all__ = ["Layer", "ActivatedLayer", "InputLayer", "Dense", "Activation", "Concatenate", "Add",
            "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization",
-           "frozen_masks"]
+           "frozen_masks", "disabled_dropout"]

@@ -13,6 +13,12 @@ reference pass and all perturbed passes) in such a block, and
 the numeric strategy in one block, so both differentiate the network with
 the same fixed mask. Outside these blocks (ordinary training with the
 analytic strategy), every training pass draws a fresh mask.
+
+The other way to keep randomness out is to switch dropout off: inside a
+:func:`disabled_dropout` block every :class:`Dropout` is the identity even in
+training. ``NumericGradient(dropout="off")`` does that; it then
+differentiates the network *without* dropout, which is what Keras users get
+from a model called with ``training=False``.
 """
 from __future__ import annotations
 
@@ -71,6 +77,7 @@ class Dropout(Layer):
         self._generator = np.random.default_rng(seed)
         self._mask = None  # the last mask drawn, reused inside frozen_masks
         self._frozen = 0  # nesting depth of frozen_masks blocks
+        self._disabled = 0  # nesting depth of disabled_dropout blocks
         if self.input_shape is not None:
             self._maybe_build(self.input_shape)
 
@@ -81,7 +88,7 @@ class Dropout(Layer):
         return np.multiply(keep, 1.0 / (1.0 - self.rate), dtype=dtype)
 
     def forward(self, x, training=False):
-        if not training or self.rate == 0.0:
+        if not training or self.rate == 0.0 or self._disabled:
             return x, None
         mask = self._mask
         if not self._frozen or mask is None or mask.shape != x.shape or mask.dtype != x.dtype:
@@ -140,3 +147,32 @@ def frozen_masks(model):
     finally:
         for layer in layers:
             layer._frozen -= 1
+
+
+@contextlib.contextmanager
+def disabled_dropout(model):
+    """Within the block, each :class:`Dropout` of ``model`` is the identity,
+    in training too. Blocks nest.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from layergraph.layers import Dropout
+    >>> layer = Dropout(0.5, seed=1)
+    >>> with disabled_dropout(layer):
+    ...     out = layer.forward(np.ones((1, 4)), training=True)[0]
+    >>> out.tolist()
+    [[1.0, 1.0, 1.0, 1.0]]
+    """
+    layers = _dropout_layers(model)
+    for layer in layers:
+        layer._disabled += 1
+    try:
+        yield model
+    finally:
+        for layer in layers:
+            layer._disabled -= 1
+
+
+#: How the numeric gradient keeps dropout's randomness out of its differences.
+DROPOUT_MODES = {"frozen": frozen_masks, "off": disabled_dropout}
