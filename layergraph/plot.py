@@ -240,3 +240,79 @@ def confusion_figure(labels, predictions, num_classes=None, title=None):
         if c:
             ax.text(j, i, str(c), ha="center", va="center", fontsize=7, color="white" if c > threshold else "black")
     return fig
+
+
+def moving_average(values, window):
+    """Trailing means of up to ``window`` values, one per value.
+
+    The ``i``-th mean (0-based) averages ``values[max(0, i - window + 1):i + 1]``:
+    the first ``window - 1`` use the fewer values there are, so a smoothed
+    curve starts where the raw one does.
+    """
+    values = np.asarray(values, dtype=float)
+    window = max(1, int(window))
+    sums = np.cumsum(np.concatenate([[0.0], values]))
+    ends = np.arange(1, len(values) + 1)
+    starts = np.maximum(ends - window, 0)
+    return (sums[ends] - sums[starts]) / (ends - starts)
+
+
+def plot_loss_curves(losses, path, title=None, accuracy=None, window=None):
+    """Training loss per iteration of several runs, on one figure.
+
+    Writes :func:`loss_curves_figure` to ``path``; returns the :class:`~pathlib.Path`.
+    """
+    return save_figure(loss_curves_figure(losses, title, accuracy, window), path)
+
+
+def loss_curves_figure(losses, title=None, accuracy=None, window=None):
+    """The :class:`~matplotlib.figure.Figure` of :func:`plot_loss_curves`.
+
+    Parameters
+    ----------
+    losses : dict
+        ``{label: per-iteration losses}``, e.g. one entry per optimizer.
+        Each is drawn faintly as recorded and boldly as a moving average, on
+        a log scale (a linear one if some loss is not positive): per-batch
+        losses are noisy, and the interesting differences are ratios.
+    title : str, optional
+    accuracy : dict, optional
+        ``{label: per-epoch test accuracies}``: adds a second panel.
+    window : int, optional
+        Of the moving average; default ``len / 40`` iterations (no smoothing
+        for short runs).
+    """
+    if not losses or any(len(v) == 0 for v in losses.values()):
+        raise ValueError(f"plot_loss_curves needs a non-empty list of losses per label, got {list(losses or {})}")
+    panels = 2 if accuracy else 1
+    fig = _figure(figsize=(7.5 + 4.0 * (panels - 1), 4.8), layout="constrained")
+    axes = fig.subplots(1, panels, squeeze=False, width_ratios=[7.5, 4.0][:panels])[0]
+    ax = axes[0]
+    for label, values in losses.items():
+        values = np.asarray(values, dtype=float)
+        iterations = np.arange(1, len(values) + 1)
+        smooth = moving_average(values, window or max(1, len(values) // 40))
+        line, = ax.plot(iterations, smooth, linewidth=1.8, zorder=3, label=f"{label} ({smooth[-1]:.3f})")
+        # Under every bold curve; a leading underscore keeps it out of the legend.
+        ax.plot(iterations, values, color=line.get_color(), alpha=0.2, linewidth=0.6, zorder=1, label="_raw")
+    if all(np.all(np.asarray(v, dtype=float) > 0) for v in losses.values()):
+        ax.set_yscale("log")
+    ax.set_xlabel("Iteration (mini-batch)")
+    ax.set_ylabel("Training loss")
+    ax.set_title("Training loss per iteration (faint: per batch; bold: moving average)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(title="last smoothed loss")
+    if accuracy:
+        ax = axes[1]
+        for label, values in accuracy.items():
+            ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=4,
+                    label=f"{label} ({values[-1]:.4f})" if len(values) else label)
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel("Test accuracy")
+        ax.set_title("Test accuracy per epoch")
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="lower right")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -123,3 +123,46 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_moving_average_is_the_trailing_mean():
+    np.testing.assert_allclose(plot.moving_average([1.0, 2.0, 3.0, 4.0, 5.0], 2), [1.0, 1.5, 2.5, 3.5, 4.5])
+    np.testing.assert_allclose(plot.moving_average([1.0, 2.0, 6.0, 4.0], 3), [1.0, 1.5, 3.0, 4.0])
+    np.testing.assert_allclose(plot.moving_average([4.0, 2.0], 10), [4.0, 3.0])  # a window longer than the data
+    np.testing.assert_allclose(plot.moving_average([4.0, 2.0], 1), [4.0, 2.0])
+
+
+def test_loss_curves_figure_labels_legend_scale_and_data(tmp_path):
+    rng = np.random.default_rng(0)
+    losses = {"SGD": 2.3 * np.exp(-np.arange(400) / 300) + 0.05 * rng.random(400),
+              "Adam": 2.3 * np.exp(-np.arange(400) / 50) + 0.05 * rng.random(400)}
+    accuracy = {"SGD": [0.6, 0.7, 0.75], "Adam": [0.9, 0.93, 0.95]}
+    fig = plot.loss_curves_figure(losses, title="compared", accuracy=accuracy)
+    loss_ax, accuracy_ax = fig.get_axes()
+    assert (loss_ax.get_xlabel(), loss_ax.get_ylabel()) == ("Iteration (mini-batch)", "Training loss")
+    assert (accuracy_ax.get_xlabel(), accuracy_ax.get_ylabel()) == ("Epoch", "Test accuracy")
+    assert loss_ax.get_yscale() == "log" and fig.get_suptitle() == "compared"
+    legend = [t.get_text() for t in loss_ax.get_legend().get_texts()]
+    assert [t.split(" ")[0] for t in legend] == ["SGD", "Adam"]
+    assert [t.get_text().split(" ")[0] for t in accuracy_ax.get_legend().get_texts()] == ["SGD", "Adam"]
+    # Per curve: the moving average (window 400 // 40 = 10) and, in the same colour, the raw losses.
+    smooth, raw = loss_ax.get_lines()[:2]
+    assert smooth.get_color() == raw.get_color()
+    np.testing.assert_array_equal(raw.get_xdata(), np.arange(1, 401))
+    np.testing.assert_allclose(raw.get_ydata(), losses["SGD"])
+    np.testing.assert_array_equal(smooth.get_xdata(), np.arange(1, 401))
+    np.testing.assert_allclose(smooth.get_ydata()[[0, 9, 399]],
+                               [losses["SGD"][0], losses["SGD"][:10].mean(), losses["SGD"][390:].mean()])
+    np.testing.assert_allclose(accuracy_ax.get_lines()[1].get_ydata(), accuracy["Adam"])
+    path = plot.plot_loss_curves(losses, tmp_path / "losses.png", window=1)
+    assert _is_png(path) and os.listdir(tmp_path) == ["losses.png"]
+
+
+def test_loss_curves_without_accuracy_with_zero_losses_and_bad_input():
+    fig = plot.loss_curves_figure({"a": [1.0, 0.0, 0.5]})
+    (ax,) = fig.get_axes()  # no accuracy: one panel
+    assert ax.get_yscale() == "linear"  # a zero loss cannot go on a log scale
+    with pytest.raises(ValueError, match="non-empty"):
+        plot.loss_curves_figure({"a": []})
+    with pytest.raises(ValueError, match="non-empty"):
+        plot.loss_curves_figure({})

@@ -10,7 +10,7 @@ import importlib
 import sys
 
 #: Modules of this package that define commands, in help order.
-COMMAND_MODULES = ["logic", "mnist"]
+COMMAND_MODULES = ["logic", "mnist", "evaluate", "compare_optimizers"]
 
 
 def build_parser():

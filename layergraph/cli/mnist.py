@@ -26,13 +26,34 @@ from .logic import _positive_float, _positive_int
 EXIT_NO_DATA = 1
 
 
-def _load(args):
-    """The preprocessed data, or ``None`` after explaining why it is unavailable."""
-    recipe = mnist.get_recipe(args.model)
+def load_data(args, flatten=True, dtype="float64", command="mnist"):
+    """The preprocessed MNIST data for a command, or ``None`` after explaining why it is unavailable.
+
+    Shared by the commands that read MNIST (``mnist``, ``evaluate``,
+    ``compare-optimizers``), whose parsers get the data options from
+    :func:`add_data_arguments`.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``source``, ``data_dir``, ``limit``, ``no_download`` and ``skip_missing``.
+    flatten : bool
+        ``(n, 784)`` inputs when true, else ``(n, 28, 28, 1)`` images.
+    dtype : str
+    command : str
+        Names the command in the error message.
+
+    Returns
+    -------
+    tuple or None
+        ``((x_train, y_train), (x_test, y_test))``; ``None`` when the files
+        can be neither found nor downloaded, after printing why (to stderr, or
+        to stdout with ``--skip-missing``).
+    """
     start = time.perf_counter()
     try:
-        data = mnist.load_data(args.source, args.data_dir, dtype=args.dtype, flatten=recipe.flatten,
-                               limit=args.limit, download=not args.no_download)
+        data = mnist.load_data(args.source, args.data_dir, dtype=dtype, flatten=flatten, limit=args.limit,
+                               download=not args.no_download)
     except (OSError, ImportError) as err:  # missing files, failed download, no tensorflow_datasets
         where = mnist_data.resolve_data_dir(args.data_dir)
         message = (f"MNIST data is not available ({type(err).__name__}: {err}).\n"
@@ -43,12 +64,28 @@ def _load(args):
         if args.skip_missing:
             print(f"Skipping the MNIST run: {message}")
         else:
-            print(f"layergraph mnist: error: {message}", file=sys.stderr)
+            print(f"layergraph {command}: error: {message}", file=sys.stderr)
         return None
     (x_train, _), (x_test, _) = data
-    print(f"MNIST: {len(x_train)} training and {len(x_test)} test images, {args.source} source, {args.dtype} "
+    print(f"MNIST: {len(x_train)} training and {len(x_test)} test images, {args.source} source, {dtype} "
           f"({time.perf_counter() - start:.1f}s to load)")
     return data
+
+
+def missing_data_exit_code(args):
+    """What a command returns when :func:`load_data` found no data."""
+    return 0 if args.skip_missing else EXIT_NO_DATA
+
+
+def add_data_arguments(parser):
+    """Add ``--source``, ``--data-dir``, ``--no-download``, ``--skip-missing`` and the hidden ``--limit``."""
+    parser.add_argument("--source", choices=mnist_data.SOURCES, default="idx",
+                        help="idx: the official files via numpy; tfds: tensorflow_datasets; auto: tfds if installed")
+    parser.add_argument("--data-dir", help=f"folder of the four files (default ${mnist_data.ENV_VAR}, else the cache)")
+    parser.add_argument("--no-download", action="store_true", help="never download missing files")
+    parser.add_argument("--skip-missing", action="store_true",
+                        help="exit 0 with a message when the data is unavailable")
+    parser.add_argument("--limit", type=_positive_int, help=argparse.SUPPRESS)  # tests: first N samples of each split
 
 
 def _describe(args):
@@ -81,9 +118,9 @@ def run_mnist(args):
                           ("dtype", recipe.dtype), ("seed", recipe.seed)):
         if getattr(args, name) is None:
             setattr(args, name, default)
-    data = _load(args)
+    data = load_data(args, flatten=recipe.flatten, dtype=args.dtype)
     if data is None:
-        return 0 if args.skip_missing else EXIT_NO_DATA
+        return missing_data_exit_code(args)
     (x_train, y_train), (x_test, y_test) = data
     print(_describe(args))
     model, history, test_accuracy = mnist.train(args.model, args.epochs, args.batch_size, args.lr, data=data,
@@ -113,11 +150,7 @@ def register(sub):
     p.add_argument("--epochs", type=_positive_int, help="default: the model's (20 for tutorial)")
     p.add_argument("--batch-size", type=_positive_int, help="default: the model's (100 for tutorial)")
     p.add_argument("--lr", type=_positive_float, help="learning rate; default: the model's (0.1 for tutorial)")
-    p.add_argument("--source", choices=mnist_data.SOURCES, default="idx",
-                   help="idx: the official files via numpy; tfds: tensorflow_datasets; auto: tfds if installed")
-    p.add_argument("--data-dir", help=f"folder of the four files (default ${mnist_data.ENV_VAR}, else the cache)")
-    p.add_argument("--no-download", action="store_true", help="never download missing files")
-    p.add_argument("--skip-missing", action="store_true", help="exit 0 with a message when the data is unavailable")
+    add_data_arguments(p)
     p.add_argument("--plot", metavar="PNG", help="write training curves here, and -digits, -mistakes, -confusion "
                                                 "figures beside it")
     p.add_argument("--save", metavar="FILE", help="save the trained model (model.save format)")
@@ -126,5 +159,4 @@ def register(sub):
                                            "(777 for tutorial, as its weights; 0 for the others)")
     p.add_argument("--verbose", type=int, choices=[0, 1, 2], default=1,
                    help="1: a progress bar per epoch on a terminal, else one line per epoch; 2: lines; 0: quiet")
-    p.add_argument("--limit", type=_positive_int, help=argparse.SUPPRESS)  # tests: first N samples of each split
     p.set_defaults(func=run_mnist)
