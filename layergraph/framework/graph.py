@@ -18,6 +18,7 @@ Example
 from __future__ import annotations
 
 import heapq
+import math
 
 import numpy as np
 
@@ -60,6 +61,17 @@ class _GraphModel(Layer, TrainingMixin):
     def __init__(self, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype or "float64")
         self._init_training()
+
+    def _output_sizes(self):
+        """Numbers per sample in each layer's output (for :func:`~.trainer.predict_batch_size`)."""
+        return [math.prod(shape[1:]) for shape in self._output_shapes()]
+
+    def forward_inference(self, inputs):
+        """Outputs of one batch in inference mode, without the caches:
+        ``forward(inputs, training=False)[0]``, which ``predict`` runs batch
+        by batch. Sequential models release each layer's intermediates as
+        soon as the next layer has its output."""
+        return self.forward(inputs, training=False)[0]
 
     # subclasses provide self.layers (unique, in weight order)
     @property
@@ -232,6 +244,9 @@ class Model(_GraphModel):
             return None
         return getattr(self.outputs[0].node.layer, "activation", None)
 
+    def _output_shapes(self):
+        return [t.shape for node in self._nodes if not isinstance(node.layer, InputLayer) for t in node.outputs]
+
     def _output_shape_of(self, layer):
         for node in self._nodes:
             if node.layer is layer:
@@ -374,6 +389,15 @@ class Sequential(_GraphModel):
             shape = layer.compute_output_shape(shape)
         return shape
 
+    def _output_shapes(self):
+        if not self.built:
+            return []
+        shapes, shape = [], self.input_shape
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape)
+            shapes.append(shape)
+        return shapes
+
     def _output_shape_of(self, layer):
         if not self.built:
             return "?"
@@ -399,6 +423,18 @@ class Sequential(_GraphModel):
             x, cache = layer.forward(x, training)
             caches.append(cache)
         return x, caches
+
+    def forward_inference(self, inputs):
+        if type(self).forward is not Sequential.forward:  # a subclass's own forward decides
+            return super().forward_inference(inputs)
+        if not self.layers:
+            raise ValueError(f"Sequential {self.name!r} has no layers")
+        if not self.built:
+            self.build((None, *np.shape(inputs)[1:]))
+        x = inputs
+        for layer in self.layers:
+            x = layer.forward(x, False)[0]  # the cache goes at once: no batch's intermediates pile up
+        return x
 
     def backward(self, grad, cache, preactivation=False, input_grad=True):
         """``(dL/dx, weight grads)``; see :meth:`~layergraph.framework.layers.base.Layer.backward`.

@@ -68,7 +68,8 @@ class TrainingMixin:
                                                  callbacks=callbacks, initial_epoch=initial_epoch)
 
     def evaluate(self, x, y, batch_size=None, verbose=0, return_dict=False):
-        """The loss, or ``[loss, *metrics]`` when compiled with metrics."""
+        """The loss, or ``[loss, *metrics]`` when compiled with metrics (on
+        outputs computed as :meth:`predict` does)."""
         logs = self._require_compiled("evaluate").evaluate(x, y, batch_size)
         if return_dict:
             return logs
@@ -76,7 +77,10 @@ class TrainingMixin:
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose=0):
-        """Outputs for ``x`` in inference mode, shape ``(n, *output_shape)``."""
+        """Outputs for ``x`` in inference mode, shape ``(n, *output_shape)``, computed
+        in batches of ``batch_size`` (default: chosen for the model by
+        :func:`~layergraph.framework.trainer.predict_batch_size`; the outputs do
+        not depend on it)."""
         from .trainer import predict
 
         return predict(self, x, batch_size)

@@ -140,6 +140,55 @@ class TestActivations:
         out = layers.Activation("relu")(np.array([[-1.0, 2.0]]))
         np.testing.assert_array_equal(out, [[0.0, 2.0]])
 
+    @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax", "relu", "linear"])
+    @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+    def test_forward_inplace_is_forward_in_z(self, rng, name, dtype):
+        act = activations.get(name)
+        z = (rng.normal(size=(4, 5)) * 30).astype(dtype)
+        z[0, :3] = [-1000.0, 0.0, 1000.0]
+        a, cache = act.forward(z.copy())
+        z_own = z.copy()
+        b, cache_b = act.forward_inplace(z_own)
+        np.testing.assert_array_equal(b, a)  # the same arithmetic, bit for bit
+        assert b.dtype == dtype
+        if name != "linear":
+            assert b is z_own  # written into z
+        g = rng.normal(size=z.shape).astype(dtype)
+        np.testing.assert_array_equal(act.backward(g, cache_b), act.backward(g, cache))
+
+    @pytest.mark.parametrize("name", ["sigmoid", "softmax"])
+    def test_integer_inputs_give_float64(self, name):
+        act = activations.get(name)
+        np.testing.assert_array_equal(act(np.array([[0, 1]])), act(np.array([[0.0, 1.0]])))
+
+    def test_subclass_overriding_forward_alone_keeps_its_forward(self, rng):
+        class Doubled(activations.ReLU):
+            def forward(self, z):
+                a = 2.0 * np.maximum(z, 0)
+                return a, a
+
+        layer = layers.Dense(3, activation=Doubled(), input_shape=(2,), seed=0)
+        x = rng.normal(size=(4, 2))
+        np.testing.assert_allclose(layer(x), 2 * np.maximum(x @ layer.kernel.value, 0))
+
+    @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "softmax"])
+    def test_activations_never_overwrite_inputs(self, rng, activation):
+        x = rng.normal(size=(4, 3))
+        kept = x.copy()
+        model = lg.Sequential([layers.Activation(activation, input_shape=(3,)),
+                               layers.Dense(3, activation=activation, seed=0), layers.Activation(activation)])
+        model.predict(x)
+        model.forward(x, training=True)
+        np.testing.assert_array_equal(x, kept)
+
+    def test_owns_preactivation_only_for_the_layers_own_forward(self):
+        class Scaled(layers.Dense):
+            def forward_preactivation(self, x, training=False):
+                return super().forward_preactivation(x, training)
+
+        assert layers.Dense(2).owns_preactivation and layers.Conv2D(2, 3).owns_preactivation
+        assert not Scaled(2).owns_preactivation and not layers.Activation("relu").owns_preactivation
+
     def test_activation_by_class_and_instance(self):
         assert isinstance(activations.get(activations.Tanh), activations.Tanh)
         inst = activations.ReLU()

@@ -57,6 +57,22 @@ class TestBatchNormalization:
         for a, b in zip(before, layer.get_weights()):
             np.testing.assert_array_equal(a, b)
 
+    def test_inference_backward_uses_the_forward_statistics(self, rng):
+        layer = layers.BatchNormalization(epsilon=0.01, input_shape=(3,))
+        gamma, beta, mean, var = (np.array([2.0, 0.5, -1.0]), np.array([1.0, -1.0, 0.0]),
+                                  np.array([3.0, -2.0, 0.5]), np.array([4.0, 0.25, 1.0]))
+        layer.set_weights([gamma, beta, mean, var])
+        x, g = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+        inv_std = 1.0 / np.sqrt(var + 0.01)
+        x_hat = (x - mean) * inv_std
+        out, cache = layer.forward(x, training=False)
+        np.testing.assert_array_equal(out, x_hat * gamma + beta)  # the same arithmetic as x_hat first
+        layer.moving_mean.value[...] = 100.0  # changing the statistics after the forward pass changes nothing
+        dx, (dgamma, dbeta) = layer.backward(g, cache)
+        np.testing.assert_allclose(dx, g * gamma * inv_std)
+        np.testing.assert_allclose(dgamma, (g * x_hat).sum(axis=0))
+        np.testing.assert_allclose(dbeta, g.sum(axis=0))
+
     def test_not_trainable_runs_in_inference_mode(self, rng):
         layer = layers.BatchNormalization(trainable=False, input_shape=(2,))
         x = rng.normal(5.0, 1.0, size=(8, 2))

@@ -183,3 +183,54 @@ def test_sparse_labels_and_softmax_training(rng):
     assert history.history["accuracy"][-1] > 0.8
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
         model.fit(x, labels + 3, epochs=1, verbose=0)
+
+
+# -- predict's default batch and inference path ------------------------------------------------
+def test_predict_batch_size_follows_the_largest_layer_output():
+    from layergraph.framework.trainer import PREDICT_BATCH_SIZE, predict_batch_size
+    from layergraph.models import mnist
+
+    assert predict_batch_size(mnist.tutorial_mlp(compile=False)) == 1024  # 64 numbers a sample: the cap
+    assert predict_batch_size(mnist.modern_mlp(compile=False)) == 1024
+    cnn = mnist.cnn(compile=False)  # conv_1: 26 * 26 * 32 float32 = 86.5 kB a sample -> 48 fit in 4 MiB
+    assert predict_batch_size(cnn) == 32
+    wide = lg.Sequential([layers.Dense(20000, input_shape=(3,)), layers.Dense(1)])  # 160 kB a sample
+    assert predict_batch_size(wide) == 32  # the floor
+    mid = lg.Sequential([layers.Dense(4000, input_shape=(3,)), layers.Dense(1)], dtype="float32")  # 16 kB
+    assert predict_batch_size(mid) == 256  # 262 fit: the power of two below
+    x = lg.Input((3,))
+    functional = lg.Model(x, layers.Dense(2)(layers.Concatenate()([x, layers.Dense(4000)(x)])))
+    assert predict_batch_size(functional) == 128  # 4003 float64 a sample
+    assert predict_batch_size(lg.Sequential([layers.Dense(3)])) == PREDICT_BATCH_SIZE  # not built yet
+
+
+def test_predict_default_batch_gives_the_same_outputs(rng):
+    from layergraph.models import mnist
+
+    model = mnist.cnn(compile=False)
+    x = rng.random((70, 28, 28, 1), dtype=np.float32)  # 3 batches of the default 32
+    whole = model.predict(x, batch_size=70)
+    np.testing.assert_allclose(model.predict(x), whole, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(model.forward(x, training=False)[0], whole, rtol=1e-5, atol=1e-7)
+
+
+def test_forward_inference_is_forward_without_caches(rng):
+    model = lg.Sequential([layers.Dense(5, activation="relu", input_shape=(3,), seed=0),
+                           layers.BatchNormalization(), layers.Dropout(0.5, seed=1),
+                           layers.Dense(2, activation="softmax", seed=2)])
+    x = rng.normal(size=(6, 3))
+    np.testing.assert_array_equal(model.forward_inference(x), model.forward(x, training=False)[0])
+    inp = lg.Input((3,))
+    functional = lg.Model(inp, model(inp))
+    np.testing.assert_array_equal(functional.forward_inference(x), model.predict(x))
+
+
+def test_predict_runs_a_sequential_subclass_own_forward(rng):
+    class Negated(lg.Sequential):
+        def forward(self, inputs, training=False):
+            out, caches = super().forward(inputs, training)
+            return -out, caches
+
+    model = Negated([layers.Dense(2, input_shape=(3,), seed=0)])
+    x = rng.normal(size=(4, 3))
+    np.testing.assert_allclose(model.predict(x), -(x @ model.get_weights()[0]))

@@ -236,9 +236,19 @@ class ActivatedLayer(Layer):
         """Like :meth:`backward`, but ``grad_z`` is ``dL/dz`` before the activation."""
         raise NotImplementedError
 
+    #: True when :meth:`forward_preactivation` returns a fresh ``z`` that
+    #: nothing else holds (not the inputs, not in its cache), so that the
+    #: activation may overwrite it (:meth:`ActivationFunction.forward_inplace`).
+    #: Dense and Conv2D say so for themselves, not for subclasses that
+    #: override their ``forward_preactivation``.
+    owns_preactivation = False
+
     def forward(self, inputs, training=False):
         z, inner = self.forward_preactivation(inputs, training)
-        a, act_cache = self.activation.forward(z)
+        if self.owns_preactivation:
+            a, act_cache = self.activation.forward_inplace(z)
+        else:
+            a, act_cache = self.activation.forward(z)
         return a, (inner, act_cache)
 
     def backward(self, grad, cache):

@@ -222,6 +222,11 @@ class Conv2D(ActivatedLayer):
         return z.reshape(n, oh, ow, filters), (cols, x.shape, xp.shape, pads)
 
     @property
+    def owns_preactivation(self):
+        """``z = cols @ W + b`` is a fresh array: the activation may overwrite it."""
+        return type(self).forward_preactivation is Conv2D.forward_preactivation
+
+    @property
     def can_skip_input_grad(self):
         """:meth:`backward` and :meth:`backward_preactivation` accept
         ``input_grad=False`` and then skip ``dL/dx`` (returned as ``None``);

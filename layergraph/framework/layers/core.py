@@ -69,6 +69,11 @@ class Dense(ActivatedLayer):
         cls = type(self)
         return cls.backward is Dense.backward and cls.backward_preactivation is Dense.backward_preactivation
 
+    @property
+    def owns_preactivation(self):
+        """``z = x @ W + b`` is a fresh array: the activation may overwrite it."""
+        return type(self).forward_preactivation is Dense.forward_preactivation
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, **kwargs):
         super().__init__(activation=activation, **kwargs)

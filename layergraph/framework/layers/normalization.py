@@ -140,9 +140,17 @@ class BatchNormalization(Layer):
             x_hat *= inv_std
             batch_stats = True
         else:
+            # The moving statistics: the same arithmetic in one new array;
+            # x_hat is recomputed by backward only if it needs it.
             inv_std = 1.0 / np.sqrt(self._param(self.moving_variance, None) + self.epsilon)
-            x_hat = (x - self._param(self.moving_mean, None)) * inv_std
-            batch_stats = False
+            mean = self._param(self.moving_mean, None).copy()
+            out = x - mean
+            out *= inv_std
+            if self.scale:
+                out *= gamma
+            if self.center:
+                out += self._param(self.beta, 0.0)
+            return out, ((x, mean), inv_std, False)
         out = x_hat * gamma
         if self.center:
             out += self._param(self.beta, 0.0)
@@ -150,6 +158,9 @@ class BatchNormalization(Layer):
 
     def backward(self, grad, cache):
         x_hat, inv_std, batch_stats = cache
+        if isinstance(x_hat, tuple):  # moving statistics: (x, mean)
+            x, mean = x_hat
+            x_hat = (x - mean) * inv_std
         gamma = self._param(self.gamma, 1.0)
         dbeta = grad.sum(axis=self._reduce)
         dgamma = np.sum(grad * x_hat, axis=self._reduce)

@@ -70,6 +70,15 @@ class _Pooling2D(Layer):
         # Only splits axes: a view for any strided x (so writes into it reach x).
         return x[:, :oh * ph, :ow * pw, :].reshape(n, oh, ph, ow, pw, c)
 
+    def _reduce_windows(self, ufunc, xp, out_size):
+        """``ufunc`` folded over the strided window views of ``xp``, one per
+        offset, into one new array (the first two combined straight into it)."""
+        windows = [window_view(xp, offset, out_size, self.strides) for offset in self._offsets()]
+        out = ufunc(windows[0], windows[1]) if len(windows) > 1 else windows[0].copy()
+        for window in windows[2:]:
+            ufunc(out, window, out=out)
+        return out
+
     def _offsets(self):
         ph, pw = self.pool_size
         return [(i, j) for i in range(ph) for j in range(pw)]
@@ -118,10 +127,7 @@ class MaxPooling2D(_Pooling2D):
     def forward(self, x, training=False):
         out_size, pads = self._geometry(x.shape)
         xp = pad_spatial(x, pads, -np.inf)
-        out = None
-        for offset in self._offsets():  # a running maximum over the window offsets
-            window = window_view(xp, offset, out_size, self.strides)
-            out = window.copy() if out is None else np.maximum(out, window, out=out)
+        out = self._reduce_windows(np.maximum, xp, out_size)  # a running maximum over the window offsets
         return out, (x, out, out_size, pads)
 
     def backward(self, grad, cache):
@@ -200,10 +206,7 @@ class AveragePooling2D(_Pooling2D):
         out_size, pads = self._geometry(x.shape)
         counts = self._counts(x.shape, out_size, pads, x.dtype)
         xp = pad_spatial(x, pads)
-        out = None
-        for offset in self._offsets():  # a running sum over the window offsets
-            window = window_view(xp, offset, out_size, self.strides)
-            out = window.copy() if out is None else np.add(out, window, out=out)
+        out = self._reduce_windows(np.add, xp, out_size)  # a running sum over the window offsets
         out /= counts
         return out, (x.shape, out_size, pads, counts)
 
