@@ -7,8 +7,9 @@ The net (Keras' ``mnist_convnet`` example)::
 
 trained with Adam and sparse categorical cross-entropy on random
 MNIST-shaped float32 data, batch 128. Each repetition times the same number of
-training steps in three implementations, one after the other (interleaved, so
-that load from other processes hits all three alike):
+training steps in three implementations, one after the other (interleaved, the
+order rotating every repetition, so that load from other processes hits all
+three alike):
 
 - ``layergraph``: ``model.train_on_batch`` of a ``Sequential(dtype="float32")``;
 - ``numpy``: the same forward, backward and Adam update written by hand in
@@ -32,9 +33,9 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-import time
 
 import numpy as np
+from _common import WorkerProcess, interleave, median_ratio, timer
 
 BATCH, CLASSES = 128, 10
 
@@ -228,37 +229,11 @@ def torch_runner(x, y, threads, seed=0):
     return run
 
 
-def _torch_worker(conn, steps, threads):
-    """Runs in its own process, so that torch's OpenMP threads and OpenBLAS'
-    threads never spin against each other inside one process."""
+def torch_runs(steps, threads):
+    """Worker-process factory (:class:`_common.WorkerProcess`): ``{"torch": run}``, or ``None`` without torch."""
     x, y = make_data(steps)
     run = torch_runner(x, y, threads)
-    conn.send(run is not None)
-    while run is not None and conn.recv() == "run":
-        start = time.perf_counter()
-        run()
-        conn.send(time.perf_counter() - start)
-    conn.close()
-
-
-class _TorchProcess:
-    def __init__(self, steps, threads):
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_torch_worker, args=(child, steps, threads), daemon=True)
-        self.process.start()
-        self.available = self.conn.recv()
-
-    def __call__(self):
-        self.conn.send("run")
-        return self.conn.recv()
-
-    def close(self):
-        if self.available:
-            self.conn.send("stop")
-        self.process.join(timeout=10)
+    return None if run is None else {"torch": run}
 
 
 def main(argv=None):
@@ -269,36 +244,21 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     x, y = make_data(args.steps)
-    timed = {}
-    for name, run in (("layergraph", layergraph_runner(x, y)), ("numpy", numpy_runner(x, y))):
-        def timed_run(run=run):
-            start = time.perf_counter()
-            run()
-            return time.perf_counter() - start
-        timed[name] = timed_run
-    torch_process = _TorchProcess(args.steps, args.threads)
-    if torch_process.available:
-        timed["torch"] = torch_process
-    else:
-        print("torch not importable: skipping the PyTorch comparison")
-    try:
-        for run in timed.values():  # warm-up: allocations, thread pools, lazy state
-            run()
-        times = {name: [] for name in timed}
-        for _ in range(args.repeats):
-            for name, run in timed.items():
-                times[name].append(run() / args.steps)
-    finally:
-        torch_process.close()
+    timed = {"layergraph": timer(layergraph_runner(x, y)), "numpy": timer(numpy_runner(x, y))}
+    with WorkerProcess(torch_runs, args.steps, args.threads) as torch_process:
+        if torch_process.available:
+            timed["torch"] = torch_process.timer("torch")
+        else:
+            print("torch not importable: skipping the PyTorch comparison")
+        times = {name: [t / args.steps for t in ts] for name, ts in interleave(timed, args.repeats).items()}
     print(f"Keras-example CNN, batch {BATCH}, float32, {args.steps} steps x {args.repeats} repeats "
           f"(median ms per step; min in brackets)")
     for name, ts in times.items():
         print(f"  {name:<11} {1e3 * statistics.median(ts):8.2f} ms  [{1e3 * min(ts):.2f}]")
     for other in ("numpy", "torch"):
         if other in times:
-            ratios = [a / b for a, b in zip(times["layergraph"], times[other])]
-            print(f"  layergraph / {other:<6} {statistics.median(ratios):.2f}x "
-                  f"(ratio of minima {min(times['layergraph']) / min(times[other]):.2f}x)")
+            median, fastest = median_ratio(times, "layergraph", other)
+            print(f"  layergraph / {other:<6} {median:.2f}x (ratio of minima {fastest:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -20,11 +20,12 @@ Run: ``python benchmarks/bench_mnist_mlp.py [--repeats 11] [--threads 1] [--data
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import sys
 import time
+
+from _common import interleave, limit_blas_threads
 
 BAR = 1.15
 
@@ -42,9 +43,8 @@ def _parse(argv):
 
 
 ARGS = _parse(sys.argv[1:]) if __name__ == "__main__" else None
-if ARGS is not None and ARGS.threads > 0:  # before numpy loads its BLAS
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(ARGS.threads)
+if ARGS is not None:  # before numpy loads its BLAS
+    limit_blas_threads(ARGS.threads)
 
 import numpy as np  # noqa: E402
 
@@ -176,13 +176,7 @@ def main(args):
                 contestants[f"torch {dtype}"] = lambda dtype=dtype, w=w: torch_run(*data[dtype], w)[0]
 
     names = list(contestants)
-    for name in names:  # warm-up (caches, BLAS buffers, lazy imports)
-        contestants[name]()
-    times = {name: [] for name in names}
-    for rep in range(args.repeats):
-        shift = rep % len(names)
-        for name in names[shift:] + names[:shift]:
-            times[name].append(contestants[name]())
+    times = interleave(contestants, args.repeats)  # after one warm-up round (caches, BLAS buffers, lazy imports)
     med = {name: statistics.median(v) for name, v in times.items()}
 
     threads = args.threads if args.threads > 0 else "default"
