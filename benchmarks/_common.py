@@ -23,6 +23,21 @@ def limit_blas_threads(threads):
             os.environ[var] = str(threads)
 
 
+def retain_freed_memory():
+    """Give every contestant the allocator setting layergraph's trainer uses.
+
+    layergraph raises glibc's mmap/trim thresholds (see
+    ``layergraph.framework.memory``) so that a step's large temporaries
+    reuse freed memory instead of faulting in fresh pages; that setting is
+    process-wide, so the numpy baseline in this process gets it too, and
+    the PyTorch worker sets it for itself. Called by :func:`interleave` and
+    the worker before anything is timed, whatever ran first.
+    """
+    from layergraph.framework import memory
+
+    return memory.retain_freed_memory()
+
+
 def timer(run):
     """A callable that runs ``run()`` and returns its wall time in seconds."""
     def timed():
@@ -37,6 +52,7 @@ def interleave(contestants, repeats, warmup=1):
     rounds, then ``repeats`` rounds, each calling every contestant once, the
     order rotated every round so that neither machine noise nor going first
     favours one. Returns ``{name: [seconds per round]}``."""
+    retain_freed_memory()
     names = list(contestants)
     for _ in range(warmup):  # allocations, thread pools, lazy state
         for name in names:
@@ -57,6 +73,7 @@ def median_ratio(times, a, b):
 
 
 def _worker_main(conn, factory, args):
+    retain_freed_memory()
     try:
         runs = factory(*args)
     except ImportError:
