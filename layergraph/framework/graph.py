@@ -444,12 +444,14 @@ class Sequential(_GraphModel):
         gradient strategies do), so a first layer that can skip computing it
         (``can_skip_input_grad``, e.g. Dense) does, and ``dL/dx`` is ``None``.
         """
-        per_layer = [None] * len(self.layers)
-        for i in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[i]
-            options = {"input_grad": False} if i == 0 and not input_grad and getattr(
-                layer, "can_skip_input_grad", False) else {}
-            if preactivation and i == len(self.layers) - 1:
+        layers = self.layers
+        last = len(layers) - 1
+        skip_first = not input_grad and getattr(layers[0], "can_skip_input_grad", False)
+        per_layer = [None] * len(layers)
+        for i in range(last, -1, -1):
+            layer = layers[i]
+            options = {"input_grad": False} if i == 0 and skip_first else {}
+            if preactivation and i == last:
                 grad, per_layer[i] = layer.backward_preactivation(grad, cache[i], **options)
             else:
                 grad, per_layer[i] = layer.backward(grad, cache[i], **options)

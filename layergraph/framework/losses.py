@@ -109,10 +109,16 @@ class Loss:
         return self.scale / n if self.reduction == "mean" else self.scale
 
     def _reduce(self, per_sample):
-        return float(per_sample.sum() * self._factor(len(per_sample)))
+        return float(np.add.reduce(per_sample, axis=None) * self._factor(len(per_sample)))
 
     def __repr__(self):
         return f"{type(self).__name__}({self.get_config()})"
+
+
+def _clip_probabilities(p):
+    """``p`` clipped to ``[1e-7, 1 - 1e-7]`` as Keras does; the ufuncs
+    directly, since ``np.clip``'s wrapper costs more than the work on small batches."""
+    return np.minimum(np.maximum(p, 1e-7), 1 - 1e-7)
 
 
 def _as_numeric(a, what):
@@ -188,7 +194,7 @@ class BinaryCrossentropy(Loss):
             # -[t log s(z) + (1-t) log(1-s(z))] = softplus(z) - t z, stable for any z.
             return _mean_last(np.logaddexp(0, y) - t * y)
         if self.delta is None:
-            p = np.clip(y, 1e-7, 1 - 1e-7)
+            p = _clip_probabilities(y)
             return _mean_last(-(t * np.log(p) + (1 - t) * np.log(1 - p)))
         return _mean_last(-(t * np.log(y + self.delta) + (1 - t) * np.log(1 - y + self.delta)))
 
@@ -197,7 +203,7 @@ class BinaryCrossentropy(Loss):
         if self.from_logits:
             return (special.expit(y) - t) / d
         if self.delta is None:
-            p = np.clip(y, 1e-7, 1 - 1e-7)
+            p = _clip_probabilities(y)
             inside = (y > 1e-7) & (y < 1 - 1e-7)  # clip has zero slope outside
             return inside * (-(t / p) + (1 - t) / (1 - p)) / d
         return (-(t / (y + self.delta)) + (1 - t) / (1 - y + self.delta)) / d
@@ -241,7 +247,7 @@ class CategoricalCrossentropy(Loss):
         if self.from_logits:
             return special.log_softmax(y, axis=-1)
         if self.delta is None:
-            return np.log(np.clip(y, 1e-7, 1 - 1e-7))
+            return np.log(_clip_probabilities(y))
         return np.log(y + self.delta)
 
     def _per_sample(self, t, y):
@@ -255,7 +261,7 @@ class CategoricalCrossentropy(Loss):
         if self.from_logits:
             return special.softmax(y, axis=-1) * t.sum(axis=-1, keepdims=True) - t
         if self.delta is None:
-            p = np.clip(y, 1e-7, 1 - 1e-7)
+            p = _clip_probabilities(y)
             return -(t / p) * ((y > 1e-7) & (y < 1 - 1e-7))
         return -t / (y + self.delta)
 

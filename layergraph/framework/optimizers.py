@@ -136,12 +136,14 @@ class Optimizer:
 
     def apply(self, variables, grads):
         """Update ``variables`` in place from ``grads`` (same order and shapes)."""
-        variables, grads = list(variables), list(grads)
+        variables, grads = list(variables), [g if isinstance(g, np.ndarray) else np.asarray(g) for g in grads]
         if len(variables) != len(grads):
             raise ValueError(f"{type(self).__name__}: {len(variables)} variables but {len(grads)} gradients")
-        for v, g in zip(variables, grads):
-            if np.shape(g) != v.shape:
-                raise ValueError(f"{type(self).__name__}: gradient of shape {np.shape(g)} for {v.name} of shape {v.shape}")
+        if [g.shape for g in grads] != [v.value.shape for v in variables]:  # one comparison: this runs every step
+            for v, g in zip(variables, grads):
+                if g.shape != v.value.shape:
+                    raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} for {v.name} of shape "
+                                     f"{v.value.shape}")
         if self.global_clipnorm is not None:
             norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
             if norm > self.global_clipnorm:
@@ -150,7 +152,7 @@ class Optimizer:
             grads = [self._clip(g) for g in grads]
         lr = self.current_learning_rate
         for v, g in zip(variables, grads):
-            self.update_step(v, np.asarray(g, dtype=v.dtype), lr)
+            self.update_step(v, g if g.dtype == v.value.dtype else g.astype(v.value.dtype), lr)
         self.iterations += 1
 
     def apply_gradients(self, grads_and_vars):

@@ -88,7 +88,7 @@ class Trainer:
         model = self.model
         value, grads = self.gradient.gradients(model, self.loss, x, y)
         # One reduction per gradient: a nan or inf anywhere makes its sum non-finite.
-        if not math.isfinite(value) or not math.isfinite(sum(float(np.add.reduce(g, axis=None)) for g in grads)):
+        if not math.isfinite(value) or not math.isfinite(float(sum(np.add.reduce(g, axis=None) for g in grads))):
             return None
         if hasattr(self.optimizer, "minimize_model"):
             raise TypeError("ScipyOptimizer minimises the whole problem at once: use model.fit with it, not train_step")

@@ -70,6 +70,23 @@ def test_hook_order_and_history_after_user_callbacks(data):
     assert recorder.model is model and recorder.params["epochs"] == 2 and recorder.params["steps"] == 2
 
 
+def test_hooks_call_overriding_callbacks_only_and_hooks_set_on_instances(data):
+    x, y = data
+    seen = []
+
+    class EpochOnly(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(("class", epoch))
+
+    attached = callbacks.Callback()
+    attached.on_train_batch_end = lambda batch, logs=None: seen.append(("instance", batch))
+    cbs = callbacks.CallbackList([EpochOnly(), attached], _model(), {})
+    assert cbs._calls["on_train_batch_begin"] == []  # the base class's no-ops are not called per step
+    assert len(cbs._calls["on_epoch_end"]) == 1 and len(cbs._calls["on_train_batch_end"]) == 1
+    _model().fit(x, y, epochs=1, batch_size=6, verbose=0, callbacks=[EpochOnly(), attached])
+    assert seen == [("instance", 0), ("instance", 1), ("class", 0)]
+
+
 def test_early_stopping_patience_counts_epochs_without_improvement(data):
     x, y = data
     # improvements at epochs 0 and 1, then none: patience 2 stops after epoch 3 (Keras)

@@ -1,4 +1,5 @@
 """Dense, Activation, Concatenate, Add: shapes, lazy build, errors, gradients."""
+import warnings
 import numpy as np
 import pytest
 
@@ -116,6 +117,18 @@ class TestActivations:
         np.testing.assert_allclose(a[1], [1 / 3] * 3)
         e = np.exp(z[0] - 3)
         np.testing.assert_allclose(a[0], e / e.sum())
+
+    @pytest.mark.parametrize("dtype, tiny", [("float64", 1e-300), ("float32", 1e-37), ("float16", 0.0)])
+    def test_sigmoid_saturates_without_overflow_warnings(self, dtype, tiny):
+        z = np.array([-1e4, -1000.0, -50.0, 0.0, 50.0, 1e4], dtype=dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "overflow encountered in exp"
+            a, _ = activations.get("sigmoid").forward(z)
+            inplace, _ = activations.get("sigmoid").forward_inplace(z.copy())
+        assert a.dtype == np.dtype(dtype)
+        assert np.all(a[:2] <= tiny) and np.all(a[:2] >= 0)
+        np.testing.assert_array_equal(a[3:], [0.5, 1.0, 1.0])
+        np.testing.assert_array_equal(a, inplace)
 
     def test_sigmoid_values(self):
         np.testing.assert_allclose(activations.sigmoid(np.array([0.0, np.log(3)])), [0.5, 0.75])
