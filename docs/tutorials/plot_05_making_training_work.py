@@ -338,7 +338,20 @@ plt.show()
 #   images for 10 epochs (batches of 64, float32, Adam lr 0.001, one BLAS
 #   thread): test accuracy after each epoch 98.02, 98.75, 98.94, 98.69,
 #   98.94, 99.08, 99.15, 99.20, 98.96, **99.20 %**, in about 6 minutes on one
-#   core of a shared 2-core machine.
+#   core of a shared 2-core machine;
+# - the registered recipes of :mod:`layergraph.models.mnist`, trained from
+#   the command line on 2 cores (``python -m layergraph mnist --model mlp``
+#   and ``--model cnn``, default settings, seed 0):
+#
+#   - ``mlp`` (``784 → 256 → 128 → 10``, He initialisation, batch
+#     normalisation, dropout 0.2, Adam with a per-epoch decay, 15 epochs):
+#     **98.40 %** test accuracy in 17 s of training;
+#   - ``cnn`` (the Keras example convnet: two 3 × 3 convolutions with 32 and
+#     64 filters, two 2 × 2 max-poolings, dropout 0.5, Adam, batches of 128,
+#     15 epochs): test accuracy 97.26 % after the first epoch, 99.08 % after
+#     the tenth, **99.25 %** after the fifteenth, in 279 s of training
+#     (18.6 s an epoch); ``python -m layergraph evaluate`` of the saved
+#     model prints the same 99.25 %.
 #
 # After a single epoch the CNN's test error (1.98 %) is less than half of the
 # tutorial MLP's after 20 epochs (4.96 %), with a similar number of weights
