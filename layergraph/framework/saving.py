@@ -66,11 +66,12 @@ import inspect
 import json
 import os
 import pkgutil
-import tempfile
 import zipfile
 import zlib
 
 import numpy as np
+
+from .._atomic import atomic_write
 
 FORMAT_NAME = "layergraph.model"
 FORMAT_VERSION = 1
@@ -426,15 +427,6 @@ def _write_archive(fileobj, arrays):
     np.savez(fileobj, allow_pickle=False, **arrays)
 
 
-def _default_mode(path):
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def save_model(model, path, include_optimizer=True):
     """Write ``model`` to ``path`` atomically (see the module docstring for the format).
 
@@ -456,32 +448,8 @@ def save_model(model, path, include_optimizer=True):
     """
     path = os.fspath(path)
     arrays = _archive_contents(model, include_optimizer)
-    directory = os.path.dirname(os.path.abspath(path))
-    mode = _default_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write_archive(f, arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    with atomic_write(path, durable=True) as f:
+        _write_archive(f, arrays)
 
 
 # -- reading ----------------------------------------------------------------------------------
