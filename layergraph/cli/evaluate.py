@@ -1,6 +1,6 @@
 """``evaluate`` command: the test loss and accuracy of a saved MNIST model.
 
-``python -m layergraph evaluate model.lg [--batch-size 256] [--summary] ...``
+``python -m layergraph evaluate model.lg [--batch-size N] [--summary] ...``
 loads a model written by ``python -m layergraph mnist --save model.lg`` (or by
 ``model.save``), prepares the MNIST test set the way the model takes it, and
 prints its loss and accuracy. The input layout comes from the model itself:
@@ -88,7 +88,8 @@ def register(sub):
     p = sub.add_parser("evaluate", help="test loss and accuracy of a saved MNIST model (mnist --save)",
                        description="Load a model saved by 'mnist --save' and evaluate it on the MNIST test set.")
     p.add_argument("model", metavar="MODEL_FILE", help="a file written by 'mnist --save' or model.save")
-    p.add_argument("--batch-size", type=_positive_int, default=256, help="inference batch size (default 256)")
+    p.add_argument("--batch-size", type=_positive_int,
+                   help="inference batch size (default: predict's, chosen from the model's layer sizes)")
     p.add_argument("--summary", action="store_true", help="also print the model's layer table")
     add_data_arguments(p)
     p.set_defaults(func=run_evaluate)
