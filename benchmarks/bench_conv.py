@@ -63,11 +63,15 @@ def layergraph_runner(x, y, seed=0):
         layers.Dense(CLASSES, activation="softmax", seed=seed + 2),
     ], dtype="float32")
     model.compile(optimizer=lg.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    return batches_runner(model.train_on_batch, x, y)
 
+
+def batches_runner(step, x, y):
+    """A callable that runs ``step(x_batch, y_batch)`` over all batches and returns the last loss."""
     def run():
         loss = 0.0
         for i in range(0, len(x), BATCH):
-            loss = model.train_on_batch(x[i:i + BATCH], y[i:i + BATCH])
+            loss = step(x[i:i + BATCH], y[i:i + BATCH])
         return loss
 
     return run
@@ -186,15 +190,7 @@ class NumpyCNN:
 
 
 def numpy_runner(x, y, seed=0):
-    net = NumpyCNN(seed)
-
-    def run():
-        loss = 0.0
-        for i in range(0, len(x), BATCH):
-            loss = net.step(x[i:i + BATCH], y[i:i + BATCH])
-        return loss
-
-    return run
+    return batches_runner(NumpyCNN(seed).step, x, y)
 
 
 # -- PyTorch -----------------------------------------------------------------------------
