@@ -113,14 +113,16 @@ class _GraphModel(Layer, TrainingMixin):
                 return layer
         raise ValueError(f"No layer named {name!r} in model {self.name!r}; layers: {[l.name for l in self.layers]}")
 
-    def regularized_weights(self):
-        """``[(variable, regularizer), ...]`` for every weight with a penalty."""
-        out = []
+    def penalties(self):
+        """``[(variable, regularizer), ...]`` of every layer, each variable once."""
+        if not self.trainable:
+            return []
+        seen, out = set(), []
         for layer in self.layers:
-            if isinstance(layer, _GraphModel):
-                out.extend(layer.regularized_weights())
-            elif getattr(layer, "kernel_regularizer", None) is not None and layer.trainable:
-                out.append((layer.kernel, layer.kernel_regularizer))
+            for var, reg in layer.penalties():
+                if id(var) not in seen:
+                    seen.add(id(var))
+                    out.append((var, reg))
         return out
 
     def _set_dtype(self, dtype):
@@ -281,8 +283,9 @@ class Model(_GraphModel):
         return (outputs if self._multi_output else outputs[0]), caches
 
     def backward(self, grad, cache, preactivation=False, input_grad=True):
-        # ``input_grad`` (accepted for symmetry with Sequential) is not used:
-        # the gradients at the inputs are always computed.
+        # With ``input_grad=False`` the layers that read only model inputs
+        # are told that nobody needs their dL/d(inputs).
+        input_ids = {id(t) for t in self.inputs}
         grads_at = {}
         grad_list = list(grad) if self._multi_output else [grad]
         for t, g in zip(self.outputs, grad_list):
@@ -295,14 +298,19 @@ class Model(_GraphModel):
             g = grads_at.pop(id(node.outputs[0]), None)
             if g is None:  # this branch does not reach the outputs
                 continue
+            wanted = input_grad or not all(id(t) in input_ids for t in node.inputs)
             if node is fused_node:
-                g_in, layer_grads = node.layer.backward_preactivation(g, node_cache)
+                g_in, layer_grads = node.layer.backward_preactivation(g, node_cache, input_grad=wanted)
             else:
-                g_in, layer_grads = node.layer.backward(g, node_cache)
+                g_in, layer_grads = node.layer.backward(g, node_cache, input_grad=wanted)
             self._collect(by_var, node.layer, layer_grads)
+            if not wanted:
+                continue
             g_in = g_in if len(node.inputs) > 1 else [g_in]
             for t, gi in zip(node.inputs, g_in):
                 _accumulate(grads_at, id(t), gi)
+        if not input_grad:
+            return None, self._grads_for(by_var)
         input_grads = [grads_at.get(id(t), np.zeros(0)) for t in self.inputs]
         return (input_grads if self._multi_input else input_grads[0]), self._grads_for(by_var)
 
@@ -441,20 +449,19 @@ class Sequential(_GraphModel):
 
         ``preactivation``: ``grad`` is taken before the last layer's
         activation. ``input_grad=False``: the caller discards ``dL/dx`` (as
-        gradient strategies do), so a first layer that can skip computing it
-        (``can_skip_input_grad``, e.g. Dense) does, and ``dL/dx`` is ``None``.
+        gradient strategies do), so the first layer is told it may skip
+        computing it (Dense and Conv2D do), and ``dL/dx`` may be ``None``.
         """
         layers = self.layers
         last = len(layers) - 1
-        skip_first = not input_grad and getattr(layers[0], "can_skip_input_grad", False)
         per_layer = [None] * len(layers)
         for i in range(last, -1, -1):
             layer = layers[i]
-            options = {"input_grad": False} if i == 0 and skip_first else {}
+            wanted = input_grad or i > 0  # the first layer's dL/dx is the model's
             if preactivation and i == last:
-                grad, per_layer[i] = layer.backward_preactivation(grad, cache[i], **options)
+                grad, per_layer[i] = layer.backward_preactivation(grad, cache[i], input_grad=wanted)
             else:
-                grad, per_layer[i] = layer.backward(grad, cache[i], **options)
+                grad, per_layer[i] = layer.backward(grad, cache[i], input_grad=wanted)
         if self.trainable and self._distinct_weights():
             # Fast path: no weight appears twice, so trainable_weights is the
             # plain concatenation of the layers' own lists.

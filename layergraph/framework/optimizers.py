@@ -22,78 +22,12 @@ import math
 
 import numpy as np
 
+from ._checks import check_number as _check_number
 from .naming import lookup
-
-
-def _check_number(owner, label, value, low=0.0, low_inclusive=False, high=None, high_inclusive=True):
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = value >= low if low_inclusive else value > low
-    if ok and high is not None:
-        ok = value <= high if high_inclusive else value < high
-    if not ok:
-        lo = "[" if low_inclusive else "("
-        hi = ("]" if high_inclusive else ")") if high is not None else ")"
-        raise ValueError(f"{owner}: invalid {label} {value!r}; expected a number in {lo}{low}, {high if high is not None else 'inf'}{hi}")
-
-
-# -- learning-rate schedules ------------------------------------------------------
-class LearningRateSchedule:
-    """Maps the optimizer's step count (0-based) to a learning rate."""
-
-    def __call__(self, step):
-        raise NotImplementedError
-
-    def get_config(self):
-        return {"class_name": type(self).__name__, "config": dict(vars(self))}
-
-
-class ExponentialDecay(LearningRateSchedule):
-    r"""``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored when ``staircase``)."""
-
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
-        _check_number("ExponentialDecay", "initial_learning_rate", initial_learning_rate)
-        _check_number("ExponentialDecay", "decay_steps", decay_steps)
-        _check_number("ExponentialDecay", "decay_rate", decay_rate)
-        self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
-        self.decay_rate, self.staircase = decay_rate, staircase
-
-    def __call__(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
-
-
-class StepDecay(LearningRateSchedule):
-    """Multiply the rate by ``factor`` every ``step_size`` steps (PyTorch's ``StepLR``)."""
-
-    def __init__(self, initial_learning_rate, step_size, factor=0.1):
-        _check_number("StepDecay", "initial_learning_rate", initial_learning_rate)
-        _check_number("StepDecay", "step_size", step_size)
-        _check_number("StepDecay", "factor", factor)
-        self.initial_learning_rate, self.step_size, self.factor = initial_learning_rate, step_size, factor
-
-    def __call__(self, step):
-        return self.initial_learning_rate * self.factor ** (step // self.step_size)
-
-
-class PiecewiseConstantDecay(LearningRateSchedule):
-    """``values[i]`` while ``step <= boundaries[i]`` (Keras semantics)."""
-
-    def __init__(self, boundaries, values):
-        if len(values) != len(boundaries) + 1:
-            raise ValueError("PiecewiseConstantDecay: need len(values) == len(boundaries) + 1")
-        self.boundaries, self.values = list(boundaries), list(values)
-
-    def __call__(self, step):
-        for b, v in zip(self.boundaries, self.values):
-            if step <= b:
-                return v
-        return self.values[-1]
-
-
-_SCHEDULES = {c.__name__: c for c in (ExponentialDecay, StepDecay, PiecewiseConstantDecay)}
+from . import schedules
+from .schedules import ExponentialDecay, LearningRateSchedule, PiecewiseConstantDecay, StepDecay
+from .schedules import deserialize as _deserialize_schedule
+from .schedules import serialize as _serialize_schedule
 
 
 # -- optimizers -------------------------------------------------------------------
@@ -170,7 +104,7 @@ class Optimizer:
 
     def get_config(self):
         lr = self.learning_rate
-        lr = lr.get_config() if isinstance(lr, LearningRateSchedule) else lr
+        lr = _serialize_schedule(lr) if isinstance(lr, LearningRateSchedule) else lr
         return {"learning_rate": lr, "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm}
 
     @classmethod
@@ -178,7 +112,7 @@ class Optimizer:
         config = dict(config)
         lr = config.get("learning_rate")
         if isinstance(lr, dict):
-            config["learning_rate"] = _SCHEDULES[lr["class_name"]](**lr["config"])
+            config["learning_rate"] = _deserialize_schedule(lr)
         return cls(**config)
 
     def __repr__(self):

@@ -252,3 +252,63 @@ def test_dense_config_round_trip(init):
     clone = layers.Dense.from_config(config)
     assert clone.get_config() == config
     assert type(clone.kernel_initializer) is type(layer.kernel_initializer)
+
+
+class TestAddWeight:
+    """add_weight with Keras 3's signature, its defaults and its errors."""
+
+    def test_keras_signature_defaults_and_names(self):
+        layer = layers.Layer(name="holder", seed=0)
+        w = layer.add_weight(shape=(3, 2))
+        b = layer.add_weight((2,), "zeros")
+        c = layer.add_weight(shape=(), initializer="ones", trainable=False, name="count")
+        assert [v.name for v in layer.weights] == ["holder/variable", "holder/variable_1", "holder/count"]
+        assert w.value.std() > 0 and not b.value.any() and c.value == 1.0  # glorot_uniform default
+        assert layer.trainable_weights == [w, b] and layer.non_trainable_weights == [c]
+
+    def test_legacy_name_first_order(self):
+        layer = layers.Layer(name="legacy")
+        v = layer.add_weight("gamma", (2,), "ones")
+        assert v.name == "legacy/gamma" and v.value.tolist() == [1.0, 1.0]
+
+    @pytest.mark.parametrize("kwargs, error, message", [
+        (dict(shape=(2, -1)), ValueError, "shape of weight 'w' must be a tuple of non-negative integers"),
+        (dict(shape=(2,), initializer="nonsense"), ValueError, "invalid initializer for weight 'w'.*Unknown initializer"),
+        (dict(shape=(2,), dtype="int32"), TypeError, "trainable weight 'w' must have a floating dtype"),
+    ])
+    def test_bad_arguments_name_the_layer_and_weight(self, kwargs, error, message):
+        layer = layers.Layer(name="bad")
+        with pytest.raises(error, match=message):
+            layer.add_weight(name="w", **kwargs)
+        with pytest.raises(ValueError, match="shape of weight 'w' must be"):  # legacy order, shape not a shape
+            layer.add_weight("w", "not a shape")
+        assert layer.weights == []
+
+    def test_duplicate_name(self):
+        layer = layers.Layer(name="dup")
+        layer.add_weight(shape=(1,), name="w")
+        with pytest.raises(ValueError, match="Layer 'dup' .* already has a weight named 'w'"):
+            layer.add_weight(shape=(1,), name="w")
+        assert len(layer.weights) == 1
+
+    def test_any_regularized_weight_joins_the_objective(self, rng):
+        class Scale(layers.Layer):  # no `kernel`: its penalty still counts
+            def build(self, input_shape):
+                self.s = self.add_weight(shape=input_shape[-1:], initializer="ones", name="s",
+                                         regularizer=lg.regularizers.l2(0.5))
+
+            def forward(self, x, training=False):
+                return x * self.s.value, x
+
+            def backward(self, grad, x, input_grad=True):
+                return grad * self.s.value, [(grad * x).sum(axis=0)]
+
+        model = lg.Sequential([Scale(input_shape=(2,)), layers.Dense(1, seed=0, kernel_regularizer="l1")])
+        x, y = rng.normal(size=(3, 2)), rng.normal(size=(3, 1))
+        value, _ = lg.gradients.AnalyticGradient().gradients(model, "mse", x, y)
+        kernel = model.layers[1].kernel.value
+        plain = lg.losses.MeanSquaredError()(y, model.predict(x))
+        assert value == pytest.approx(plain + 0.5 * 2 + 0.01 * np.abs(kernel).sum())
+        assert lg.gradients.check(model, "mse", x, y).passed
+        model.layers[0].trainable = False
+        assert [v.name for v, _ in model.penalties()] == [model.layers[1].kernel.name]

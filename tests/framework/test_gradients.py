@@ -127,3 +127,38 @@ def test_numeric_and_analytic_training_agree(rng):
         results.append(model.get_weights())
     for a, n in zip(*results):
         np.testing.assert_allclose(a, n, rtol=1e-7, atol=1e-9)
+
+
+def test_check_combines_relative_and_absolute_tolerance(rng):
+    class Tiny(layers.Layer):  # y = s * x with s ~ 1e-6: gradients near zero, round-off ~1e-11
+        def build(self, input_shape):
+            self.s = self.add_weight(shape=(input_shape[-1],), initializer=lg.initializers.Constant(1e-6), name="s")
+
+        def forward(self, x, training=False):
+            return x * self.s.value, x
+
+        def backward(self, grad, x, input_grad=True):
+            return grad * self.s.value, [(grad * x).sum(axis=0)]
+
+    model = lg.Sequential([Tiny(input_shape=(3,)), layers.Dense(1, seed=0)])
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 1))
+    result = gradients.check(model, "mse", x, y)
+    assert result.passed and max(result) < 1e-6
+    assert [w.compared for w in result.weights] == [3, 3, 1]
+    # The same comparison with no absolute floor is at the mercy of round-off.
+    strict = gradients.check(model, "mse", x, y, atol=1e-30)
+    assert [w.index for w in strict.weights][0] in {(0,), (1,), (2,)}
+
+
+def test_check_names_the_failing_element(rng):
+    class WrongDense(layers.Dense):
+        def backward_preactivation(self, grad_z, cache, input_grad=True):
+            dx, grads = super().backward_preactivation(grad_z, cache, input_grad)
+            grads[0][1, 0] += 1e-3  # one wrong element
+            return dx, grads
+
+    model = lg.Sequential([WrongDense(2, input_shape=(3,), seed=0)])
+    result = gradients.check(model, "mse", rng.normal(size=(4, 3)), rng.normal(size=(4, 2)))
+    assert not result.passed and result.weights[0].index == (1, 0) and result.weights[1].error < 1e-6
+    text = str(result)
+    assert "FAILED" in text and "worst element (1, 0)" in text and model.layers[0].kernel.name in text

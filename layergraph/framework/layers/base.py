@@ -7,12 +7,14 @@ layer exposes through :attr:`Layer.weights`.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 import re
 
 import numpy as np
 
-from .. import activations, initializers
+from .. import activations, initializers, regularizers
 from ..symbolic import Node, SymbolicTensor, is_symbolic
 from ..variables import Variable
 
@@ -28,6 +30,32 @@ def _unique_name(prefix):
     counter = _name_counters.setdefault(prefix, itertools.count())
     n = next(counter)
     return prefix if n == 0 else f"{prefix}_{n}"
+
+
+def _weight_shape(shape, owner, name):
+    """``shape`` as a tuple of non-negative ints, or ``ValueError`` naming the layer and weight."""
+    if shape is None:
+        return ()
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        dims = None
+    if dims is None or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in dims):
+        raise ValueError(f"{owner}: the shape of weight {name!r} must be a tuple of non-negative integers, "
+                         f"got {shape!r}")
+    return tuple(int(d) for d in dims)
+
+
+def _accepting_input_grad(fn):
+    """Wrap a ``backward(grad, cache)`` written without ``input_grad``."""
+
+    @functools.wraps(fn)
+    def backward(self, grad, cache, input_grad=True):
+        return fn(self, grad, cache)
+
+    return backward
 
 
 class Layer:
@@ -81,17 +109,78 @@ class Layer:
         self.built = False
         self.input_shape = None if input_shape is None else (None, *tuple(input_shape))
         self._weights: list[Variable] = []
+        self._regularizers: list[tuple[Variable, regularizers.Regularizer]] = []
         self._creation_order = next(_layer_counter)
         self._inbound_nodes: list[Node] = []
 
     # -- weights ---------------------------------------------------------------
-    def add_weight(self, name, shape, initializer="zeros", trainable=True, rng=None):
-        """Create, register and return a :class:`Variable` of this layer."""
-        init = initializers.get(initializer)
-        value = init(tuple(shape), self.dtype, rng if rng is not None else self._rng())
-        var = Variable(np.array(value, dtype=self.dtype), f"{self.name}/{name}", trainable)
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None, regularizer=None):
+        """Create, register and return a :class:`Variable` of this layer (Keras 3 signature).
+
+        Works in ``__init__`` and in :meth:`build`.
+
+        Parameters
+        ----------
+        shape : tuple of int, optional
+            ``()`` (a scalar) when omitted.
+        initializer : str or Initializer or callable, optional
+            Default ``"glorot_uniform"`` for floating weights, as in Keras
+            (``"zeros"`` for other dtypes). Draws come from the layer's
+            generator (seeded by ``seed``).
+        dtype : str, optional
+            Default: the layer's dtype. Trainable weights must be floating.
+        trainable : bool
+            ``False`` for state such as running statistics: saved and
+            loaded, never given a gradient.
+        name : str, optional
+            Unique within the layer; default ``"variable"``, ``"variable_1"``...
+        regularizer : str or Regularizer, optional
+            A penalty on this weight that joins the loss (see :meth:`penalties`).
+
+        The legacy order ``add_weight(name, shape, initializer, trainable)``
+        (a string first) is accepted too.
+        """
+        if isinstance(shape, str):  # legacy layergraph order: (name, shape, initializer, trainable)
+            name, shape, initializer, dtype = shape, initializer, dtype, None
+        owner = f"Layer {self.name!r} ({type(self).__name__})"
+        shape = _weight_shape(shape, owner, name)
+        dtype = np.dtype(self.dtype if dtype is None else dtype)
+        if trainable and dtype.kind != "f":
+            raise TypeError(f"{owner}: trainable weight {name!r} must have a floating dtype, got {dtype.name}")
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        try:
+            init = initializers.get(initializer)
+        except (TypeError, ValueError, KeyError) as err:
+            raise ValueError(f"{owner}: invalid initializer for weight {name!r}: {err}") from None
+        taken = {w.name.rsplit("/", 1)[-1] for w in self._weights}
+        if name is None:
+            name = next(n for n in ("variable", *(f"variable_{k}" for k in itertools.count(1))) if n not in taken)
+        elif not isinstance(name, str) or not name:
+            raise TypeError(f"{owner}: a weight name must be a non-empty string, got {name!r}")
+        elif name in taken:
+            raise ValueError(f"{owner} already has a weight named {name!r}; weight names must be unique in a layer")
+        value = np.asarray(init(shape, dtype.name, self._rng()))
+        if value.shape != shape:
+            raise ValueError(f"{owner}: the initializer of weight {name!r} returned shape {value.shape}, "
+                             f"expected {shape}")
+        var = Variable(np.array(value, dtype=dtype), f"{self.name}/{name}", bool(trainable))
         self._weights.append(var)
+        reg = regularizers.get(regularizer)
+        if reg is not None:
+            self._regularizers.append((var, reg))
         return var
+
+    def penalties(self):
+        """``[(variable, regularizer), ...]`` for the trainable weights that carry a penalty.
+
+        The objective adds ``regularizer(variable.value)`` to the loss, and
+        the analytic strategy adds ``regularizer.gradient(variable.value)`` to
+        the variable's gradient. A frozen layer (``trainable=False``) has none.
+        """
+        if not self.trainable:
+            return []
+        return [(var, reg) for var, reg in self._regularizers if var.trainable]
 
     def _rng(self):
         if not hasattr(self, "_init_rng"):
@@ -171,9 +260,24 @@ class Layer:
         """Compute ``(outputs, cache)`` from numpy inputs. See the class docstring."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
-    def backward(self, grad, cache):
-        """Map ``dL/d(outputs)`` to ``(dL/d(inputs), [dL/dw ...])``. See the class docstring."""
+    def backward(self, grad, cache, input_grad=True):
+        """Map ``dL/d(outputs)`` to ``(dL/d(inputs), [dL/dw ...])``. See the class docstring.
+
+        ``input_grad=False`` tells the layer that nobody will use
+        ``dL/d(inputs)`` (it is the first layer of a model): it may skip
+        computing it and return ``None`` in its place.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement backward()")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The framework calls backward(grad, cache, input_grad=...). A layer
+        # written to the older two-argument contract is adapted once, here,
+        # instead of being probed at every call: it always computes dL/dx.
+        for hook in ("backward", "backward_preactivation"):
+            fn = cls.__dict__.get(hook)
+            if fn is not None and "input_grad" not in inspect.signature(fn).parameters:
+                setattr(cls, hook, _accepting_input_grad(fn))
 
     def __call__(self, inputs, training=False):
         """Call on symbolic tensors (records a graph node) or on arrays (computes).
@@ -223,25 +327,34 @@ class ActivatedLayer(Layer):
     ``backward_preactivation`` is also the entry point of the fused
     softmax/sigmoid + cross-entropy gradient: a loss that knows ``dL/dz``
     directly skips the activation's Jacobian.
+
+    A subclass whose :meth:`forward_preactivation` returns a fresh ``z``
+    (an array nobody else holds: not the inputs, not in its cache) declares
+    ``owns_preactivation = True`` in its class body; the activation may then
+    overwrite ``z`` (:meth:`ActivationFunction.forward_inplace`). A subclass
+    that redefines ``forward_preactivation`` without declaring it again
+    gets ``False``, so overriding the computation never inherits the promise.
     """
+
+    #: ``z`` from :meth:`forward_preactivation` is fresh: the activation may write into it.
+    owns_preactivation = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "forward_preactivation" in cls.__dict__ and "owns_preactivation" not in cls.__dict__:
+            cls.owns_preactivation = False
 
     def __init__(self, activation=None, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
 
     def forward_preactivation(self, inputs, training=False):
-        raise NotImplementedError
+        """``(z, cache)``: the layer's computation before its activation."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward_preactivation()")
 
-    def backward_preactivation(self, grad_z, cache):
+    def backward_preactivation(self, grad_z, cache, input_grad=True):
         """Like :meth:`backward`, but ``grad_z`` is ``dL/dz`` before the activation."""
-        raise NotImplementedError
-
-    #: True when :meth:`forward_preactivation` returns a fresh ``z`` that
-    #: nothing else holds (not the inputs, not in its cache), so that the
-    #: activation may overwrite it (:meth:`ActivationFunction.forward_inplace`).
-    #: Dense and Conv2D say so for themselves, not for subclasses that
-    #: override their ``forward_preactivation``.
-    owns_preactivation = False
+        raise NotImplementedError(f"{type(self).__name__} must implement backward_preactivation()")
 
     def forward(self, inputs, training=False):
         z, inner = self.forward_preactivation(inputs, training)
@@ -251,12 +364,11 @@ class ActivatedLayer(Layer):
             a, act_cache = self.activation.forward(z)
         return a, (inner, act_cache)
 
-    def backward(self, grad, cache):
+    def backward(self, grad, cache, input_grad=True):
         inner, act_cache = cache
-        return self.backward_preactivation(self.activation.backward(grad, act_cache), cache)
+        return self.backward_preactivation(self.activation.backward(grad, act_cache), cache, input_grad=input_grad)
 
     def get_config(self):
         config = super().get_config()
         config["activation"] = self.activation.get_config()
         return config
-

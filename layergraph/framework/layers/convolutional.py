@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .. import initializers
+from .. import initializers, regularizers
 from .base import ActivatedLayer, _unique_name
 
 _PADDINGS = ("valid", "same")
@@ -157,6 +157,9 @@ class Conv2D(ActivatedLayer):
     (3, 3, 3, 4)
     """
 
+    #: ``z = cols @ W + b`` is a fresh array: the activation may overwrite it.
+    owns_preactivation = True
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None, **kwargs):
         if kwargs.get("name") is None:  # Keras' default name, not "conv2_d"
@@ -172,8 +175,6 @@ class Conv2D(ActivatedLayer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        from .. import regularizers  # local: regularizers import nothing from layers
-
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         if self.input_shape is not None:
             self._maybe_build(self.input_shape)
@@ -199,8 +200,11 @@ class Conv2D(ActivatedLayer):
     def build(self, input_shape):
         self._output_geometry(input_shape)  # validates before creating any weight
         in_channels = input_shape[-1]
-        self.kernel = self.add_weight("kernel", (*self.kernel_size, in_channels, self.filters), self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+        self.kernel = self.add_weight(shape=(*self.kernel_size, in_channels, self.filters),
+                                      initializer=self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer)
+        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
+                     if self.use_bias else None)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -220,24 +224,6 @@ class Conv2D(ActivatedLayer):
         if self.use_bias:
             z += self.bias.value
         return z.reshape(n, oh, ow, filters), (cols, x.shape, xp.shape, pads)
-
-    @property
-    def owns_preactivation(self):
-        """``z = cols @ W + b`` is a fresh array: the activation may overwrite it."""
-        return type(self).forward_preactivation is Conv2D.forward_preactivation
-
-    @property
-    def can_skip_input_grad(self):
-        """:meth:`backward` and :meth:`backward_preactivation` accept
-        ``input_grad=False`` and then skip ``dL/dx`` (returned as ``None``);
-        models ask this of their first layer, whose input gradient nobody
-        uses. False for subclasses that override either method."""
-        cls = type(self)
-        return cls.backward is Conv2D.backward and cls.backward_preactivation is Conv2D.backward_preactivation
-
-    def backward(self, grad, cache, input_grad=True):
-        grad_z = self.activation.backward(grad, cache[1])
-        return self.backward_preactivation(grad_z, cache, input_grad=input_grad)
 
     def backward_preactivation(self, grad_z, cache, input_grad=True):
         cols, x_shape, xp_shape, ((top, _), (left, _)) = cache[0]
@@ -272,8 +258,6 @@ class Conv2D(ActivatedLayer):
         return dx, grads
 
     def get_config(self):
-        from .. import regularizers
-
         config = super().get_config()
         config.update(
             filters=self.filters, kernel_size=list(self.kernel_size), strides=list(self.strides),

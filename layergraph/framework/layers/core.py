@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import initializers
+from .. import initializers, regularizers
 from .base import ActivatedLayer, Layer
 
 
@@ -25,7 +25,7 @@ class InputLayer(Layer):
     def forward(self, inputs, training=False):
         return inputs, None
 
-    def backward(self, grad, cache):
+    def backward(self, grad, cache, input_grad=True):
         return grad, []
 
     def get_config(self):
@@ -60,19 +60,8 @@ class Dense(ActivatedLayer):
     (2, 3)
     """
 
-    @property
-    def can_skip_input_grad(self):
-        """:meth:`backward` and :meth:`backward_preactivation` accept
-        ``input_grad=False`` and then skip ``dL/dx`` (returned as ``None``);
-        models ask this of their first layer when training. False for
-        subclasses that override either method."""
-        cls = type(self)
-        return cls.backward is Dense.backward and cls.backward_preactivation is Dense.backward_preactivation
-
-    @property
-    def owns_preactivation(self):
-        """``z = x @ W + b`` is a fresh array: the activation may overwrite it."""
-        return type(self).forward_preactivation is Dense.forward_preactivation
+    #: ``z = x @ W + b`` is a fresh array: the activation may overwrite it.
+    owns_preactivation = True
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, **kwargs):
@@ -83,8 +72,6 @@ class Dense(ActivatedLayer):
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        from .. import regularizers  # local: regularizers import nothing from layers
-
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         if self.input_shape is not None:
             self._maybe_build(self.input_shape)
@@ -93,8 +80,10 @@ class Dense(ActivatedLayer):
         if isinstance(input_shape, list) or len(input_shape) < 2:
             raise ValueError(f"Dense {self.name!r} needs one input of rank >= 2, got shape {input_shape}")
         in_features = input_shape[-1]
-        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) if self.use_bias else None
+        self.kernel = self.add_weight(shape=(in_features, self.units), initializer=self.kernel_initializer,
+                                      name="kernel", regularizer=self.kernel_regularizer)
+        self.bias = (self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias")
+                     if self.use_bias else None)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -112,12 +101,6 @@ class Dense(ActivatedLayer):
             z += self.bias.value
         return z, x
 
-    def backward(self, grad, cache, input_grad=True):
-        grad_z = self.activation.backward(grad, cache[1])
-        if input_grad:  # the plain call, so that subclasses may override backward_preactivation alone
-            return self.backward_preactivation(grad_z, cache)
-        return self.backward_preactivation(grad_z, cache, input_grad=False)
-
     def backward_preactivation(self, grad_z, cache, input_grad=True):
         x = cache[0]
         w = self.kernel.value
@@ -133,8 +116,6 @@ class Dense(ActivatedLayer):
         return grad_x, grads
 
     def get_config(self):
-        from .. import regularizers
-
         config = super().get_config()
         config.update(
             units=self.units, use_bias=self.use_bias,
@@ -162,5 +143,5 @@ class Activation(ActivatedLayer):
     def forward_preactivation(self, x, training=False):
         return x, None
 
-    def backward_preactivation(self, grad_z, cache):
+    def backward_preactivation(self, grad_z, cache, input_grad=True):
         return grad_z, []

@@ -56,7 +56,7 @@ class Concatenate(_Merge):
         sizes = [a.shape[self.axis] for a in inputs]
         return out, sizes
 
-    def backward(self, grad, sizes):
+    def backward(self, grad, sizes, input_grad=True):
         return np.split(grad, np.cumsum(sizes)[:-1], axis=self.axis), []
 
     def get_config(self):
@@ -88,7 +88,7 @@ class Add(_Merge):
             out += a
         return out, len(inputs)
 
-    def backward(self, grad, n_inputs):
+    def backward(self, grad, n_inputs, input_grad=True):
         # The same array object may go to every input: the graph accumulates
         # into fresh buffers, so sharing it is safe.
         return [grad] * n_inputs, []

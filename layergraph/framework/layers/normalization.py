@@ -101,12 +101,13 @@ class BatchNormalization(Layer):
         self._broadcast = tuple(input_shape[axis] if i == axis else 1 for i in range(self._rank))
         self._reduce = tuple(i for i in range(self._rank) if i != axis)
         if self.scale:
-            self.gamma = self.add_weight("gamma", dim, self.gamma_initializer)
+            self.gamma = self.add_weight(shape=dim, initializer=self.gamma_initializer, name="gamma")
         if self.center:
-            self.beta = self.add_weight("beta", dim, self.beta_initializer)
-        self.moving_mean = self.add_weight("moving_mean", dim, self.moving_mean_initializer, trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", dim, self.moving_variance_initializer,
-                                               trainable=False)
+            self.beta = self.add_weight(shape=dim, initializer=self.beta_initializer, name="beta")
+        self.moving_mean = self.add_weight(shape=dim, initializer=self.moving_mean_initializer, trainable=False,
+                                           name="moving_mean")
+        self.moving_variance = self.add_weight(shape=dim, initializer=self.moving_variance_initializer,
+                                               trainable=False, name="moving_variance")
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -156,7 +157,7 @@ class BatchNormalization(Layer):
             out += self._param(self.beta, 0.0)
         return out, (x_hat, inv_std, batch_stats)
 
-    def backward(self, grad, cache):
+    def backward(self, grad, cache, input_grad=True):
         x_hat, inv_std, batch_stats = cache
         if isinstance(x_hat, tuple):  # moving statistics: (x, mean)
             x, mean = x_hat

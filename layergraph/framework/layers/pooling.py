@@ -130,7 +130,7 @@ class MaxPooling2D(_Pooling2D):
         out = self._reduce_windows(np.maximum, xp, out_size)  # a running maximum over the window offsets
         return out, (x, out, out_size, pads)
 
-    def backward(self, grad, cache):
+    def backward(self, grad, cache, input_grad=True):
         x, out, out_size, pads = cache
         blocks = self._blocks(x, out_size, pads)
         if blocks is not None:
@@ -210,7 +210,7 @@ class AveragePooling2D(_Pooling2D):
         out /= counts
         return out, (x.shape, out_size, pads, counts)
 
-    def backward(self, grad, cache):
+    def backward(self, grad, cache, input_grad=True):
         shape, out_size, pads, counts = cache
         share = grad / counts
         n, h, w, c = shape

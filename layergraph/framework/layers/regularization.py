@@ -95,7 +95,7 @@ class Dropout(Layer):
             mask = self._mask = self._draw_mask(x.shape, x.dtype)
         return x * mask, mask
 
-    def backward(self, grad, mask):
+    def backward(self, grad, mask, input_grad=True):
         return (grad if mask is None else grad * mask), []
 
     def get_config(self):

@@ -46,7 +46,7 @@ class Flatten(Layer):
         self._check_input_rank(x, 1, 32)
         return x.reshape(x.shape[0], math.prod(x.shape[1:])), x.shape
 
-    def backward(self, grad, cache):
+    def backward(self, grad, cache, input_grad=True):
         return grad.reshape(cache), []
 
 
@@ -116,7 +116,7 @@ class Reshape(Layer):
         self._check_input_rank(x, 2, 32)
         return x.reshape(x.shape[0], *self._resolve(x.shape[1:])), x.shape
 
-    def backward(self, grad, cache):
+    def backward(self, grad, cache, input_grad=True):
         return grad.reshape(cache), []
 
     def get_config(self):

@@ -1,0 +1,110 @@
+"""Learning-rate schedules: map the optimizer's step count to a learning rate.
+
+Keras' ``keras.optimizers.schedules``: pass a schedule as an optimizer's
+``learning_rate``; the optimizer calls it with its iteration count (0-based)
+before each update.
+
+Example
+-------
+>>> from layergraph.framework.schedules import ExponentialDecay
+>>> schedule = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+>>> schedule(0), schedule(10), schedule(20)
+(0.1, 0.05, 0.025)
+"""
+from __future__ import annotations
+
+import math
+
+from ._checks import check_number as _check_number
+
+__all__ = ["LearningRateSchedule", "ExponentialDecay", "StepDecay", "PiecewiseConstantDecay", "serialize",
+           "deserialize", "get"]
+
+
+class LearningRateSchedule:
+    """Maps the optimizer's step count (0-based) to a learning rate."""
+
+    def __call__(self, step):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"class_name": type(self).__name__, "config": dict(vars(self))}
+
+
+class ExponentialDecay(LearningRateSchedule):
+    r"""``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored when ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+        _check_number("ExponentialDecay", "initial_learning_rate", initial_learning_rate)
+        _check_number("ExponentialDecay", "decay_steps", decay_steps)
+        _check_number("ExponentialDecay", "decay_rate", decay_rate)
+        self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
+        self.decay_rate, self.staircase = decay_rate, staircase
+
+    def __call__(self, step):
+        p = step / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return self.initial_learning_rate * self.decay_rate ** p
+
+
+class StepDecay(LearningRateSchedule):
+    """Multiply the rate by ``factor`` every ``step_size`` steps (PyTorch's ``StepLR``)."""
+
+    def __init__(self, initial_learning_rate, step_size, factor=0.1):
+        _check_number("StepDecay", "initial_learning_rate", initial_learning_rate)
+        _check_number("StepDecay", "step_size", step_size)
+        _check_number("StepDecay", "factor", factor)
+        self.initial_learning_rate, self.step_size, self.factor = initial_learning_rate, step_size, factor
+
+    def __call__(self, step):
+        return self.initial_learning_rate * self.factor ** (step // self.step_size)
+
+
+class PiecewiseConstantDecay(LearningRateSchedule):
+    """``values[i]`` while ``step <= boundaries[i]`` (Keras semantics)."""
+
+    def __init__(self, boundaries, values):
+        if len(values) != len(boundaries) + 1:
+            raise ValueError("PiecewiseConstantDecay: need len(values) == len(boundaries) + 1")
+        self.boundaries, self.values = list(boundaries), list(values)
+
+    def __call__(self, step):
+        for b, v in zip(self.boundaries, self.values):
+            if step <= b:
+                return v
+        return self.values[-1]
+
+
+def _classes():
+    """Every schedule class by name (subclasses defined elsewhere included)."""
+    found, stack = {}, [LearningRateSchedule]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            found.setdefault(sub.__name__, sub)
+            stack.append(sub)
+    return found
+
+
+def serialize(schedule):
+    """``{"class_name": ..., "config": ...}`` of a schedule."""
+    return schedule.get_config()
+
+
+def deserialize(config, custom_objects=None):
+    """Inverse of :func:`serialize`; ``ValueError`` for an unknown class."""
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ValueError(f"A learning-rate schedule config must be {{'class_name': str, 'config': dict}}, got {config!r:.200}")
+    name = config["class_name"]
+    classes = {**_classes(), **(custom_objects or {})}
+    if name not in classes:
+        raise ValueError(f"Unknown learning-rate schedule {name!r}; known: {', '.join(sorted(_classes()))}")
+    return classes[name](**config.get("config", {}))
+
+
+def get(identifier):
+    """A schedule from an instance or a config dict."""
+    if isinstance(identifier, LearningRateSchedule):
+        return identifier
+    return deserialize(identifier)
