@@ -67,6 +67,9 @@ class Loss:
 
     name = "loss"
 
+    #: Whether predictions are logits (losses that take probabilities say ``False``).
+    from_logits = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         LOSSES.register(cls)
