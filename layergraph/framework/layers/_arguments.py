@@ -51,8 +51,8 @@ def int_tuple(value, n, what, owner, minimum=1):
     else:
         values = None
     if values is None or min(values) < minimum:
-        kind = "positive integer" if minimum == 1 else f"integer >= {minimum}"
-        shape = f"a {kind}" if n == 1 else f"a {kind} or a tuple of {n} of them"
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        shape = kind if n == 1 else f"{kind} or a tuple of {n} of them"
         raise ValueError(f"{owner}: {what} must be {shape}, got {value!r}")
     return values
 
