@@ -127,7 +127,7 @@ class Embedding(Layer):
                 whole = indices == x  # false for fractions, nan and inf
             if not whole.all():
                 bad = x[~whole].flat[0]
-                raise ValueError(f"{owner} expects integer indices, got the non-integer value {bad!r} "
+                raise ValueError(f"{owner} expects integer indices, got the non-integer value {bad.item()!r} "
                                  f"(input shape {x.shape})")
         else:
             raise TypeError(f"{owner} expects integer indices, got an array of dtype {x.dtype}")
