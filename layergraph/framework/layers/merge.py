@@ -94,17 +94,18 @@ class Concatenate(_Merge):
         return {**super().get_config(), "axis": self.axis}
 
 
-def _broadcast_features(shapes, owner):
-    """Keras' element-wise output feature shape for feature shapes ``shapes`` (batch axis excluded).
+def _broadcast_features(input_shapes, owner):
+    """Keras' element-wise output feature shape for inputs of ``input_shapes`` (batch axis first).
 
-    Axes are matched from the right; lengths must be equal or 1 (``None``,
-    unknown, stays unknown); the longer shape's extra leading axes are kept.
+    The feature axes (all but the batch axis) are matched from the right;
+    lengths must be equal or 1 (``None``, unknown, stays unknown); the
+    longer shape's extra leading axes are kept.
 
-    >>> _broadcast_features([(3, 4), (4,), (1, 1)], "Add 'add'")
+    >>> _broadcast_features([(None, 3, 4), (None, 4), (None, 1, 1)], "Add 'add'")
     (3, 4)
     """
     out = ()
-    for shape in shapes:
+    for shape in (s[1:] for s in input_shapes):
         long, short = (out, tuple(shape)) if len(out) >= len(shape) else (tuple(shape), out)
         tail = []
         for i, j in zip(long[len(long) - len(short):], short):
@@ -113,7 +114,7 @@ def _broadcast_features(shapes, owner):
             elif i == 1 or j == 1 or i == j:
                 tail.append(j if i == 1 else i)
             else:
-                raise ValueError(f"{owner}: inputs have incompatible shapes {[tuple(s) for s in shapes]}: "
+                raise ValueError(f"{owner}: inputs have incompatible shapes {[tuple(s) for s in input_shapes]}: "
                                  f"feature axes must be equal or 1 (matched from the right)")
         out = (*long[:len(long) - len(short)], *tail)
     return out
@@ -135,14 +136,14 @@ class _ElementwiseMerge(_Merge):
 
     def compute_output_shape(self, input_shape):
         self.build(input_shape)
-        return (None, *_broadcast_features([s[1:] for s in input_shape], self._owner()))
+        return (None, *_broadcast_features(input_shape, self._owner()))
 
     def forward(self, inputs, training=False):
         self._check_inputs(inputs)
         shapes = [a.shape for a in inputs]
         if len({s[0] if s else None for s in shapes}) != 1 or any(not s for s in shapes):
             raise ValueError(f"{self._owner()}: inputs need a batch axis of one size, got shapes {shapes}")
-        rank = 1 + len(_broadcast_features([s[1:] for s in shapes], self._owner()))
+        rank = 1 + len(_broadcast_features(shapes, self._owner()))
         # Lower-rank inputs get length-1 axes after the batch axis (Keras' expand_dims(x, 1)).
         xs = [a.reshape(a.shape[0], *(1,) * (rank - a.ndim), *a.shape[1:]) for a in inputs]
         out, state = self._combine(xs)
