@@ -213,7 +213,7 @@ def _expected_transpose_geometry(size, kernel, stride, padding, output_padding, 
 
 class TestConv2DTranspose:
     @pytest.mark.parametrize("kernel, strides, padding, output_padding, dilation, hw", TRANSPOSE_CASES)
-    @pytest.mark.parametrize("filters", [2, 9])  # one product for all offsets, or one per offset
+    @pytest.mark.parametrize("filters", [2, 9])
     def test_matches_naive_scatter(self, rng, kernel, strides, padding, output_padding, dilation, hw, filters):
         layer = layers.Conv2DTranspose(filters, kernel, strides=strides, padding=padding,
                                        output_padding=output_padding, dilation_rate=dilation,
