@@ -44,3 +44,21 @@ def test_conv_autoencoder_with_transpose_upsampling_and_merges():
     first = model.evaluate(x, x, verbose=0)
     model.fit(x, x, epochs=40, batch_size=16, verbose=0)
     assert model.evaluate(x, x, verbose=0) < 0.2 * first
+
+
+def test_unknown_axes_stay_unknown_in_output_shapes():
+    # Keras propagates None (variable-length) axes through compute_output_shape.
+    cases = [
+        (layers.Conv1D(4, 3, strides=2), (None, None, 2), (None, None, 4)),
+        (layers.Conv2DTranspose(3, 3, strides=2, padding="same"), (None, None, 5, 2), (None, None, 10, 3)),
+        (layers.MaxPooling1D(2), (None, None, 3), (None, None, 3)),
+        (layers.GlobalAveragePooling2D(), (None, None, None, 3), (None, 3)),
+        (layers.UpSampling2D(2), (None, None, 4, 1), (None, None, 8, 1)),
+        (layers.ZeroPadding2D(1), (None, 3, None, 1), (None, 5, None, 1)),
+        (layers.Cropping2D(1), (None, None, 4, 1), (None, None, 2, 1)),
+        (layers.Embedding(5, 2), (None, None), (None, None, 2)),
+        (layers.Add(), [(None, None, 3), (None, 3)], (None, None, 3)),
+        (layers.Dot(axes=-1), [(None, None, 3), (None, 3)], (None, None)),
+    ]
+    for layer, in_shape, out_shape in cases:
+        assert layer.compute_output_shape(in_shape) == out_shape, type(layer).__name__
