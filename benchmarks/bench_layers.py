@@ -24,6 +24,9 @@ are printed.
 Usage::
 
     PYTHONPATH=. python benchmarks/bench_layers.py [--repeats 15] [--threads 2] [--cases conv1d embedding]
+
+On a loaded machine give both one thread (``OMP_NUM_THREADS=1 ... --threads 1``):
+PyTorch's OpenMP threads spin when the cores are busy.
 """
 from __future__ import annotations
 
