@@ -125,7 +125,7 @@ class TestSoftmax:
 
     def test_last_axis_softmax_gets_the_fused_cross_entropy_gradient(self, rng, monkeypatch):
         model = lg.Sequential([layers.Dense(3, input_shape=(4,), seed=0), layers.Softmax()])
-        assert isinstance(model.activation, activations.Softmax)  # what the losses fuse with
+        assert isinstance(layers.Softmax().activation, activations.Softmax)  # what the losses fuse with
         assert isinstance(layers.Softmax(axis=2).activation, activations.Softmax) is False
         built = layers.Softmax(axis=2)
         built.build((None, 5, 3))  # axis 2 is the last axis of rank-3 inputs
