@@ -33,5 +33,6 @@ def main(argv=None):
     try:
         return args.func(args) or 0
     except (ValueError, TypeError, OSError) as err:
-        print(f"layergraph {args.command}: error: {err}", file=sys.stderr)
+        message = str(err).replace("\n", " ")  # one line, whatever the message holds (e.g. text from a file)
+        print(f"layergraph {args.command}: error: {message}", file=sys.stderr)
         return 2

@@ -124,12 +124,14 @@ class Optimizer:
         """Restore :meth:`get_state`'s result for ``variables``; validates everything before changing anything."""
         variables = list(variables)
         try:
-            iterations = int(state["iterations"])
+            iterations = state["iterations"]
             entries = list(state["slots"])
         except (KeyError, TypeError, ValueError) as err:
             raise ValueError(f"{type(self).__name__}: invalid optimizer state ({err!r})") from None
-        if iterations < 0:
-            raise ValueError(f"{type(self).__name__}: invalid iteration count {iterations}")
+        if not isinstance(iterations, (int, np.integer)) or isinstance(iterations, bool) or iterations < 0:
+            raise ValueError(f"{type(self).__name__}: invalid iteration count {iterations!r:.80}; expected an "
+                             f"integer >= 0")
+        iterations = int(iterations)
         new = {}
         for entry in entries:
             try:

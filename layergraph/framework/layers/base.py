@@ -15,7 +15,7 @@ import numpy as np
 from .. import activations, initializers, regularizers
 from ..naming import Registry, creation_index, to_snake_case, unique_name
 from ..symbolic import Node, SymbolicTensor, is_symbolic
-from ..variables import Variable
+from ..variables import Variable, reserve_weight
 
 __all__ = ["Layer", "ActivatedLayer", "LAYERS"]
 
@@ -292,6 +292,7 @@ class Layer:
         elif name in taken:
             raise ValueError(f"{owner} already has a weight named {name!r}; weight names must be unique in a layer")
         reg = regularizers.get(regularizer)
+        reserve_weight(shape, owner, name)  # while a file loads: only the shapes it stores, checked before allocating
         value = np.asarray(init(shape, dtype.name, self._rng()))
         if value.shape != shape:
             raise ValueError(f"{owner}: the initializer of weight {name!r} returned shape {value.shape}, "
