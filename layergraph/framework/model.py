@@ -178,10 +178,15 @@ class Model(Layer):
         return self.backward(grad_z, cache, input_grad=input_grad, preactivation=True)
 
     def get_layer(self, name=None, index=None):
-        """A layer by name or by index in :attr:`layers`."""
+        """A layer by name or by index in :attr:`layers` (one of the two, as in Keras 3; negative indices count
+        from the end)."""
+        if index is not None and name is not None:
+            raise ValueError(f"get_layer: give a layer name or a layer index, not both (got index={index!r}, "
+                             f"name={name!r})")
         if index is not None:
             layers = self.layers
-            if not isinstance(index, (int, np.integer)) or not -len(layers) <= index < len(layers):
+            if not isinstance(index, (int, np.integer)) or isinstance(index, bool) \
+                    or not -len(layers) <= index < len(layers):
                 raise ValueError(f"Model {self.name!r}: no layer at index {index!r}; it has {len(layers)} layers")
             return layers[index]
         if name is None:

@@ -88,7 +88,11 @@ class Optimizer:
         lr = self._learning_rate
         if not isinstance(lr, LearningRateSchedule):
             return lr
-        value = float(lr(self.iterations))
+        try:
+            value = float(lr(self.iterations))
+        except (ArithmeticError, TypeError, ValueError) as err:  # e.g. decay_rate ** step overflowing
+            raise ValueError(f"{type(self).__name__}: the learning-rate schedule {type(lr).__name__} failed at step "
+                             f"{self.iterations} ({type(err).__name__}: {err})") from None
         if not (math.isfinite(value) and value > 0):
             raise ValueError(f"{type(self).__name__}: the learning-rate schedule {type(lr).__name__} gave "
                              f"{value!r} at step {self.iterations}; a rate must be a positive finite number")

@@ -65,9 +65,21 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     """``values[i]`` while ``step <= boundaries[i]`` (Keras semantics)."""
 
     def __init__(self, boundaries, values):
+        try:
+            boundaries, values = list(boundaries), list(values)
+        except TypeError:
+            raise TypeError(f"PiecewiseConstantDecay: boundaries and values must be lists of numbers, got "
+                            f"{boundaries!r:.80} and {values!r:.80}") from None
         if len(values) != len(boundaries) + 1:
-            raise ValueError("PiecewiseConstantDecay: need len(values) == len(boundaries) + 1")
-        self.boundaries, self.values = list(boundaries), list(values)
+            raise ValueError(f"PiecewiseConstantDecay: need len(values) == len(boundaries) + 1, got {len(values)} "
+                             f"values and {len(boundaries)} boundaries")
+        for i, b in enumerate(boundaries):
+            _check_number("PiecewiseConstantDecay", f"boundaries[{i}]", b, low_inclusive=True)
+        if any(b >= c for b, c in zip(boundaries, boundaries[1:])):
+            raise ValueError(f"PiecewiseConstantDecay: boundaries must increase strictly, got {boundaries}")
+        for i, v in enumerate(values):
+            _check_number("PiecewiseConstantDecay", f"learning rate values[{i}]", v)
+        self.boundaries, self.values = boundaries, values
 
     def __call__(self, step):
         for b, v in zip(self.boundaries, self.values):

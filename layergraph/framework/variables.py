@@ -105,6 +105,9 @@ class Variable:
     def assign(self, new_value):
         """Copy ``new_value`` into the variable (shape must match)."""
         new_value = np.asarray(new_value)
+        if new_value.dtype.kind not in "biuf":
+            raise TypeError(f"Cannot assign a value of dtype {new_value.dtype} to variable {self.name!r}: it must be "
+                            f"numeric")
         if new_value.shape != self.value.shape:
             raise ValueError(
                 f"Cannot assign a value of shape {new_value.shape} to variable {self.name!r} of shape {self.value.shape}"

@@ -232,11 +232,16 @@ class TestMerge:
             layers.Concatenate().forward(np.ones((2, 2)))
 
     def test_add(self, rng):
-        a, b = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
-        out, cache = layers.Add().forward([a, b])
-        np.testing.assert_allclose(out, a + b)
-        grads_in, _ = layers.Add().backward(np.ones((3, 2)), cache)
-        assert len(grads_in) == 2
+        a, b, c = rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+        layer = layers.Add()
+        out, cache = layer.forward([a, b, c])
+        np.testing.assert_array_equal(out, a + b + c)
+        upstream = rng.normal(size=(3, 2))
+        grads_in, weight_grads = layer.backward(upstream, cache)
+        # d(a + b + c)/da = 1: every input receives the upstream gradient unchanged; Add has no weights.
+        assert len(grads_in) == 3 and weight_grads == []
+        for g in grads_in:
+            np.testing.assert_array_equal(g, upstream)
 
     def test_add_shape_mismatch(self):
         # Keras' rule: (3, 2) + (3, 1) broadcasts; (3, 2) + (3, 3) does not.
