@@ -148,21 +148,52 @@ def ensure_files(
         If the directory is not writable or a download fails.
     """
     directory = resolve_data_dir(data_dir)
-    for f in FILES.values():
-        path = directory / f.name
-        if path.is_file():
-            verify_file(path, f.size, f.sha256)
-        elif not download:
-            raise FileNotFoundError(
-                f"MNIST file '{path}' is missing and download=False; put the four "
-                f"official files in '{directory}' or set {ENV_VAR}"
-            )
-        else:
-            if not base_url.endswith("/"):
-                base_url += "/"
-            download_file(base_url + f.name, path, expected_size=f.size,
-                          expected_sha256=f.sha256, opener=opener, progress=progress)
+    created = _missing_folders(directory)  # made by the first download, removed again if this call fails
+    downloaded = []
+    try:
+        for f in FILES.values():
+            path = directory / f.name
+            if path.is_file():
+                verify_file(path, f.size, f.sha256)
+            elif not download:
+                raise FileNotFoundError(
+                    f"MNIST file '{path}' is missing and download=False; put the four "
+                    f"official files in '{directory}' or set {ENV_VAR}"
+                )
+            else:
+                if not base_url.endswith("/"):
+                    base_url += "/"
+                download_file(base_url + f.name, path, expected_size=f.size,
+                              expected_sha256=f.sha256, opener=opener, progress=progress)
+                downloaded.append(path)
+    except BaseException:
+        if created:
+            _remove_created(created, downloaded)
+        raise
     return directory
+
+
+def _missing_folders(directory: Path) -> list[Path]:
+    """``directory`` and its ancestors that do not exist yet, deepest first."""
+    missing = []
+    for folder in (directory, *directory.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
+
+
+def _remove_created(folders: list[Path], files: list[Path]) -> None:
+    """Undo a failed :func:`ensure_files` in folders it created: the files it downloaded there, then the folders
+    (each only if nothing else appeared in it meanwhile). A folder that existed before keeps its verified files."""
+    for path in files:
+        if path.parent in folders:
+            path.unlink(missing_ok=True)
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (someone else's file) or already gone: leave it
+            break
 
 
 def read_pair(images_path: str | os.PathLike, labels_path: str | os.PathLike) -> Split:

@@ -465,3 +465,17 @@ def test_numeric_strategy_settings_survive_saving(x, tmp_path):
     restored = lg.load_model(tmp_path / "m.lg").trainer.gradient
     assert type(restored) is lg.gradients.NumericGradient
     assert restored.get_config() == strategy.get_config() and restored.dropout == "off"
+
+
+def test_write_errors_name_the_callers_path_not_the_temporary_file(tmp_path):
+    model = _sequential()
+    target = tmp_path / "missing" / "m.lg"
+    with pytest.raises(FileNotFoundError) as info:
+        model.save(target)
+    assert str(info.value) == f"[Errno 2] No such file or directory: {str(target)!r}" and info.value.filename == str(target)
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as info:
+        model.save(folder)
+    assert info.value.filename == str(folder) and ".tmp" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder"] and not any(folder.iterdir())
