@@ -67,7 +67,7 @@ def plain_numeric_dtype(dtype):
     """
     try:
         dt = np.dtype(dtype)
-    except Exception:  # noqa: BLE001  (any text from a file may reach here; numpy raises several types)
+    except Exception:  # (any text from a file may reach here; numpy raises several types)
         return None
     if dt.kind not in "biuf" or dt.fields is not None or dt.subdtype is not None or dt.hasobject \
             or dt.itemsize == 0:
@@ -96,7 +96,7 @@ class Archive:
             infos = self._zip.infolist()
         # zipfile raises many types on malformed bytes (BadZipFile, struct.error,
         # UnicodeDecodeError, EOFError, NotImplementedError...): each means "not a valid archive".
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             raise ValueError(f"not a zip/.npz archive, or a truncated one ({type(err).__name__}: {err})") from None
         try:
             self._members = self._check_directory(infos, size)
@@ -189,7 +189,7 @@ class Archive:
                     raise ValueError(f"member {name!r} holds more data than its header declares")
         except ValueError:
             raise
-        except Exception as err:  # noqa: BLE001  (malformed bytes: see __init__)
+        except Exception as err:  # (malformed bytes: see __init__)
             raise ValueError(f"member {name!r} is corrupted ({type(err).__name__}: {err})") from None
         return array.T if fortran else array
 
@@ -202,7 +202,7 @@ class Archive:
                 raise ValueError(f".npy format version {version}")
             read = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
             shape, fortran, dtype = read(f, max_header_size=MAX_HEADER_BYTES)
-        except Exception as err:  # noqa: BLE001  (numpy parses the header with ast.literal_eval: anything goes)
+        except Exception as err:  # (numpy parses the header with ast.literal_eval: anything goes)
             raise ValueError(f"member {name!r} has no valid .npy header ({type(err).__name__}: {err})") from None
         plain = plain_numeric_dtype(dtype)
         if plain is None:

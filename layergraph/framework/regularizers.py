@@ -77,8 +77,8 @@ def get(identifier):
     if isinstance(identifier, dict):
         config = identifier.get("config")
         if identifier.get("class_name") != "L1L2" or not isinstance(config, dict) or set(config) - {"l1", "l2"}:
-            raise ValueError(f"A regularizer config must be {{'class_name': 'L1L2', 'config': {{'l1': ..., 'l2': ...}}}}, "
-                             f"got {identifier!r:.200}")
+            raise ValueError(f"A regularizer config must be {{'class_name': 'L1L2', 'config': {{'l1': ..., "
+                             f"'l2': ...}}}}, got {identifier!r:.200}")
         return L1L2(**config)
     return lookup({"l1": l1, "l2": l2}, identifier, "regularizer")()
 

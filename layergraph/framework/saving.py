@@ -335,7 +335,8 @@ class _Reader:
             self._check_checksum(archive, text)
         meta = self._json(text)
         if not isinstance(meta, dict) or meta.get("format") not in (FORMAT_NAME, WEIGHTS_FORMAT_NAME):
-            raise self.fail(f"not a layergraph model (format {meta.get('format') if isinstance(meta, dict) else None!r:.80})")
+            found = meta.get("format") if isinstance(meta, dict) else None
+            raise self.fail(f"not a layergraph model (format {found!r:.80})")
         version = meta.get("format_version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise self.fail(f"invalid format version {version!r:.80}")
@@ -432,7 +433,10 @@ def _read_weights(reader, values, weights, where="its architecture", exact_dtype
 
 
 def _optimizer_slots(reader, state, arrays):
-    """``[(weight index, slot name, array)]`` from the JSON's ``"optimizer_state"`` (values checked by the optimizer)."""
+    """``[(weight index, slot name, array)]`` from the JSON's ``"optimizer_state"``.
+
+    The values themselves are checked by the optimizer's ``set_state``.
+    """
     entries = state.get("slots") if isinstance(state, dict) else None
     if not isinstance(entries, list) or not all(
             isinstance(e, dict) and isinstance(e.get("slot"), str) and isinstance(e.get("array"), str)
@@ -484,13 +488,13 @@ def load_model(path, custom_objects=None, compile=True):
     try:
         with stored_weight_shapes([a.shape for a in stored], f"the file {path!r}"):
             model = serialization.deserialize(meta["model"], custom_objects)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         raise reader.fail(f"cannot rebuild the architecture: {type(err).__name__}: {err}") from err
     values = _read_weights(reader, stored, model.weights)
     if compile and meta.get("compile"):
         try:
             compile_from_config(model, meta["compile"], custom_objects)
-        except Exception as err:  # noqa: BLE001  (as above)
+        except Exception as err:  # (as above)
             raise reader.fail(f"cannot restore the training configuration: {type(err).__name__}: {err}") from err
         state = meta.get("optimizer_state")
         if state:
@@ -498,7 +502,7 @@ def load_model(path, custom_objects=None, compile=True):
             try:
                 model.trainer.set_state({"optimizer": {"iterations": state.get("iterations", 0), "slots": slots},
                                          "shuffle_rng": state.get("shuffle_rng")})
-            except Exception as err:  # noqa: BLE001  (as above)
+            except Exception as err:  # (as above)
                 raise reader.fail(f"cannot restore the optimizer state: {type(err).__name__}: {err}") from err
     for w, value in zip(model.weights, values):
         w.value[...] = value

@@ -10,12 +10,12 @@ which calls :func:`reserve_weight` first).
 
 Example
 -------
->>> with stored_weight_shapes([(2, 3), (3,)], "the file"):
+>>> with stored_weight_shapes([(2, 3), (3,)], "the file"):  # doctest: +ELLIPSIS
 ...     reserve_weight((2, 3), "Dense 'd'", "kernel")
 ...     reserve_weight((2, 3), "Dense 'e'", "kernel")
 Traceback (most recent call last):
 ...
-ValueError: Dense 'e': weight 'kernel' has shape (2, 3) in the architecture, but the file stores no other array of that shape (arrays not matched yet: [(3,)])
+ValueError: Dense 'e': weight 'kernel' has shape (2, 3) ..., but the file stores no other ... yet: [(3,)])
 """
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ class TestSequential:
 def test_get_layer_by_name_or_index_as_in_keras_3():
     model = _fanout_model()
     assert model.get_layer(index=1) is model.layers[1] and model.get_layer(index=-1).name == "out"
-    assert model.get_layer("h3") is model.get_layer(index=[l.name for l in model.layers].index("h3"))
+    assert model.get_layer("h3") is model.get_layer(index=[layer.name for layer in model.layers].index("h3"))
     n = len(model.layers)
     with pytest.raises(ValueError, match=rf"no layer at index {n}; it has {n} layers"):
         model.get_layer(index=n)

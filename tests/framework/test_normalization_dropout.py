@@ -375,7 +375,7 @@ class TestL1Regularizer:
         assert config == {"class_name": "L1L2", "config": {"l1": 0.3, "l2": 0.0}}
         assert lg.regularizers.get(config)(np.array([2.0])) == pytest.approx(0.6)
         for bad in (-0.1, float("nan"), float("inf"), "0.1", True, None):
-            with pytest.raises(ValueError, match=rf"^Regularizer l1 factor must be a finite number >= 0, got "):
+            with pytest.raises(ValueError, match=r"^Regularizer l1 factor must be a finite number >= 0, got "):
                 lg.regularizers.l1(bad)
         with pytest.raises(ValueError, match="A regularizer config must be"):
             lg.regularizers.get({"class_name": "Orthogonal", "config": {}})

@@ -335,7 +335,7 @@ def test_current_learning_rate_checks_what_a_schedule_gives():
     optimizer.apply([w], [np.array([1.0])])
     optimizer.apply([w], [np.array([1.0])])  # rates 0.1, then 0.05
     np.testing.assert_allclose(w.value, [0.85], rtol=0, atol=1e-15)
-    with pytest.raises(ValueError, match=r"^SGD: the learning-rate schedule Negative gave 0.0 at step 2; a rate must be "
-                                         r"a positive finite number$"):
+    with pytest.raises(ValueError, match=r"^SGD: the learning-rate schedule Negative gave 0.0 at step 2; a rate "
+                                         r"must be a positive finite number$"):
         optimizer.apply([w], [np.array([1.0])])
     assert w.value.tolist() == [0.85] and optimizer.iterations == 2

@@ -363,8 +363,8 @@ def test_refuses_weights_of_wrong_shape(saved):
 
     # Refused while the architecture is built, before the (4, 6) kernel is allocated.
     _refused_after(saved, widen, r"Dense\): weight 'kernel' has shape \(4, 6\) in the architecture, but the file "
-                                 r".* stores no other array of that shape \(arrays not matched yet: \[\(3,\), \(3, 1\), "
-                                 r"\(4, 5\), \(5,\), \(5, 3\)\]\)")
+                                 r".* stores no other array of that shape \(arrays not matched yet: "
+                                 r"\[\(3,\), \(3, 1\), \(4, 5\), \(5,\), \(5, 3\)\]\)")
 
 
 def test_refuses_wrong_weight_count(saved):
@@ -472,7 +472,8 @@ def test_write_errors_name_the_callers_path_not_the_temporary_file(tmp_path):
     target = tmp_path / "missing" / "m.lg"
     with pytest.raises(FileNotFoundError) as info:
         model.save(target)
-    assert str(info.value) == f"[Errno 2] No such file or directory: {str(target)!r}" and info.value.filename == str(target)
+    assert str(info.value) == f"[Errno 2] No such file or directory: {str(target)!r}"
+    assert info.value.filename == str(target)
     folder = tmp_path / "a-folder"
     folder.mkdir()
     with pytest.raises(IsADirectoryError) as info:

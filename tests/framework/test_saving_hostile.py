@@ -439,10 +439,10 @@ def test_refuses_manifest_entries_before_reading_any_array(original, target):
     members = _members(data)
     meta = json.loads(members["__architecture__"].tobytes())
     for bad in ({"shape": [3, -2], "dtype": "<f8"}, {"shape": [3, True], "dtype": "<f8"}, {"shape": [3.0, 2]},
-                {"shape": [1] * 33}, {"shape": "3,2", "dtype": "<f8"}, {"shape": [3, 2], "dtype": "|O"}, {"shape": [3, 2], "dtype": 8},
-                {"shape": [3, 2], "dtype": "<f8", "sha256": "zz"}, [3, 2]):
+                {"shape": [1] * 33}, {"shape": "3,2", "dtype": "<f8"}, {"shape": [3, 2], "dtype": "|O"},
+                {"shape": [3, 2], "dtype": 8}, {"shape": [3, 2], "dtype": "<f8", "sha256": "zz"}, [3, 2]):
         entry = dict(meta["arrays"]["weight_0"], **bad) if isinstance(bad, dict) else bad
-        _overwrite(target, _edited(members, meta, lambda m: m["arrays"].update(weight_0=entry)))
+        _overwrite(target, _edited(members, meta, lambda m, entry=entry: m["arrays"].update(weight_0=entry)))
         _refused(target, "the manifest entry of 'weight_0' must be")
     # A well-formed but huge shape is compared with the member's header before anything is allocated.
     entry = dict(meta["arrays"]["weight_0"], shape=[2**62, 2**62])
@@ -466,7 +466,7 @@ def test_load_weights_refuses_a_hostile_file_and_keeps_the_model(original, targe
     _overwrite(target, _with_json(members, meta))
     _refused(target, r"weight 0 \(dense\S*/kernel\) is float64 in model 'tiny' but int64 in the file",
              load=receiver.load_weights)
-    for a, b in zip(before, receiver.get_weights()):
+    for a, b in zip(before, receiver.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 

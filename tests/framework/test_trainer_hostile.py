@@ -39,7 +39,7 @@ def _assert_unchanged(model, before):
         np.testing.assert_array_equal(a, b)
     assert iterations == before[1]
     assert [(i, n) for i, n, _ in slots] == [(i, n) for i, n, _ in before[2]]
-    for (_, _, a), (_, _, b) in zip(before[2], slots):
+    for (_, _, a), (_, _, b) in zip(before[2], slots, strict=True):
         np.testing.assert_array_equal(a, b)
     assert rng == before[3]
 
@@ -192,8 +192,9 @@ def test_a_non_finite_input_anywhere_undoes_the_whole_fit(case, column, shuffle)
     before = _snapshot(model)
     x = x.copy()
     x[row, column] = bad
-    with pytest.raises(ValueError, match=rf"^x contains a non-finite value \(-?(nan|inf)\) at index \({row}, {column}\) "
-                                         rf"\(sample {row} of {n}\); {ROLLBACK_NOTE}$"), np.errstate(all="ignore"):
+    with pytest.raises(ValueError, match=rf"^x contains a non-finite value \(-?(nan|inf)\) at index "
+                                         rf"\({row}, {column}\) \(sample {row} of {n}\); {ROLLBACK_NOTE}$"), \
+            np.errstate(all="ignore"):
         model.fit(x, y, epochs=3, batch_size=8, shuffle=shuffle, verbose=0)
     _assert_unchanged(model, before)
 
@@ -202,7 +203,8 @@ def test_an_embedding_index_out_of_range_in_the_last_batch_undoes_the_whole_fit(
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 10, size=(40, 3)), rng.normal(size=(40, 1))
     x[-1, 1] = 57
-    model = lg.Sequential([layers.Embedding(10, 2, input_shape=(3,), seed=0), layers.Flatten(), layers.Dense(1, seed=1)])
+    model = lg.Sequential([layers.Embedding(10, 2, input_shape=(3,), seed=0), layers.Flatten(),
+                           layers.Dense(1, seed=1)])
     model.compile(lg.optimizers.Adam(0.01), "mse", seed=0)
     model.fit(x[:-8], y[:-8], epochs=1, batch_size=8, verbose=0)
     before = _snapshot(model)
@@ -263,7 +265,8 @@ def test_learning_rates_are_checked_when_made(make, match):
 @pytest.mark.parametrize("value", [-1, 0, math.nan, math.inf, "0.1", True, None])
 def test_assigning_a_bad_learning_rate_keeps_the_old_one(value):
     optimizer = lg.optimizers.SGD(0.1)
-    with pytest.raises(ValueError, match=rf"^SGD: invalid learning rate {re.escape(repr(value))}; expected a number in \(0.0, inf\)$"):
+    with pytest.raises(ValueError, match=rf"^SGD: invalid learning rate {re.escape(repr(value))}; expected a number "
+                                         rf"in \(0.0, inf\)$"):
         optimizer.learning_rate = value
     assert optimizer.learning_rate == 0.1
 
@@ -314,7 +317,8 @@ def test_predict_and_evaluate_refuse_bad_batch_sizes(method, batch_size):
     x, y = _data(10), np.arange(10) % 3
     call = (lambda: model.predict(x, batch_size=batch_size)) if method == "predict" else \
         (lambda: model.evaluate(x, y, batch_size=batch_size))
-    with pytest.raises(ValueError, match=rf"^{method}: batch_size must be a positive integer, got {re.escape(repr(batch_size))}$"):
+    got = re.escape(repr(batch_size))
+    with pytest.raises(ValueError, match=rf"^{method}: batch_size must be a positive integer, got {got}$"):
         call()
 
 
@@ -374,8 +378,8 @@ def test_compile_metrics_must_be_a_list_tuple_or_dict_as_in_keras_3(metrics):
 
 @pytest.mark.parametrize("dtype", ["int32", "int8", "uint8", "bool", "complex128", "object", "<U3"])
 def test_only_floating_dtypes_make_layers_and_models(dtype):
-    with pytest.raises(TypeError, match=rf"^Dense 'dense\S*': dtype must be a floating type such as 'float32' or "
-                                        rf"'float64', got \S+$"):
+    with pytest.raises(TypeError, match=r"^Dense 'dense\S*': dtype must be a floating type such as 'float32' or "
+                                        r"'float64', got \S+$"):
         layers.Dense(3, dtype=dtype)
     with pytest.raises(TypeError, match="dtype must be a floating type"):
         lg.Sequential([layers.Dense(3, input_shape=(2,))], dtype=dtype)
