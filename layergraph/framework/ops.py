@@ -37,6 +37,8 @@ Example
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.special
 
@@ -48,8 +50,10 @@ __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "sil
            "concatenate", "stack", "reshape", "transpose", "expand_dims", "squeeze", "square", "sqrt", "exp", "log",
            "abs", "cast", "convert_to_numpy", "stop_gradient"]
 
-_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
-_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+# Python floats, not numpy scalars: they keep float32 arrays float32.
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_HALF = math.sqrt(0.5)
 
 
 def _as_float(x):
@@ -173,7 +177,7 @@ def _gelu_vjp(path, g, ans, x, approximate=True):
     if approximate:
         t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
         return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x))
-    return g * (0.5 * (1.0 + scipy.special.erf(x / np.sqrt(2.0))) + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x))
+    return g * (0.5 * (1.0 + scipy.special.erf(x * _SQRT_HALF)) + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x))
 
 
 @primitive(_gelu_vjp)
@@ -187,7 +191,7 @@ def gelu(x, approximate=True):
     x = _as_float(x)
     if approximate:
         return 0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
-    return 0.5 * x * (1.0 + scipy.special.erf(x / np.sqrt(2.0)))
+    return 0.5 * x * (1.0 + scipy.special.erf(x * _SQRT_HALF))
 
 
 @primitive(lambda path, g, ans, x, alpha=1.0: np.where(np.asarray(x) >= 0, g, g * (ans + alpha)))

@@ -135,11 +135,23 @@ class Variable(Traceable):
 
     def assign_add(self, delta):
         """``assign(value + delta)``; ``delta`` may broadcast to the shape. Returns the new value."""
-        return self.assign(self.value + stop_gradient(delta))
+        return self.assign(self.value + self._delta(delta, "add", "to"))
 
     def assign_sub(self, delta):
         """``assign(value - delta)``; ``delta`` may broadcast to the shape. Returns the new value."""
-        return self.assign(self.value - stop_gradient(delta))
+        return self.assign(self.value - self._delta(delta, "subtract", "from"))
+
+    def _delta(self, delta, verb, preposition):
+        """``delta`` as a plain array that broadcasts to this variable's shape, else ``ValueError``."""
+        delta = np.asarray(stop_gradient(delta))
+        try:
+            fits = np.broadcast_shapes(delta.shape, self.value.shape) == self.value.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"Cannot {verb} a value of shape {delta.shape} {preposition} variable {self.name!r} "
+                             f"of shape {self.value.shape}")
+        return delta
 
     # -- the numpy protocols ------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):

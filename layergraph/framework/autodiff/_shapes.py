@@ -17,7 +17,9 @@ def unbroadcast(g, shape):
     """
     extra = g.ndim - len(shape)
     if extra > 0:
-        g = np.add.reduce(g, axis=tuple(range(extra)))
+        g = np.add.reduce(g, axis=0 if extra == 1 else tuple(range(extra)))
+        if g.shape == shape:  # the common case: a bias added to a batch
+            return g
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
         g = np.add.reduce(g, axis=axes, keepdims=True)

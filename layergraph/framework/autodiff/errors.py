@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TracingError", "NotDifferentiableError", "op_name", "owner_prefix"]
+__all__ = ["TracingError", "NotDifferentiableError", "op_name", "owner_prefix", "HOW_TO_GO_ON"]
+
+#: How every "no rule" message ends.
+HOW_TO_GO_ON = "implement backward() for this layer or use the numeric gradient strategy (gradient='numeric')"
 
 
 class TracingError(TypeError):

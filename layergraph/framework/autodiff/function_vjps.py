@@ -46,7 +46,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from ._shapes import expand_reduced, normalize_axes, reduced_count
-from .errors import NotDifferentiableError, op_name
+from .errors import HOW_TO_GO_ON, NotDifferentiableError, op_name
 
 __all__ = ["FunctionRule", "FUNCTION_VJPS", "NONDIFF_FUNCTIONS", "IN_PLACE_FUNCTIONS", "getitem_vjp",
            "tensordot_vjp"]
@@ -491,6 +491,4 @@ def check_call(rule, func, args, kwargs, owner):
     """Raise :class:`NotDifferentiableError` when ``rule.check`` refuses this call."""
     reason = rule.check(args, kwargs)
     if reason is not None:
-        raise NotDifferentiableError(
-            f"{owner}{op_name(func)}: {reason}; implement backward() for this layer "
-            f"or use the numeric gradient strategy")
+        raise NotDifferentiableError(f"{owner}{op_name(func)}: {reason}; {HOW_TO_GO_ON}")

@@ -42,13 +42,14 @@ class Tape:
         the recording and is used later raises instead of recording.
     """
 
-    __slots__ = ("name", "nodes", "watched", "closed")
+    __slots__ = ("name", "nodes", "watched", "closed", "first_op")
 
     def __init__(self, name=None):
         self.name = name
         self.nodes = []
         self.watched = {}
         self.closed = False
+        self.first_op = 0  # index of the first op node; record() sets it after creating the leaves
 
     def push(self, vjp, ans, args, kwargs, parents):
         """Append a node and return its traced value."""
@@ -64,7 +65,7 @@ class Tape:
         """A traced value with no parents: an input or a watched variable."""
         return self.push(None, value, None, None, ())
 
-    def gradients(self, seeds, wanted):
+    def gradients(self, seeds, wanted, every_leaf=False):
         """Reverse sweep: the gradients of ``seeds`` with respect to the ``wanted`` leaves.
 
         Parameters
@@ -73,6 +74,9 @@ class Tape:
             ``(node index, dL/d(that value))``, already of its shape and dtype.
         wanted : list of int
             Leaf indices.
+        every_leaf : bool
+            ``wanted`` holds every leaf, so every op leads to one and the
+            forward marking pass can be skipped.
 
         Returns
         -------
@@ -83,12 +87,15 @@ class Tape:
         needed = [False] * len(nodes)
         for i in wanted:
             needed[i] = True
-        first_op = next((i for i, node in enumerate(nodes) if node[0] is not None), len(nodes))
-        for i in range(first_op, len(nodes)):
-            for parent, _ in nodes[i][4]:
-                if needed[parent]:
-                    needed[i] = True
-                    break
+        first_op = self.first_op
+        if every_leaf:  # each op has a traced parent, hence a leaf among its ancestors
+            needed[first_op:] = [True] * (len(nodes) - first_op)
+        else:
+            for i in range(first_op, len(nodes)):
+                for parent, _ in nodes[i][4]:
+                    if needed[parent]:
+                        needed[i] = True
+                        break
         grads = [None] * len(nodes)
         last = -1
         for i, g in seeds:
@@ -126,10 +133,13 @@ def _own(g, value, seeds):
     """
     if g is None:
         return np.zeros(np.shape(value), dtype=value.dtype)
-    if not isinstance(g, np.ndarray) or not g.flags.owndata or not g.flags.writeable \
-            or any(g is s for _, s in seeds):
-        return np.array(g, dtype=value.dtype)
-    return g
+    if type(g) is np.ndarray and g.flags.owndata and g.flags.writeable:
+        for _, seed in seeds:
+            if g is seed:
+                break
+        else:
+            return g
+    return np.array(g, dtype=value.dtype)
 
 
 class Backward:
@@ -156,53 +166,50 @@ class Backward:
         zeros for a variable the function did not use.
     """
 
-    __slots__ = ("_tape", "_input_leaves", "_variable_leaves", "_variable_values", "_input_values", "_multi_input",
-                 "_outputs", "_multi_output")
+    __slots__ = ("_tape", "_inputs", "_variables", "_multi_input", "_outputs", "_multi_output", "_wanted",
+                 "_wanted_variables", "_every_leaf")
 
-    def __init__(self, tape, input_leaves, input_values, multi_input, variable_leaves, variable_values, outputs,
-                 multi_output):
+    def __init__(self, tape, inputs, multi_input, variables, outputs, multi_output):
         self._tape = tape
-        self._input_leaves = input_leaves
-        self._input_values = input_values
+        self._inputs = inputs  # (leaf index or None, value) per input
         self._multi_input = multi_input
-        self._variable_leaves = variable_leaves
-        self._variable_values = variable_values
+        self._variables = variables  # (leaf index or None, value) per variable
         self._outputs = outputs  # (node index or None, value) per output
         self._multi_output = multi_output
+        self._wanted_variables = [i for i, _ in variables if i is not None]
+        self._wanted = self._wanted_variables + [i for i, _ in inputs if i is not None]
+        self._every_leaf = len(set(self._wanted)) == tape.first_op
 
     def __call__(self, output_grads, input_grad=True):
         seeds = self._seeds(output_grads)
-        leaves = [i for i in self._variable_leaves if i is not None]
-        if input_grad:
-            leaves += [i for i in self._input_leaves if i is not None]
-        by_leaf = dict(zip(leaves, self._tape.gradients(seeds, leaves)))
-        variable_grads = [_own(by_leaf.get(i), value, seeds)
-                          for i, value in zip(self._variable_leaves, self._variable_values)]
+        wanted = self._wanted if input_grad else self._wanted_variables
+        every_leaf = self._every_leaf and (input_grad or len(wanted) == len(self._wanted))
+        by_leaf = dict(zip(wanted, self._tape.gradients(seeds, wanted, every_leaf)))
+        variable_grads = [_own(by_leaf.get(i), value, seeds) for i, value in self._variables]
         if not input_grad:
             return None, variable_grads
-        input_grads = [None if i is None else _own(by_leaf.get(i), value, seeds)
-                       for i, value in zip(self._input_leaves, self._input_values)]
+        input_grads = [None if i is None else _own(by_leaf.get(i), value, seeds) for i, value in self._inputs]
         return (input_grads if self._multi_input else input_grads[0]), variable_grads
 
     def _seeds(self, output_grads):
-        name = owner_prefix(self._tape.name)
-        if self._multi_output:
-            if not isinstance(output_grads, (list, tuple)) or len(output_grads) != len(self._outputs):
-                got = f"{len(output_grads)} gradients" if isinstance(output_grads, (list, tuple)) \
-                    else type(output_grads).__name__
-                raise ValueError(f"{name}backward expects a list of {len(self._outputs)} output gradients, "
-                                 f"one per output, got {got}")
+        if not self._multi_output:
+            grads = (output_grads,)
+        elif isinstance(output_grads, (list, tuple)) and len(output_grads) == len(self._outputs):
             grads = output_grads
         else:
-            grads = (output_grads,)
+            got = f"{len(output_grads)} gradients" if isinstance(output_grads, (list, tuple)) \
+                else type(output_grads).__name__
+            raise ValueError(f"{owner_prefix(self._tape.name)}backward expects a list of {len(self._outputs)} "
+                             f"output gradients, one per output, got {got}")
         seeds = []
         for k, (g, (index, value)) in enumerate(zip(grads, self._outputs)):
             if g is None or index is None:
                 continue
-            g = np.asarray(g)
+            if type(g) is not np.ndarray:
+                g = np.asarray(g)
             if g.shape != value.shape:
                 which = f"output {k}" if self._multi_output else "the output"
-                raise ValueError(f"{name}the gradient for {which} has shape {g.shape}, "
+                raise ValueError(f"{owner_prefix(self._tape.name)}the gradient for {which} has shape {g.shape}, "
                                  f"expected {value.shape} (the shape of {which})")
             seeds.append((index, g if g.dtype == value.dtype else g.astype(value.dtype)))
         return seeds
@@ -210,13 +217,15 @@ class Backward:
 
 def _output(out, tape, k):
     """``(node index or None, plain ndarray)`` for one returned value."""
-    if isinstance(out, Traceable):
-        out = out._resolve()
     if type(out) is Traced:
         if out._tape is not tape:
-            raise TracingError(f"{owner_prefix(tape.name)}output {k} is a traced value of another recording; "
-                               f"return values computed from this call's inputs")
-        return out._index, np.asarray(out.value)
+            raise TracingError(f"{owner_prefix(tape.name)}output {k if k is not None else ''} is a traced value of "
+                               f"another recording; return values computed from this call's inputs")
+        value = out.value
+        return out._index, value if type(value) is np.ndarray else np.asarray(value)
+    if isinstance(out, Traceable):  # a variable returned as is: its leaf if watched, else a constant
+        leaf = tape.watched.get(id(out))
+        return _output(out._plain_value() if leaf is None else leaf, tape, k)
     if isinstance(out, (np.ndarray, np.generic)):
         return None, np.asarray(out)
     raise TracingError(f"{owner_prefix(tape.name)}the recorded function returned {type(out).__name__} "
@@ -275,44 +284,45 @@ def record(fn, inputs, variables=(), *, name=None):
     >>> np.round(dx, 6).tolist()
     [[1.0, 2.0], [0.419974, 0.839949]]
     """
-    prefix = owner_prefix(name)
     tape = Tape(name)
     multi_input = isinstance(inputs, (list, tuple))
-    given = list(inputs) if multi_input else [inputs]
-    fn_inputs, input_leaves, input_values = [], [], []
-    for k, x in enumerate(given):
-        if type(x) is Traced or isinstance(x, Traceable):
-            raise TracingError(f"{prefix}input {k} of record() is a traced value or variable; pass plain arrays "
-                               f"(inside a recording, call the function directly instead of recording it again)")
-        x = x if isinstance(x, np.ndarray) else np.asarray(x)
-        input_values.append(x)
+    fn_inputs, input_leaves = [], []
+    for k, x in enumerate(inputs if multi_input else (inputs,)):
+        if type(x) is not np.ndarray:
+            if type(x) is Traced or isinstance(x, Traceable):
+                raise TracingError(
+                    f"{owner_prefix(name)}input {k} of record() is a traced value or a variable; pass plain "
+                    f"arrays (inside a recording, call the function directly instead of recording it again)")
+            x = np.asarray(x)
         if x.dtype.kind == "f":
             leaf = tape.leaf(x)
             fn_inputs.append(leaf)
-            input_leaves.append(leaf._index)
+            input_leaves.append((leaf._index, x))
         else:
             fn_inputs.append(x)
-            input_leaves.append(None)
-    variable_leaves, variable_values = [], []
+            input_leaves.append((None, x))
+    variable_leaves = []
+    watched = tape.watched
     for k, var in enumerate(variables):
         if not isinstance(var, Traceable):
-            raise TracingError(f"{prefix}variables[{k}] of record() is a {type(var).__name__}, not a Variable")
+            raise TracingError(f"{owner_prefix(name)}variables[{k}] of record() is a {type(var).__name__}, "
+                               f"not a Variable")
         value = var._plain_value()
-        variable_values.append(value)
-        leaf = tape.watched.get(id(var))
+        leaf = watched.get(id(var))
         if leaf is None and value.dtype.kind == "f":
-            leaf = tape.watched[id(var)] = tape.leaf(value)
-        variable_leaves.append(None if leaf is None else leaf._index)
+            leaf = watched[id(var)] = tape.leaf(value)
+        variable_leaves.append((None if leaf is None else leaf._index, value))
+    tape.first_op = len(tape.nodes)
     tapes = active_tapes()
     tapes.append(tape)
     try:
-        out = fn((type(inputs)(fn_inputs)) if multi_input else fn_inputs[0])
+        out = fn(type(inputs)(fn_inputs) if multi_input else fn_inputs[0])
     finally:
         tapes.pop()
         tape.closed = True
     multi_output = isinstance(out, (list, tuple))
     outputs = [_output(o, tape, k) for k, o in enumerate(out)] if multi_output else [_output(out, tape, None)]
-    values = [value for _, value in outputs]
-    backward = Backward(tape, input_leaves, input_values, multi_input, variable_leaves, variable_values, outputs,
-                        multi_output)
-    return (type(out)(values) if multi_output else values[0]), backward
+    backward = Backward(tape, input_leaves, multi_input, variable_leaves, outputs, multi_output)
+    if multi_output:
+        return type(out)(value for _, value in outputs), backward
+    return outputs[0][1], backward

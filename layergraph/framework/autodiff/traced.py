@@ -24,14 +24,13 @@ import functools
 
 import numpy as np
 
-from ._state import active_tapes
+from ._state import _local, active_tapes
+from .errors import HOW_TO_GO_ON as _HOW_TO_GO_ON
 from .errors import NotDifferentiableError, TracingError, op_name, owner_prefix
 from .function_vjps import FUNCTION_VJPS, IN_PLACE_FUNCTIONS, NONDIFF_FUNCTIONS, FunctionRule, check_call, getitem_vjp
 from .ufunc_vjps import NONDIFF_UFUNCS, UFUNC_VJPS
 
 __all__ = ["Traced", "Traceable", "apply_ufunc", "apply_function", "primitive", "stop_gradient"]
-
-_HOW_TO_GO_ON = "implement backward() for this layer or use the numeric gradient strategy (gradient='numeric')"
 
 
 class Traceable:
@@ -52,12 +51,13 @@ class Traceable:
 
     def _resolve(self):
         """The traced counterpart in the innermost recording that watches this object, else the plain value."""
-        tapes = active_tapes()
-        key = id(self)
-        for tape in reversed(tapes):
-            traced = tape.watched.get(key)
-            if traced is not None:
-                return traced
+        tapes = _local.tapes
+        if tapes:
+            key = id(self)
+            for tape in reversed(tapes):
+                traced = tape.watched.get(key)
+                if traced is not None:
+                    return traced
         return self._plain_value()
 
     def _is_watched(self):
@@ -89,7 +89,11 @@ def _same_tape(tape, traced, op):
 
 def _check_no_out(op, kwargs, tape_name):
     """Refuse ``out=`` (an in-place write) and ``where=`` (outputs left unwritten)."""
-    if kwargs.get("out") is not None:
+    out = kwargs.get("out")
+    if out is not None:
+        if tape_name is None:  # the inputs were plain: name the recording of a traced out= array
+            tape_name = next((o._tape.name for o in (out if isinstance(out, tuple) else (out,))
+                              if type(o) is Traced), None)
         raise TracingError(
             f"{owner_prefix(tape_name)}{op_name(op)} with out= writes in place, which the tape cannot "
             f"differentiate; assign the result to a new name instead (y = {op_name(op)}(...))")
@@ -119,26 +123,31 @@ _UFUNC_ADAPTERS = {ufunc: _ufunc_adapter(rules) for ufunc, rules in UFUNC_VJPS.i
 def apply_ufunc(ufunc, inputs, kwargs):
     """Run ``ufunc(*inputs, **kwargs)`` on plain values and record it when an input is traced.
 
-    ``kwargs`` may be ``None`` (the operators pass none).
+    ``kwargs`` may be ``None`` (the operators pass none). This is the hot
+    path of the tracer: traced arguments are recognised by exact type.
     """
     kwargs = kwargs or _NO_KWARGS
     tape = None
     parents = []
     values = list(inputs)
     for i, a in enumerate(inputs):
-        value, traced = _split(a)
-        if traced is not None:
-            tape = _same_tape(tape, traced, ufunc)
-            values[i] = value
-            parents.append((traced._index, i))
-        elif value is not a:
-            values[i] = value
+        if type(a) is not Traced:
+            if not isinstance(a, Traceable):
+                continue
+            a = a._resolve()
+            if type(a) is not Traced:
+                values[i] = a
+                continue
+        if tape is None:
+            tape = a._tape
+        elif a._tape is not tape:
+            _same_tape(tape, a, ufunc)
+        values[i] = a.value
+        parents.append((a._index, i))
     if kwargs:
         _check_no_out(ufunc, kwargs, tape.name if tape is not None else None)
-        if tape is None:  # e.g. a traced array given only as out=
-            return ufunc(*values, **kwargs)
-    if tape is None:
-        return ufunc(*values)
+    if tape is None:  # e.g. only unwatched variables, or a traced array given only as out=
+        return ufunc(*values, **kwargs)
     vjp = _UFUNC_ADAPTERS.get(ufunc)
     if vjp is None:
         if ufunc in NONDIFF_UFUNCS:

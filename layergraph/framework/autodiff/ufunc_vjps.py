@@ -18,13 +18,16 @@ the inputs, which is what central differences measure there.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.special
 
 __all__ = ["UFUNC_VJPS", "NONDIFF_UFUNCS", "matmul_vjp"]
 
-_LN2, _LN10 = np.log(2.0), np.log(10.0)
-_TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
+# Python floats, not numpy scalars: they keep float32 gradients float32.
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 def _balanced(g, x, ans, other):
@@ -46,10 +49,10 @@ def matmul_vjp(g, a, b, which):
         g2 = np.expand_dims(g2, -2)
     if which == 0:
         b2 = b[:, np.newaxis] if b.ndim == 1 else b
-        grad = np.matmul(g2, np.swapaxes(b2, -1, -2))
+        grad = np.matmul(g2, b2.swapaxes(-1, -2))
         return grad[..., 0, :] if a.ndim == 1 else grad
     a2 = a[np.newaxis, :] if a.ndim == 1 else a
-    grad = np.matmul(np.swapaxes(a2, -1, -2), g2)
+    grad = np.matmul(a2.swapaxes(-1, -2), g2)
     return grad[..., 0] if b.ndim == 1 else grad
 
 
