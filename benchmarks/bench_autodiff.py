@@ -14,7 +14,10 @@ softmax cross-entropy gradient ``(p - t) / N`` at the logits):
   hand as for the built-in layers, then the two backward functions (the
   first with ``input_grad=False``);
 - ``tape-plain-sigmoid``: the same with the sigmoid spelled
-  ``1 / (1 + np.exp(-z))`` (four recorded ops instead of one).
+  ``1 / (1 + np.exp(-z))`` (four recorded ops instead of one);
+- ``autograd``, when HIPS autograd is importable (``pip install autograd``;
+  not a dependency): the same plain-numpy layers differentiated by
+  ``autograd.make_vjp``, the alternative the tape was measured against.
 
 Contestants run interleaved in one process (the order rotates every
 repetition), one BLAS thread; the report is the median over repetitions of
@@ -47,6 +50,11 @@ if ARGS is not None:  # before numpy loads its BLAS
     limit_blas_threads(ARGS.threads)
 
 import numpy as np  # noqa: E402
+
+try:
+    import autograd  # noqa: E402
+except ImportError:
+    autograd = None
 
 from layergraph import ops  # noqa: E402
 from layergraph.framework import autodiff  # noqa: E402
@@ -103,6 +111,17 @@ def tape_step(x, y, layers):
     return [dw1, db1, dw2, db2]
 
 
+def autograd_step(x, y, w1, b1, w2, b2):
+    """The same layers in plain numpy, differentiated by ``autograd.make_vjp`` (weights passed as arguments)."""
+    vjp1, h = autograd.make_vjp(lambda p: plain_sigmoid(np.matmul(x, p[0]) + p[1]))((w1, b1))
+    vjp2, z = autograd.make_vjp(lambda p: np.matmul(p[0], p[1]) + p[2])((h, w2, b2))
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    dz = (e / e.sum(axis=1, keepdims=True) - y) / len(x)
+    dh, dw2, db2 = vjp2(dz)
+    dw1, db1 = vjp1(dh)
+    return [dw1, db1, dw2, db2]
+
+
 def main(args):
     x, y, weights = make_problem()
     w1, b1, w2, b2 = weights
@@ -111,8 +130,10 @@ def main(args):
         "tape": lambda: tape_step(x, y, [Dense(w1, b1, ops.sigmoid), Dense(w2, b2)]),
         "tape-plain-sigmoid": lambda: tape_step(x, y, [Dense(w1, b1, plain_sigmoid), Dense(w2, b2)]),
     }
+    if autograd is not None:
+        contestants["autograd"] = lambda: autograd_step(x, y, *weights)
     reference = contestants["numpy"]()
-    for name in ("tape", "tape-plain-sigmoid"):
+    for name in list(contestants)[1:]:
         for ref, got in zip(reference, contestants[name]()):
             np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-15)
     rounds = {name: timer(lambda run=run: [run() for _ in range(args.steps)]) for name, run in contestants.items()}

@@ -97,9 +97,6 @@ class Variable(Traceable):
     def T(self):
         return self._resolve().T
 
-    def __len__(self):
-        return len(self.value)
-
     def astype(self, dtype):
         """The value (traced inside a recording that watches this variable) cast to ``dtype``."""
         return self._resolve().astype(dtype)

@@ -116,6 +116,8 @@ def _ufunc_adapter(rules):
 
 
 _NO_KWARGS = {}  # shared, never written: `**_NO_KWARGS` only reads it
+# Keywords that leave a ufunc's maths alone (matmul's axes= or keepdims= would change what the rules assume).
+_PLAIN_UFUNC_KWARGS = frozenset({"dtype", "casting", "order", "subok"})
 
 _UFUNC_ADAPTERS = {ufunc: _ufunc_adapter(rules) for ufunc, rules in UFUNC_VJPS.items()}
 
@@ -146,6 +148,10 @@ def apply_ufunc(ufunc, inputs, kwargs):
         parents.append((a._index, i))
     if kwargs:
         _check_no_out(ufunc, kwargs, tape.name if tape is not None else None)
+        if tape is not None and not _PLAIN_UFUNC_KWARGS.issuperset(kwargs):
+            odd = ", ".join(f"{key}=" for key in kwargs if key not in _PLAIN_UFUNC_KWARGS)
+            raise NotDifferentiableError(f"{owner_prefix(tape.name)}{op_name(ufunc)} with {odd} is not "
+                                         f"differentiable here; {_HOW_TO_GO_ON}")
     if tape is None:  # e.g. only unwatched variables, or a traced array given only as out=
         return ufunc(*values, **kwargs)
     vjp = _UFUNC_ADAPTERS.get(ufunc)
@@ -161,6 +167,9 @@ def apply_ufunc(ufunc, inputs, kwargs):
     return tape.push(vjp, ans, values, None, parents)
 
 
+_REDUCTIONS = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
+
+
 def _ufunc_method(ufunc, method, inputs, kwargs):
     """``np.add.reduce``, ``np.add.accumulate``, ``np.multiply.outer`` ... as the functions they equal."""
     if method == "at":
@@ -171,9 +180,8 @@ def _ufunc_method(ufunc, method, inputs, kwargs):
         a, b = inputs
         return ufunc(np.reshape(a, np.shape(a) + (1,) * np.ndim(b)), b, **kwargs)
     axis = kwargs.pop("axis", 0)
-    reductions = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
-    if method == "reduce" and ufunc in reductions:
-        return reductions[ufunc](inputs[0], axis=axis, **kwargs)
+    if method == "reduce" and ufunc in _REDUCTIONS:
+        return _REDUCTIONS[ufunc](inputs[0], axis=axis, **kwargs)
     if method == "accumulate" and ufunc is np.add:
         return np.cumsum(inputs[0], axis=axis, **kwargs)
     tape = next((t._tape for t in inputs if type(t) is Traced), None)
@@ -187,6 +195,8 @@ def apply_function(rule, func, args, kwargs):
     parents = []
     values = list(args)
     for i, a in enumerate(args):
+        if rule.sequence and i == 0 and type(a) is Traced:  # np.stack(x): the sequence of x's rows
+            a = list(a)
         if rule.sequence and i == 0 and isinstance(a, (list, tuple)):
             items = list(a)
             for j, item in enumerate(items):

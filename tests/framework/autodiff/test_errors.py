@@ -52,6 +52,11 @@ def test_a_traced_value_in_a_non_differentiable_argument():
             f"pass a constant there, or {HOW}")
 
 
+def test_ufunc_keywords_that_change_the_maths_are_refused():
+    _raises(lambda x: np.matmul(x, x, axes=[(0, 1), (0, 1), (0, 1)]), NotDifferentiableError,
+            f"layer 'dense': np.matmul with axes= is not differentiable here; {HOW}")
+
+
 def test_where_keyword_is_refused():
     _raises(lambda x: np.add(x, 1.0, where=BUFFER > -1), NotDifferentiableError,
             f"layer 'dense': np.add with where= is not differentiable here; use np.where on the result instead, "

@@ -72,6 +72,7 @@ case("op-neg-abs-pos", lambda x: abs(-x) + (+x), (3, 4))
 case("op-reflected", lambda x: (2.0 - x) * (3.0 / (x + 4.0)) + 2.0 ** x + np.ones((3, 3)) @ x, ((3, 4), POS))
 case("op-mod", lambda x: x % 0.7, ((3, 4), POS))
 case("op-inplace-rebinds", lambda x: _iadd(x), (3, 4))
+case("ufunc-dtype-keyword", lambda x: np.multiply(x, x, dtype=np.float64), (3, 4))
 case("op-with-constant-array", lambda x: x * np.arange(4.0) + np.arange(4.0) - x, (3, 4))
 
 
@@ -128,6 +129,7 @@ case("concatenate-axis0", lambda x, y: np.concatenate([x, y, np.ones((1, 3))]), 
 case("concatenate-axis1", lambda x, y: np.concatenate((x, y), axis=1), (2, 3), (2, 1))
 case("concatenate-axisNone", lambda x, y: np.concatenate([x, y], axis=None), (2, 3), (4,))
 case("concat-alias", lambda x, y: np.concat([x, y], axis=-1), (2, 3), (2, 2))
+case("stack-of-a-traced-array", lambda x: np.stack(x, axis=1).ravel() * np.concatenate(x), (2, 3))
 case("stack-axis0", lambda x, y: np.stack([x, y]), (2, 3), (2, 3))
 case("stack-axis-1", lambda x, y: np.stack((x, np.zeros((2, 3)), y), axis=-1), (2, 3), (2, 3))
 case("where", lambda x, y: np.where(x > 0, x, y), (3, 4), (4,))
