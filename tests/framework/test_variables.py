@@ -75,7 +75,8 @@ class TestAssign:
         ("assign", np.zeros(3), "Cannot assign a value of shape (3,) to variable 'layer/v' of shape (2, 2)"),
         ("assign_add", np.zeros((3, 2, 2)),
          "Cannot add a value of shape (3, 2, 2) to variable 'layer/v' of shape (2, 2)"),
-        ("assign_sub", np.zeros((2, 3)), "Cannot subtract a value of shape (2, 3) from variable 'layer/v' of shape (2, 2)"),
+        ("assign_sub", np.zeros((2, 3)),
+         "Cannot subtract a value of shape (2, 3) from variable 'layer/v' of shape (2, 2)"),
     ])
     def test_a_wrong_shape_is_refused_before_any_change(self, v, method, value, message):
         before = v.value.copy()

@@ -304,7 +304,7 @@ def _take_along_axis_vjp(path, g, ans, arr, indices, axis=-1):
     if axis is None:
         return _scatter_add(int(np.prod(shape)), g.dtype, indices, g).reshape(shape)
     axis = axis % len(shape)
-    grid = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
+    grid = list(np.ogrid[tuple(slice(n) for n in g.shape)])  # g has the output's (broadcast) shape
     grid[axis] = indices
     return _scatter_add(shape, g.dtype, tuple(grid), g)
 

@@ -140,6 +140,8 @@ case("clip-keywords", lambda x, lo: np.clip(x, a_min=lo, a_max=None), (3, 4), ((
 case("take-flat", lambda x: np.take(x, [0, 5, 5, -1]), (3, 4))
 case("take-axis1", lambda x: np.take(x, np.array([[0, 2], [2, 2]]), axis=1), (3, 4))
 case("take-clip", lambda x: np.take(x, [1, 9], axis=0, mode="clip"), (3, 4))
+case("take_along_axis-broadcast-indices", lambda x: np.take_along_axis(x, np.array([[1, 1, 0]]), axis=1), (3, 4))
+case("take_along_axis-axisNone", lambda x: np.take_along_axis(x, np.array([5, 5, 0]), axis=None), (3, 4))
 case("take_along_axis", lambda x: np.take_along_axis(x, np.array([[0], [3], [3]]), axis=1), (3, 4))
 case("pad", lambda x: np.pad(x, ((1, 0), (2, 1))), (2, 3))
 case("pad-int-constant", lambda x: np.pad(x, 1, constant_values=3.0), (2, 3))
