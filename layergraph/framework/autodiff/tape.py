@@ -322,6 +322,9 @@ def record(fn, inputs, variables=(), *, name=None):
         tape.closed = True
     multi_output = isinstance(out, (list, tuple))
     outputs = [_output(o, tape, k) for k, o in enumerate(out)] if multi_output else [_output(out, tape, None)]
+    # The watched leaves refer back to the tape: dropping them breaks that cycle, so the tape and
+    # every array it holds are freed as soon as the caller drops `backward` (not at the next GC).
+    watched.clear()
     backward = Backward(tape, input_leaves, multi_input, variable_leaves, outputs, multi_output)
     if multi_output:
         return type(out)(value for _, value in outputs), backward
