@@ -36,7 +36,9 @@ splits ties equally) and :mod:`.function_vjps` (reductions reinsert and
 broadcast the reduced axes, shape ops invert themselves, ``concatenate`` and
 ``stack`` slice, ``take`` and fancy indexing scatter-add, ``dot``/
 ``tensordot``/``einsum`` contract ``g`` with the other operands). Their
-docstrings list every rule. The tape itself undoes broadcasting (summing a
+docstrings list every rule. A few functions need no rule of their own:
+:mod:`.composites` rewrites them into recorded ops (``split`` into slices,
+``vstack`` into ``concatenate``, ``sort`` into ``take_along_axis``). The tape itself undoes broadcasting (summing a
 gradient over the axes an input was broadcast along) and casts each
 gradient to its input's dtype, so a float32 computation stays float32 and
 no rule repeats that logic. Ops that are piecewise constant or boolean

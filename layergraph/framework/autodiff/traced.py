@@ -25,6 +25,7 @@ import functools
 import numpy as np
 
 from ._state import _local, active_tapes
+from .composites import COMPOSITES
 from .errors import HOW_TO_GO_ON as _HOW_TO_GO_ON
 from .errors import NotDifferentiableError, TracingError, op_name, owner_prefix
 from .function_vjps import FUNCTION_VJPS, IN_PLACE_FUNCTIONS, NONDIFF_FUNCTIONS, FunctionRule, check_call, getitem_vjp
@@ -312,6 +313,9 @@ class Traced:
             return apply_function(rule, func, args, kwargs)
         if func in NONDIFF_FUNCTIONS:
             return func(*_plain_deep(args), **_plain_deep(kwargs))
+        composite = COMPOSITES.get(func)
+        if composite is not None:  # rewritten into ops that are recorded one by one
+            return composite(*args, **kwargs)
         tape = _first_tape(args) or self._tape
         if func in IN_PLACE_FUNCTIONS:
             raise TracingError(f"{owner_prefix(tape.name)}{op_name(func)} writes into an array in place, which "

@@ -14,6 +14,7 @@ import scipy.special
 
 from layergraph import ops
 from layergraph.framework import autodiff
+from layergraph.framework.autodiff.composites import COMPOSITES
 from layergraph.framework.autodiff.function_vjps import FUNCTION_VJPS
 from layergraph.framework.autodiff.ufunc_vjps import UFUNC_VJPS
 
@@ -161,6 +162,28 @@ for subscripts, shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij->i", [(2, 3)]),
                            ("ijk->kj", [(2, 3, 4)])]:
     case(f"einsum-{subscripts}", lambda *ops_, s=subscripts: np.einsum(s, *ops_), *shapes)
 
+# -- composites (rewritten into recorded ops) ----------------------------------------------------
+case("split", lambda x: np.split(x, 2, axis=1)[1] * np.split(x, [1])[0][:, :2], (3, 4))
+case("array_split", lambda x: np.concatenate([p * (k + 1) for k, p in enumerate(np.array_split(x, 3, axis=1))],
+                                             axis=1), (2, 5))
+case("hsplit", lambda x: np.hsplit(x, 2)[0], (3, 4))
+case("vsplit", lambda x: np.vsplit(x, [1, 2])[2], (3, 4))
+case("atleast_1d", lambda x: np.atleast_1d(x) * 2.0, ())
+case("atleast_2d", lambda x, y: np.atleast_2d(x, y)[1] * np.atleast_2d(x)[0], (3,), (2, 3))
+case("hstack", lambda x, y: np.hstack([x, y, np.ones(2)]), (3,), (2,))
+case("hstack-2d", lambda x, y: np.hstack((x, y)), (2, 3), (2, 1))
+case("vstack", lambda x, y: np.vstack([x, y]), (3,), (2, 3))
+case("diff", lambda x: np.diff(x, n=2, axis=0), (4, 3))
+case("diff-prepend-append", lambda x, y: np.diff(x, prepend=0.5, append=y), (2, 3), (2, 1))
+case("diagonal", lambda x: np.diagonal(x, offset=1, axis1=2, axis2=1), (2, 3, 4))
+case("trace", lambda x: np.trace(x, offset=-1), (4, 3))
+case("repeat", lambda x: np.repeat(x, [1, 0, 3], axis=0), (3, 2))
+case("repeat-flat", lambda x: np.repeat(x, 2), (2, 2))
+case("tile", lambda x: np.tile(x, (2, 1, 3)), (2, 2))
+case("inner", np.inner, (2, 3), (4, 3))
+case("sort", lambda x: np.sort(x, axis=0) * np.arange(4.0), (3, 4))
+case("sort-flat", lambda x: np.sort(x, axis=None) * np.arange(6.0), (2, 3))
+
 # -- indexing ---------------------------------------------------------------------------------
 case("getitem-int", lambda x: x[1], (3, 4))
 case("getitem-slices", lambda x: x[1:, ::-2], (3, 4))
@@ -262,7 +285,7 @@ def test_every_ufunc_rule_is_in_the_table():
     assert missing == []
 
 
-def test_every_function_rule_is_in_the_table():
+def test_every_function_rule_and_composite_is_in_the_table():
     tested = _tested_names()
-    missing = [f.__name__ for f in FUNCTION_VJPS if f.__name__ not in tested]
+    missing = [f.__name__ for f in [*FUNCTION_VJPS, *COMPOSITES] if f.__name__ not in tested]
     assert missing == []
