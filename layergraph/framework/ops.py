@@ -15,7 +15,8 @@ that code written against ``keras.ops`` runs with the import changed:
   :func:`concatenate`, :func:`stack`, :func:`reshape`, :func:`transpose`,
   :func:`expand_dims`, :func:`squeeze`, :func:`square`, :func:`sqrt`,
   :func:`exp`, :func:`log`, :func:`abs`;
-- :func:`cast`, :func:`convert_to_numpy`, :func:`stop_gradient`.
+- :func:`cast`, :func:`convert_to_tensor`, :func:`convert_to_numpy`,
+  :func:`stop_gradient`.
 
 Every op takes and returns plain numpy arrays outside a recording. The
 activations and ``conv`` are *primitives*
@@ -48,7 +49,7 @@ from .autodiff import Traceable, Traced, primitive, stop_gradient
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "silu", "swish", "gelu", "elu",
            "leaky_relu", "one_hot", "conv", "matmul", "dot", "sum", "mean", "max", "maximum", "where", "clip",
            "concatenate", "stack", "reshape", "transpose", "expand_dims", "squeeze", "square", "sqrt", "exp", "log",
-           "abs", "cast", "convert_to_numpy", "stop_gradient"]
+           "abs", "cast", "convert_to_tensor", "convert_to_numpy", "stop_gradient"]
 
 # Python floats, not numpy scalars: they keep float32 arrays float32.
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -409,6 +410,23 @@ def cast(x, dtype):
     if not isinstance(x, (Traced, Traceable)):
         x = np.asarray(x)
     return x.astype(dtype)
+
+
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    """``x`` as an array: a traced value stays traced (and differentiable), a variable gives what it
+    stands for, anything else goes through ``np.asarray``; cast to ``dtype`` when given.
+
+    Use it where numpy code would call ``np.asarray(x)``, which refuses traced values.
+    ``sparse`` and ``ragged`` are accepted for Keras compatibility; arrays here are dense.
+
+    >>> convert_to_tensor([1, 2], dtype="float32")
+    array([1., 2.], dtype=float32)
+    """
+    if isinstance(x, Traceable):
+        x = x._resolve()
+    if type(x) is not Traced:
+        return np.asarray(x, dtype=dtype)
+    return x if dtype is None or np.dtype(dtype) == x.dtype else x.astype(dtype)
 
 
 def convert_to_numpy(x):

@@ -11,6 +11,7 @@ import pytest
 import layergraph.ops
 from layergraph import ops
 from layergraph.framework import autodiff
+from layergraph.framework.variables import Variable
 
 
 def test_public_alias_exports_the_ops():
@@ -29,6 +30,7 @@ def test_public_alias_exports_the_ops():
     ("clip", ["x", "x_min", "x_max"]), ("concatenate", ["xs", "axis"]), ("stack", ["x", "axis"]),
     ("reshape", ["x", "newshape"]), ("transpose", ["x", "axes"]), ("expand_dims", ["x", "axis"]),
     ("squeeze", ["x", "axis"]), ("dot", ["x1", "x2"]), ("cast", ["x", "dtype"]), ("convert_to_numpy", ["x"]),
+    ("convert_to_tensor", ["x", "dtype", "sparse", "ragged"]),
 ])
 def test_keras_signatures(name, parameters):
     assert list(inspect.signature(getattr(ops, name)).parameters) == parameters
@@ -116,6 +118,19 @@ class TestValues:
         assert ops.cast(x, "int32").dtype == np.int32 and ops.cast([1, 2], "float32").dtype == np.float32
         copy = ops.convert_to_numpy(x)
         assert copy is not x and copy.tolist() == x.tolist()
+
+    def test_convert_to_tensor_keeps_traced_values_differentiable(self):
+        assert ops.convert_to_tensor([1, 2]).tolist() == [1, 2]
+        assert ops.convert_to_tensor(np.ones(2), dtype="float32").dtype == np.float32
+        v = Variable(np.array([2.0]), "v")
+        assert type(ops.convert_to_tensor(v)) is np.ndarray
+        _, backward = autodiff.record(lambda x: ops.convert_to_tensor(x) * ops.convert_to_tensor(v), np.array([3.0]),
+                                      [v])
+        dx, (dv,) = backward(np.ones(1))
+        assert dx.tolist() == [2.0] and dv.tolist() == [3.0]
+        _, backward = autodiff.record(lambda x: ops.convert_to_tensor(x, dtype="float32") * 2.0, np.array([3.0]))
+        dx, _ = backward(np.ones(1))
+        assert dx.dtype == np.float64 and dx.tolist() == [2.0]
 
     def test_where(self):
         condition = np.array([True, False, True])

@@ -327,7 +327,8 @@ class Traced:
         raise TracingError(
             f"{owner_prefix(self._tape.name)}a traced array of shape {np.shape(self.value)} was converted to a plain "
             f"numpy array (np.asarray, np.array, or a list of traced values), which would cut its gradient; "
-            f"use np.stack for lists, or layergraph.ops.stop_gradient(x) for a deliberate constant")
+            f"use np.stack for lists, layergraph.ops.convert_to_tensor(x) to accept arrays and traced values alike, "
+            f"or layergraph.ops.stop_gradient(x) for a deliberate constant")
 
     # -- array attributes ------------------------------------------------------------------
     @property

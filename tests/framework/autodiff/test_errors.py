@@ -100,7 +100,8 @@ class TestInPlaceWrites:
 
         _raises(fn, TracingError, "layer 'dense': a traced array of shape (2, 2) was converted to a plain numpy "
                                   "array (np.asarray, np.array, or a list of traced values), which would cut its "
-                                  "gradient; use np.stack for lists, or layergraph.ops.stop_gradient(x) for a "
+                                  "gradient; use np.stack for lists, layergraph.ops.convert_to_tensor(x) to accept "
+                                  "arrays and traced values alike, or layergraph.ops.stop_gradient(x) for a "
                                   "deliberate constant")
 
     def test_augmented_assignment_rebinds_and_is_fine(self):
