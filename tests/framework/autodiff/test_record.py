@@ -327,3 +327,58 @@ class TestRecordingState:
         with pytest.raises(TracingError, match=r"^layer 'leaky': a traced value was used after its recording "
                                                r"ended"):
             kept[0] * 2.0
+
+
+class TestKerasGuidePatterns:
+    """The Keras custom-layer guide's layers, as plain classes whose call() is recorded the way Layer will."""
+
+    class Linear:
+        def __init__(self, w, b):
+            self.w, self.b = Variable(w, "linear/w"), Variable(b, "linear/b")
+
+        def call(self, inputs):
+            return ops.matmul(inputs, self.w) + self.b
+
+    def test_linear_and_a_block_of_nested_layers(self):
+        rng = np.random.default_rng(0)
+        first = self.Linear(rng.standard_normal((3, 4)), rng.standard_normal(4))
+        second = self.Linear(rng.standard_normal((4, 2)), rng.standard_normal(2))
+
+        def block(x):  # MLPBlock: sublayers' call() run inside the same recording
+            return second.call(ops.relu(first.call(x)))
+
+        variables = [first.w, first.b, second.w, second.b]
+        result = autodiff.check_gradients(block, rng.standard_normal((5, 3)), variables)
+        assert result.passed, str(result)
+
+    def test_compute_sum_returns_its_non_trainable_state(self):
+        total = Variable(np.zeros(2), "compute_sum/total", trainable=False)
+
+        def call(inputs):
+            total.assign_add(ops.sum(inputs, axis=0))
+            return total
+
+        y, backward = autodiff.record(call, np.ones((2, 2)))
+        assert type(y) is np.ndarray and y.tolist() == [2.0, 2.0]
+        y, backward = autodiff.record(call, np.ones((2, 2)))
+        assert y.tolist() == [4.0, 4.0] and backward(np.ones(2))[0].tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+    def test_activity_regularization_loss_as_an_extra_output(self):
+        rate = 0.1
+
+        def call(inputs):  # add_loss(rate * mean(inputs)): the loss is recorded as a second output
+            return inputs * 2.0, rate * ops.mean(inputs)
+
+        (y, loss), backward = autodiff.record(call, np.array([[1.0, 3.0]]))
+        assert loss.tolist() == pytest.approx(0.2)
+        dx, _ = backward([np.array([[1.0, 1.0]]), np.array(1.0)])  # the extra loss enters with weight 1
+        np.testing.assert_allclose(dx, [[2.05, 2.05]], rtol=1e-15)
+
+    def test_custom_dropout_mask_is_a_constant(self):
+        rate, mask = 0.5, np.array([[1.0, 0.0, 1.0]])
+
+        def call(inputs, training=True):
+            return inputs * mask / (1 - rate) if training else inputs
+
+        _, backward = autodiff.record(call, np.ones((1, 3)))
+        assert backward(np.ones((1, 3)))[0].tolist() == [[2.0, 0.0, 2.0]]
