@@ -54,12 +54,16 @@ class Tape:
     def push(self, vjp, ans, args, kwargs, parents):
         """Append a node and return its traced value."""
         if self.closed:
-            raise TracingError(
-                f"{owner_prefix(self.name)}a traced value was used after its recording ended (it was kept, "
-                f"e.g. in an attribute, and reused); keep plain arrays between calls (ops.stop_gradient)")
+            self.refuse_closed()
         index = len(self.nodes)
         self.nodes.append((vjp, ans, args, kwargs, parents))
         return Traced(ans, self, index)
+
+    def refuse_closed(self):
+        """Raise the error for a traced value used after its recording ended."""
+        raise TracingError(
+            f"{owner_prefix(self.name)}a traced value was used after its recording ended (it was kept, "
+            f"e.g. in an attribute, and reused); keep plain arrays between calls (ops.stop_gradient)")
 
     def leaf(self, value):
         """A traced value with no parents: an input or a watched variable."""

@@ -324,6 +324,8 @@ class Traced:
                                      f"layergraph's autodiff; {_HOW_TO_GO_ON}")
 
     def __array__(self, dtype=None, copy=None):
+        if self._tape.closed:  # e.g. a kept traced value given to an ops primitive after its recording
+            self._tape.refuse_closed()
         raise TracingError(
             f"{owner_prefix(self._tape.name)}a traced array of shape {np.shape(self.value)} was converted to a plain "
             f"numpy array (np.asarray, np.array, or a list of traced values), which would cut its gradient; "

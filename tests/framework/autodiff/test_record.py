@@ -324,9 +324,10 @@ class TestRecordingState:
     def test_a_traced_value_used_after_its_recording_is_refused(self):
         kept = []
         autodiff.record(lambda x: kept.append(x) or x, np.array([1.0]), name="leaky")
-        with pytest.raises(TracingError, match=r"^layer 'leaky': a traced value was used after its recording "
-                                               r"ended"):
-            kept[0] * 2.0
+        for use in (lambda t: t * 2.0, np.sum, ops.sigmoid, np.asarray):
+            with pytest.raises(TracingError, match=r"^layer 'leaky': a traced value was used after its recording "
+                                                   r"ended"):
+                use(kept[0])
 
 
 class TestKerasGuidePatterns:
