@@ -90,7 +90,7 @@ weights must be passed as function arguments (it knows nothing of
 :class:`~layergraph.framework.variables.Variable`); and on the tutorial's
 MLP (``benchmarks/bench_autodiff.py``: 784-64-10, batch 100, float64, one
 BLAS thread, forward and backward, median of interleaved ratios) it took
-1.8-2.0 times the hand-written numpy where this tape takes 1.2-1.3 times
+1.7-2.0 times the hand-written numpy where this tape takes 1.15-1.3 times
 (wall and CPU time, on a shared, loaded 2-core machine). The numpy
 protocols make a tape of our own small (about 2,000 lines with the rule
 tables and their docstrings), with the error messages and the Variable
