@@ -13,9 +13,10 @@ Example
 """
 from ._version import __version__
 
-from . import activations, callbacks, gradients, initializers, layers, losses, metrics, optimizers, regularizers
+from . import activations, callbacks, gradients, initializers, layers, losses, metrics, ops, optimizers, regularizers
 from .framework import Functional, Input, Model, Sequential, Trainer, load_model
 
 
 __all__ = ["Input", "Model", "Sequential", "Trainer", "load_model", "activations", "callbacks", "gradients",
-           "initializers", "layers", "losses", "metrics", "optimizers", "regularizers", "__version__"]
+           "initializers", "layers", "losses", "metrics", "ops", "optimizers", "regularizers", "Functional",
+           "__version__"]

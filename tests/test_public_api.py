@@ -4,7 +4,7 @@ import importlib
 import pytest
 
 MODULES = ["layergraph", "layergraph.activations", "layergraph.callbacks", "layergraph.gradients",
-           "layergraph.layers", "layergraph.losses", "layergraph.metrics", "layergraph.optimizers",
+           "layergraph.layers", "layergraph.losses", "layergraph.metrics", "layergraph.ops", "layergraph.optimizers",
            "layergraph.regularizers"]
 
 
