@@ -41,10 +41,9 @@ from typing import Callable
 
 import numpy as np
 
-from .. import layers, losses, optimizers
+from .. import Sequential, layers, losses, optimizers
 from ..datasets import batching
 from ..datasets import mnist as mnist_data
-from ..framework.graph import Sequential
 from . import mnist_as_written
 
 #: Seed of the tutorial's ``numpy.random.RandomState`` weight draw.

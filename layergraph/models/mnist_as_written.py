@@ -87,10 +87,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import activations, layers, losses, optimizers
+from .. import Sequential, activations, layers, losses, optimizers
 from ..framework import gradients
 from ..framework.callbacks import History
-from ..framework.graph import Sequential
 
 #: Seed of the tutorial's ``np.random.seed(777)``.
 SEED = 777
@@ -143,19 +142,22 @@ class TutorialBinaryCrossentropy(losses.BinaryCrossentropy):
     def _per_sample(self, t, y):
         return self._elementwise(t, y).reshape(len(y), -1).sum(axis=1)
 
-    def value(self, y_true, y_pred):
+    def value(self, y_true, y_pred, sample_weight=None):
+        elementwise = self._elementwise(y_true, y_pred)
+        if sample_weight is not None:
+            elementwise = self._weighted(elementwise, sample_weight)
         # One sum over the whole array, as the tutorial's np.sum: the same rounding.
-        return float(self.scale * np.sum(self._elementwise(y_true, y_pred)))
+        return float(self.scale * np.sum(elementwise))
 
     def _grad(self, t, y):
         d = self.delta
         return -t / (y + d) + (1 - t) / (1 - y + d)
 
-    def fused_gradient(self, activation, y_true, y_pred):
+    def fused_gradient(self, activation, y_true, y_pred, sample_weight=None):
         # Summed over the outputs, the sigmoid's fused form has no 1/d; exact only without delta.
         if self.delta or not isinstance(activation, activations.Sigmoid):
             return None
-        return (y_pred - y_true) * self._factor(len(y_pred))
+        return self._weighted((y_pred - y_true) * self._factor(len(y_pred)), sample_weight)
 
     def get_config(self):
         return {"scale": self.scale, "delta": self.delta}

@@ -234,12 +234,13 @@ def test_registry_prefers_builtin_and_custom_objects_override():
     class Dense(layers.Dense):  # a user class shadowing a built-in name
         pass
 
-    assert saving.get_layer_class("Dense") is layers.Dense
-    assert saving.get_layer_class("Dense", custom_objects={"Dense": Dense}) is Dense
-    assert saving.get_layer_class("Sequential") is lg.Sequential
-    assert saving.get_layer_class("Functional") is lg.Model
+    registry = layers.LAYERS  # every Layer subclass joins it when defined
+    assert registry.get("Dense") is layers.Dense
+    assert registry.get("Dense", custom_objects={"Dense": Dense}) is Dense
+    assert registry.get("Sequential") is lg.Sequential
+    assert issubclass(registry.get("Functional"), lg.Model)
     with pytest.raises(ValueError, match=r"Unknown layer class 'Conv9D'.*Concatenate.*Dense"):
-        saving.get_layer_class("Conv9D")
+        registry.get("Conv9D")
 
 
 _NEW_LAYERS = [("Conv2D", dict(filters=2, kernel_size=3)), ("MaxPooling2D", dict(pool_size=2)),
