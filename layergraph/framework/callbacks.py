@@ -88,6 +88,7 @@ HOOKS = {
 
 def _overrides(cb, hook):
     """Whether ``cb`` changes ``hook`` (in its class or on the instance) from the base's no-op."""
+    # Reflection on purpose: the hooks are looked up by their names.
     return getattr(type(cb), hook) is not getattr(Callback, hook) or hook in vars(cb)
 
 
@@ -190,6 +191,7 @@ class ProgressLogger(Callback):
         self._in_fit = False
 
     def _use_bar(self):
+        # Any file-like object may be the stream; not all of them can say whether they are a terminal.
         return self.verbose == 1 and hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def on_train_begin(self, logs=None):

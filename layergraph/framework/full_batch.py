@@ -100,6 +100,9 @@ class ScipyOptimizer:
     def state_arrays(self):
         return []
 
+    def state_layout(self, variables):
+        return []
+
     def get_state(self, variables):
         return {"iterations": int(self.iterations), "slots": []}
 

@@ -138,7 +138,7 @@ class AnalyticGradient(GradientStrategy):
             _, grads = model.backward_preactivation(grads_out[0], cache, input_grad=False)
         else:
             _, grads = model.backward(grads_out[0], cache, input_grad=False)
-        penalty = Objective.penalty_gradients(model)
+        penalty = objective.penalty_gradients(model)
         if penalty:
             grads = [g + penalty[id(w)] if id(w) in penalty else g for w, g in zip(model.trainable_weights, grads)]
         return value, grads

@@ -46,6 +46,7 @@ class Initializer:
     def get_config(self):
         """``{"class_name", "config"}`` with exactly the constructor's arguments."""
         params = inspect.signature(type(self).__init__).parameters
+        # Reflection on purpose: every subclass's own constructor arguments, read back by name.
         config = {k: getattr(self, k) for k in params if k != "self" and hasattr(self, k)}
         return {"class_name": type(self).__name__, "config": config}
 

@@ -67,6 +67,9 @@ class Loss:
 
     name = "loss"
 
+    #: Whether predictions are logits (losses that take probabilities say ``False``).
+    from_logits = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         LOSSES.register(cls)
@@ -117,6 +120,8 @@ class Loss:
         """Coerce the labels of one batch to the predictions' shape; with
         ``check``, also verify their values. Raises ``ValueError`` naming the
         loss and the shapes."""
+        if not check and type(y_true) is np.ndarray and type(y_pred) is np.ndarray and y_true.shape == y_pred.shape:
+            return y_true, y_pred  # labels prepared by the trainer: nothing to coerce on this step
         y_pred = np.asarray(y_pred)
         y_true = _as_numeric(y_true, f"{type(self).__name__} labels")
         if y_true.shape != y_pred.shape:

@@ -173,6 +173,7 @@ class MeanMetricWrapper(Mean):
         if not callable(fn):
             raise TypeError(f"MeanMetricWrapper: fn must be callable, got {type(fn).__name__}")
         self.fn, self._fn_kwargs = fn, kwargs
+        # Any callable may be a metric; functools.partial objects, for one, have no __name__.
         super().__init__(name or getattr(fn, "__name__", "metric"), dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -427,7 +428,7 @@ def get(identifier, loss=None):
     if isinstance(identifier, str):
         key = identifier.lower()
         if key in ("accuracy", "acc"):
-            return _AutoAccuracy(identifier, from_logits=bool(getattr(loss, "from_logits", False)))
+            return _AutoAccuracy(identifier, from_logits=bool(loss is not None and loss.from_logits))
         return lookup(_NAMED, identifier, "metric")(name=identifier)
     if callable(identifier):
         return MeanMetricWrapper(identifier)

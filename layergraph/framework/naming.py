@@ -159,13 +159,20 @@ class Registry:
         raise ValueError(f"{self.kind.capitalize()} class name {name!r} is ambiguous ({where}); {hint}")
 
 
-_scopes = threading.local()
+class _Scopes(threading.local):
+    """The custom-object scopes entered in this thread, innermost last."""
+
+    def __init__(self):
+        self.stack = []
+
+
+_scopes = _Scopes()
 
 
 def get_custom_objects():
     """The custom objects of the active :func:`custom_object_scope` blocks (innermost wins)."""
     merged = {}
-    for mapping in getattr(_scopes, "stack", []):
+    for mapping in _scopes.stack:
         merged.update(mapping)
     return merged
 
@@ -187,9 +194,7 @@ def custom_object_scope(*mappings):
         if not isinstance(mapping, dict):
             raise TypeError(f"custom_object_scope expects dicts of name -> object, got {type(mapping).__name__}")
         merged.update(mapping)
-    stack = getattr(_scopes, "stack", None)
-    if stack is None:
-        stack = _scopes.stack = []
+    stack = _scopes.stack
     stack.append(merged)
     try:
         yield merged

@@ -58,6 +58,7 @@ class Objective:
         self.loss_weights = [float(w) for w in loss_weights]
         self.output_names = list(output_names) if output_names is not None else [f"output_{i}" for i in range(n)]
         self._plain = n == 1 and self.loss_weights[0] == 1.0
+        self._bound = None
 
     @classmethod
     def get(cls, loss):
@@ -109,20 +110,44 @@ class Objective:
                     raise
                 raise ValueError(f"output {name!r}: {err}") from None
 
+    # -- the model's structure, read once per fit -------------------------------------
+    def bind(self, model):
+        """Read ``model``'s penalties and layers once, for the steps of one ``fit`` (see :meth:`unbind`).
+
+        The trainer binds when ``fit`` starts, so that each step does not walk
+        the layer tree again; changes to the structure during ``fit`` (a layer
+        frozen by a callback) take effect at the next ``fit``, as a new
+        ``compile`` does in Keras.
+        """
+        self._bound = (model, model.penalties(), _all_layers(model))
+
+    def unbind(self):
+        """Read the structure at every call again (after ``fit``)."""
+        self._bound = None
+
+    def _structure(self, model):
+        bound = self._bound
+        if bound is not None and bound[0] is model:
+            return bound[1], bound[2]
+        return model.penalties(), _all_layers(model)
+
     # -- value -------------------------------------------------------------------------
     def compute(self, model, ys, preds, sample_weights=None):
         """``(J, [L_o ...])`` for prepared labels and the model's outputs of the forward pass just run.
 
         ``sample_weights``: ``None`` or one ``(n,)`` array (or ``None``) per output.
         """
-        sample_weights = sample_weights or [None] * len(self.losses)
-        parts = [loss.value(y, p, sw) for loss, y, p, sw in zip(self.losses, ys, preds, sample_weights)]
+        if sample_weights is None:
+            parts = [loss.value(y, p) for loss, y, p in zip(self.losses, ys, preds)]
+        else:
+            parts = [loss.value(y, p, sw) for loss, y, p, sw in zip(self.losses, ys, preds, sample_weights)]
         total = parts[0] if self._plain else sum(w * v for w, v in zip(self.loss_weights, parts))
-        for var, reg in model.penalties():
+        penalties, layers = self._structure(model)
+        for var, reg in penalties:
             total += reg(var.value)
-        added = model.losses
-        if added:
-            total += sum(added)
+        for layer in layers:
+            if layer._losses:
+                total += sum(layer._losses)
         return total, parts
 
     def value(self, model, x, y, sample_weight=None, training=True):
@@ -169,14 +194,26 @@ class Objective:
             grads.append(g.astype(p.dtype, copy=False))
         return grads, fused
 
-    @staticmethod
-    def penalty_gradients(model):
+    def penalty_gradients(self, model):
         """``{id(variable): d(penalty)/d(variable)}`` for the model's regularized weights."""
-        return {id(var): reg.gradient(var.value) for var, reg in model.penalties()}
+        return {id(var): reg.gradient(var.value) for var, reg in self._structure(model)[0]}
 
     def get_config(self):
         return {"losses": [losses_module.serialize(loss) for loss in self.losses], "loss_weights": self.loss_weights,
                 "output_names": self.output_names}
+
+
+def _all_layers(model):
+    """``model`` and every layer inside it, each once (those whose added losses join the objective)."""
+    out, seen, stack = [], set(), [model]
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        out.append(layer)
+        stack.extend(reversed(layer.layers))
+    return out
 
 
 def _per_output(value, names, what, required, default=None):

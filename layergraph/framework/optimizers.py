@@ -105,6 +105,11 @@ class Optimizer:
         """Every state array, in a stable order (the trainer keeps copies to undo a step)."""
         return [arr for slots in self._state.values() for arr in slots.values()]
 
+    def state_layout(self, variables):
+        """``[(index in variables, slot name), ...]`` in :meth:`state_arrays`' order."""
+        index = {id(v): i for i, v in enumerate(variables)}
+        return [(index[id(var)], name) for var, slots in self._state.items() for name in slots]
+
     def get_state(self, variables):
         """The optimizer's state for ``variables``: ``{"iterations": int, "slots": [(index, slot, array), ...]}``.
 

@@ -66,44 +66,71 @@ def _finite_grads(grads):
 class _Snapshot:
     """Copies of a model's weights and its optimizer's state, to undo training.
 
-    :meth:`take` copies into buffers made once (no allocation per step),
-    :meth:`restore` puts the copies back.
+    The weights of the model's dtype are first gathered into one contiguous
+    buffer (each :class:`Variable` keeps a view of its part), so that
+    :meth:`take` is one copy and :meth:`weights_finite` one reduction however
+    many weights there are: the per-step cost of being able to undo a step
+    stays small next to a step of a tiny net. Weights of other dtypes, and
+    the optimizer's state, are copied one by one into buffers made once.
     """
 
-    def __init__(self, weights, optimizer):
-        self.weights, self.optimizer = weights, optimizer
-        self._buffers = [np.empty_like(w.value) for w in weights]
-        self._slots, self._slot_buffers, self.iterations = [], [], 0
+    def __init__(self, weights, optimizer, dtype):
+        self.optimizer, self.weights = optimizer, list(weights)
+        packed = [w for w in weights if w.value.dtype == dtype]
+        self._others = [w for w in weights if w.value.dtype != dtype]
+        self._arena = np.empty(sum(w.value.size for w in packed), dtype=dtype)
+        start = 0
+        for w in packed:
+            view = self._arena[start:start + w.value.size].reshape(w.value.shape)
+            view[...] = w.value
+            w.value = view
+            start += w.value.size
+        self._packed = packed
+        self._views = [w.value for w in packed]
+        self._arena_copy = np.empty_like(self._arena)
+        self._other_buffers = [np.empty_like(w.value) for w in self._others]
+        self._slots, self._slot_buffers, self._layout, self.iterations = [], [], [], 0
         self.taken = False
 
+    def intact(self):
+        """Whether every packed weight still lives in the buffer (nobody replaced a ``value``)."""
+        return all(w.value is view for w, view in zip(self._packed, self._views))
+
     def take(self):
-        for buffer, w in zip(self._buffers, self.weights):
+        np.copyto(self._arena_copy, self._arena)
+        for buffer, w in zip(self._other_buffers, self._others):
             np.copyto(buffer, w.value)
         slots = self.optimizer.state_arrays()
         if len(slots) != len(self._slots) or any(a is not b for a, b in zip(slots, self._slots)):
             self._slots, self._slot_buffers = slots, [np.empty_like(a) for a in slots]
+            self._layout = self.optimizer.state_layout(self.weights)
         for buffer, a in zip(self._slot_buffers, slots):
             np.copyto(buffer, a)
         self.iterations = self.optimizer.iterations
         self.taken = True
 
     def restore(self):
-        for buffer, w in zip(self._buffers, self.weights):
+        np.copyto(self._arena, self._arena_copy)
+        for buffer, w in zip(self._other_buffers, self._others):
             np.copyto(w.value, buffer)
-        # State created by the undone update (e.g. the first step's momenta) goes.
-        live = {id(a) for a in self._slots}
-        for var in list(self.optimizer._state):
-            slots = self.optimizer._state[var]
-            for key in [k for k, a in slots.items() if id(a) not in live]:
-                del slots[key]
-            if not slots:
-                del self.optimizer._state[var]
-        for buffer, a in zip(self._slot_buffers, self._slots):
-            np.copyto(a, buffer)
-        self.optimizer.iterations = self.iterations
+        # Through the optimizer's own API: state the undone update created (e.g. the first step's momenta) goes.
+        self.optimizer.set_state(self.weights, {"iterations": self.iterations, "slots": [
+            (i, name, buffer) for (i, name), buffer in zip(self._layout, self._slot_buffers)]})
 
     def weights_finite(self):
-        return _finite_grads([w.value for w in self.weights])
+        return math.isfinite(np.add.reduce(self._arena)) and _finite_grads([w.value for w in self._others])
+
+    def save(self):
+        """Copies of everything :meth:`take` covers, kept apart from the per-step buffers."""
+        return self._arena.copy(), [w.value.copy() for w in self._others], self.optimizer.get_state(self.weights)
+
+    def load(self, saved):
+        """Put back what :meth:`save` returned (weights, optimizer state and step count)."""
+        arena, others, state = saved
+        np.copyto(self._arena, arena)
+        for w, value in zip(self._others, others):
+            np.copyto(w.value, value)
+        self.optimizer.set_state(self.weights, state)
 
 
 class _BadInput(Exception):
@@ -262,6 +289,10 @@ class Trainer:
             model._clear_losses()
         self.objective.check_labels(ys, [p.shape[1:] for p in probe])
         data_module.check_finite(ys, f"{what}y")
+        # Labels (n,) for outputs (n, 1) are reshaped once here, not at every step.
+        for i, (y, p) in enumerate(zip(ys, probe)):
+            if y.ndim == 1 and p.shape[1:] == (1,):
+                ys[i] = y[:, None]
 
     # -- steps -------------------------------------------------------------------
     def train_step(self, x, y, sample_weight=None):
@@ -270,12 +301,15 @@ class Trainer:
         Returns
         -------
         float or None
-            The loss before the update, or ``None`` if the loss or a gradient
-            was not finite (then no weight changed).
+            The loss before the update, or ``None`` if the loss (or, outside
+            ``fit``, a gradient) was not finite (then no weight changed).
+            Inside ``fit`` a non-finite gradient needs no check of its own:
+            the weights it produces make the next loss, or the end-of-epoch
+            check, non-finite, and the update is undone.
         """
         model = self.model
         value, grads = self.gradient.gradients(model, self.objective, x, y, sample_weight)
-        if not (math.isfinite(value) and _finite_grads(grads)):
+        if not math.isfinite(value) or (self._snapshot is None and not _finite_grads(grads)):
             return None
         if self.metrics or self._multi_output:
             # Metrics (and each output's loss) are measured on the batch before the update, as
@@ -361,8 +395,7 @@ class Trainer:
                            {"epochs": epochs, "steps": steps, "verbose": verbose, "samples": n,
                             "batch_size": batch_size})
         self._plan(model)
-        start_state = _Snapshot(model.weights, self.optimizer)
-        start_state.take()
+        start_state = self._snapshot.save()
         start_rng = self.rng.bit_generator.state
         self.stop_training = model.stop_training = False
         self.stopped = history.stopped = None
@@ -385,26 +418,32 @@ class Trainer:
                 if self.stop_training or model.stop_training:
                     break
         except _BadInput as bad:
-            start_state.restore()
+            self._snapshot.load(start_state)
             self.rng.bit_generator.state = start_rng
             cbs.on_train_end({})
             raise ValueError(str(bad)) from None
         finally:
             self._snapshot = None
+            self.objective.unbind()
         history.stopped = self.stopped
         cbs.on_train_end(dict(epoch_logs))
         model.history = history
         return history
 
     def _plan(self, model):
-        """What stays fixed during a ``fit``: the weight lists and the undo buffers."""
+        """What stays fixed during a ``fit``, worked out once: the weight lists, the undo
+        buffers, and the objective's view of the model (its penalties and loss-adding layers)."""
         self._trainable = model.trainable_weights
-        self._snapshot = _Snapshot(model.weights, self.optimizer)
+        self._snapshot = _Snapshot(model.weights, self.optimizer, model.dtype)
+        self.objective.bind(model)
 
     def _run_epoch(self, xs, ys, sws, batches, steps, epoch, first, cbs):
         model = self.model
         single_x, single_y = len(xs) == 1, len(ys) == 1
         x0, y0 = xs[0], ys[0]
+        if not self._snapshot.intact():  # a callback replaced a weight's array: gather them again
+            self._plan(model)
+        batch_begin = cbs.wants("on_train_batch_begin")
         total = count = 0.0
         output_totals = [0.0] * len(self.output_names)
         self._reset_metrics()
@@ -419,7 +458,8 @@ class Trainer:
             swb = None if sws is None else [None if w is None else w[index] for w in sws]
             if swb is not None and single_y:
                 swb = swb[0]
-            cbs.on_train_batch_begin(step, {})
+            if batch_begin:
+                cbs.on_train_batch_begin(step, {})
             value = self.train_step(xb, yb, swb)
             if value is None:
                 self._stop_nonfinite(epoch, step, xs, ys, index, first)
@@ -549,7 +589,7 @@ class Trainer:
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
         """One optimizer step on one batch; returns the logs of the batch (measured before the step)."""
         xs, ys, sws, n = self._prepare(x, y, sample_weight, class_weight)
-        self._plan(self.model)
+        self._trainable = self.model.trainable_weights
         self._snapshot = None  # one step: nothing to undo but the step itself, which a failure skips
         self._reset_metrics()
         xb = self.model.arrays_for_forward(xs)

@@ -254,7 +254,7 @@ class Layer:
             ``False`` for state such as running statistics: saved and
             loaded, never given a gradient.
         name : str, optional
-            Unique within the layer; default ``"variable"``, ``"variable_1"``...
+            Unique within the layer; by default ``variable``, then ``variable_1`` and so on.
         regularizer : str or Regularizer, optional
             A penalty on this weight that joins the loss (see :meth:`penalties`).
 
@@ -486,7 +486,8 @@ class Layer:
         if not self._inbound_nodes:
             raise AttributeError(f"Layer {self.name!r} has never been called on symbolic tensors, so it has no "
                                  f"{what}; call it on layergraph.Input(...) or use it in a model first")
-        tensors = getattr(self._inbound_nodes[0], attr)
+        node = self._inbound_nodes[0]
+        tensors = node.inputs if attr == "inputs" else node.outputs
         return tensors[0] if len(tensors) == 1 else list(tensors)
 
     # -- computation -------------------------------------------------------------
