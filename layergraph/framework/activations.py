@@ -20,8 +20,8 @@ import numpy as np
 
 from .naming import lookup
 
-__all__ = ["ActivationFunction", "Linear", "Sigmoid", "Tanh", "ReLU", "Softmax", "get", "sigmoid", "relu", "tanh",
-           "softmax", "linear"]
+__all__ = ["ActivationFunction", "Linear", "Sigmoid", "Tanh", "ReLU", "Softmax", "BatchSoftmax", "get", "sigmoid",
+           "relu", "tanh", "softmax", "linear"]
 
 
 def _as_float(z):
@@ -198,11 +198,12 @@ class BatchSoftmax(ActivationFunction):
     for a classifier. The global maximum is subtracted first, as in the
     textbook softmax the tutorial's code follows (``c = np.max(a)``): that
     changes no value beyond rounding and keeps ``exp`` finite at ±1000. The
-    operations are the tutorial's, in its order. What the batch-wide sum changes is the
-    scale: each probability is about ``1 / (batch * classes)``, and the
-    outputs of one sample depend on the other samples of its batch. What it
-    does not change is the arg-max of each row (the same positive divisor
-    for all entries), so accuracies are those of a row-wise softmax.
+    operations are the tutorial's, in its order. What the batch-wide sum
+    changes is the scale: each probability is about ``1 / (batch *
+    classes)``, and the outputs of one sample depend on the other samples of
+    its batch. What it does not change is the arg-max of each row (the same
+    positive divisor for all entries), so accuracies are those of a row-wise
+    softmax.
 
     Its Jacobian-vector product is the softmax one over the flattened array,
     :math:`\partial L/\partial z = a \odot (g - \langle g, a\rangle)` with
