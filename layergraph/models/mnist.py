@@ -189,7 +189,8 @@ def tutorial_as_written(epochs=mnist_as_written.EPOCHS, batch_size=mnist_as_writ
     prints ``Epoch: 1, Cost: ..., Train Accuracy: ..., Test Accuracy: ...``,
     and the total time at the end. :mod:`.mnist_as_written` documents every
     choice; a test proves the run equal to a plain-numpy transcription of the
-    tutorial's code. With the numeric gradient one update takes about 17 s.
+    tutorial's code. With the numeric gradient one update takes about 17 s
+    on a quiet machine.
 
     Parameters
     ----------

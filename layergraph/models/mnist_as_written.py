@@ -65,7 +65,14 @@ typical transcription does:
   tutorial's run with an ``AttributeError`` before the first log line.
 
 Cost: the numeric strategy evaluates the loss twice per weight element,
-``2 * 50,890`` forward passes of the batch per update (about 17 s here).
+``2 * 50,890`` forward passes of the batch per update: about 17 s on a quiet
+machine (0.34 ms a coordinate), 37 s of CPU with single-threaded BLAS on a
+shared core. The full default run printed (numeric, seed 777)::
+
+    Epoch: 1, Cost: 465.9060502121904, Train Accuracy: 0.10441666666666667, Test Accuracy: 0.1028
+    Epoch: 2, Cost: 361.8440950235058, Train Accuracy: 0.09751666666666667, Test Accuracy: 0.0974
+
+(the cost at the initial weights is about ``0.5 * 100 * ln 1000 = 345``).
 
 Example
 -------
