@@ -5,9 +5,11 @@ from .core import Activation, Dense, InputLayer
 from .merge import Add, Concatenate
 from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, MaxPooling2D
+from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import Dropout, disabled_dropout, frozen_masks
 from .reshaping import Flatten, Reshape
 
 __all__ = ["Layer", "ActivatedLayer", "InputLayer", "Dense", "Activation", "Concatenate", "Add",
            "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization",
+           "SimpleRNN", "LSTM", "GRU",
            "frozen_masks", "disabled_dropout"]
