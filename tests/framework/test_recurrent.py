@@ -375,6 +375,11 @@ class TestReturnState:
         h[...] = 0.0  # the caller may write into what it got
         assert seq[:, -1].any()
 
+    def test_functional_graphs_refuse_return_state_until_they_have_multi_output_nodes(self):
+        with pytest.raises(NotImplementedError, match=r"LSTM 'enc': return_state=True is not supported in "
+                                                      r"functional models yet \(a graph node has one output\)"):
+            layers.LSTM(2, return_state=True, name="enc")(lg.Input(shape=(4, 3)))
+
     def test_backward_needs_one_gradient_per_output(self, rng):
         layer = make("lstm", return_state=True)
         outputs, cache = layer.forward(rng.normal(size=(2, 3, 2)))

@@ -44,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations, initializers, regularizers
+from ..symbolic import is_symbolic
 from .base import Layer, _unique_name
 
 
@@ -170,6 +171,15 @@ class _Recurrent(Layer):
         return output
 
     # -- computation -------------------------------------------------------------
+    def __call__(self, inputs, training=False):
+        if self.return_state and is_symbolic(inputs):
+            # A graph node has one output today; recording a list of shapes as one
+            # tensor would fail later, far from here.
+            raise NotImplementedError(
+                f"{type(self).__name__} {self.name!r}: return_state=True is not supported in functional models yet "
+                f"(a graph node has one output); call the layer on arrays, or use return_state=False")
+        return super().__call__(inputs, training)
+
     def _check_inputs(self, x):
         kind = type(self).__name__
         if x.ndim != 3:
