@@ -3,13 +3,14 @@ equations and against Keras' own outputs, gradients (weights and inputs),
 return_state, float32, configs and saving, shape errors, and training."""
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import layergraph as lg
-from layergraph import layers
+from layergraph import activations, layers
 from layergraph.regularizers import l1, l2
 
 KERAS_REFERENCE = Path(__file__).with_name("data") / "keras_rnn_reference.npz"
@@ -388,6 +389,56 @@ class TestReturnState:
             layer.backward([np.ones((2, 3))] * 2, cache)
 
 
+class SameSigmoid(activations.Sigmoid):
+    """Sigmoid by another class: the LSTM must take its generic path."""
+
+
+class SameTanh(activations.Tanh):
+    pass
+
+
+class TestFusedLSTM:
+    """LSTM(sigmoid, tanh) runs a fused loop; any other activations the generic one. Both compute the same."""
+
+    def test_paths(self):
+        assert layers.LSTM(2)._fused
+        assert not layers.LSTM(2, recurrent_activation=SameSigmoid())._fused
+        assert not layers.LSTM(2, activation=SameTanh())._fused
+        assert not layers.LSTM(2, activation="relu")._fused
+
+    @pytest.mark.parametrize("options", [{}, {"return_sequences": True, "go_backwards": True},
+                                         {"return_state": True}, {"return_state": True, "return_sequences": True}],
+                             ids=_option_id)
+    @pytest.mark.parametrize("dtype, tol", [("float64", 1e-12), ("float32", 2e-6)])
+    def test_fused_and_generic_paths_agree(self, rng, options, dtype, tol):
+        fused = make("lstm", dtype=dtype, **options)
+        generic = make("lstm", dtype=dtype, recurrent_activation=SameSigmoid(), activation=SameTanh(), **options)
+        generic.set_weights(fused.get_weights())
+        x = rng.normal(size=(3, 5, 2)).astype(dtype)
+        out_f, cache_f = fused.forward(x)
+        out_g, cache_g = generic.forward(x)
+        outs_f, outs_g = (out_f, out_g) if isinstance(out_f, list) else ([out_f], [out_g])
+        for a, b in zip(outs_f, outs_g):
+            np.testing.assert_allclose(a, b, rtol=0, atol=tol)
+        grads = [rng.normal(size=o.shape).astype(dtype) for o in outs_f]
+        grads = grads if isinstance(out_f, list) else grads[0]
+        (gx_f, gw_f), (gx_g, gw_g) = fused.backward(grads, cache_f), generic.backward(grads, cache_g)
+        for a, b in zip([gx_f, *gw_f], [gx_g, *gw_g]):
+            np.testing.assert_allclose(a, b, rtol=0, atol=tol * 10)
+
+    @pytest.mark.parametrize("kind", KINDS)
+    @pytest.mark.parametrize("dtype", ["float64", "float32"])
+    def test_saturated_gates_stay_finite_and_silent(self, rng, kind, dtype):
+        layer = make(kind, dtype=dtype, return_sequences=True)
+        x = (1000.0 * np.sign(rng.normal(size=(2, 4, 2)))).astype(dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no overflow warning from exp
+            out, cache = layer.forward(x)
+            grad_x, grads = layer.backward(np.ones_like(out), cache)
+        assert np.isfinite(out).all() and np.abs(out).max() <= 1.0
+        assert all(np.isfinite(g).all() for g in [grad_x, *grads])
+
+
 # -- dtypes, configs, saving --------------------------------------------------------------
 class TestFloat32:
     @pytest.mark.parametrize("kind", KINDS)
@@ -410,10 +461,10 @@ class TestFloat32:
     def test_float32_model_trains(self, rng):
         x = rng.normal(size=(32, 6, 1)).astype(np.float32)
         y = (x[:, 0, 0] > 0).astype(np.float32)
-        model = lg.Sequential([layers.LSTM(4, input_shape=(6, 1), seed=0), layers.Dense(1, activation="sigmoid")],
-                              dtype="float32")
-        model.compile(optimizer=lg.optimizers.Adam(0.05), loss="binary_crossentropy")
-        history = model.fit(x, y, epochs=15, batch_size=32, verbose=0)
+        model = lg.Sequential([layers.LSTM(4, input_shape=(6, 1), seed=0),
+                               layers.Dense(1, activation="sigmoid", seed=1)], dtype="float32")
+        model.compile(optimizer=lg.optimizers.Adam(0.05), loss="binary_crossentropy", seed=0)
+        history = model.fit(x, y, epochs=30, batch_size=32, verbose=0)
         assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
         assert model.predict(x, verbose=0).dtype == np.float32
 
@@ -533,7 +584,7 @@ def test_learns_to_remember_the_first_step(cls):
     x = rng.normal(size=(512, 8, 1))
     y = (x[:, 0, 0] > 0).astype(float)
     model = lg.Sequential([cls(8, input_shape=(8, 1), seed=0), layers.Dense(1, activation="sigmoid", seed=1)])
-    model.compile(optimizer=lg.optimizers.Adam(0.02), loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=lg.optimizers.Adam(0.02), loss="binary_crossentropy", metrics=["accuracy"], seed=0)
     model.fit(x, y, epochs=30, batch_size=64, verbose=0)
     x_test = rng.normal(size=(256, 8, 1))
     accuracy = np.mean((model.predict(x_test, verbose=0)[:, 0] > 0.5) == (x_test[:, 0, 0] > 0))

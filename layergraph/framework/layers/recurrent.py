@@ -22,6 +22,12 @@ time steps**, because step ``t`` needs the state of step ``t - 1``:
   recurrent kernel and the biases then get their gradients from one GEMM
   (or one sum) each over all steps, and so does ``dL/d(inputs)``.
 
+With Keras' default activations (``sigmoid`` gates, ``tanh``), LSTM runs a
+fused loop (the same maths in fewer array passes, reusing per-step
+buffers), as Keras picks its cuDNN kernel under the same condition; any
+other activations take the generic loop, which applies each activation to
+its own gate block.
+
 The time axis may have any length at call time (the weights do not depend
 on it); ``compute_output_shape`` keeps a ``None`` time axis.
 
@@ -366,7 +372,8 @@ class LSTM(_Recurrent):
         c_t = f\,c_{t-1} + i\,\phi(z_c),\quad h_t = o\,\phi(c_t),
 
     from :math:`h_0 = c_0 = 0`. Vectorised over the batch; loops over time
-    steps only (see the module docstring).
+    steps only (see the module docstring). With the default activations
+    the loop is fused (fewer array passes; same results).
 
     Parameters
     ----------
@@ -425,7 +432,29 @@ class LSTM(_Recurrent):
             return _forget_bias_initializer(self.bias_initializer, self.units)
         return self.bias_initializer
 
+    @property
+    def _fused(self):
+        """Keras' standard gates (sigmoid, tanh) take the fused path: the same
+        maths in fewer array passes (see :meth:`_scan_fused`). Like Keras'
+        cuDNN condition, it asks for exactly these classes: a subclass of them
+        may compute something else."""
+        return (type(self.recurrent_activation) is activations.Sigmoid
+                and type(self.state_activation) is activations.Tanh)
+
     def _scan(self, proj):
+        return self._scan_fused(proj) if self._fused else self._scan_generic(proj)
+
+    def _backprop(self, dh, d_final, hs, step_cache):
+        gates, cs, phi_c, caches = step_cache
+        dz = np.empty_like(gates)
+        if caches is None:  # made by _scan_fused
+            self._backprop_fused(dh, d_final, gates, cs, phi_c, dz)
+        else:
+            self._backprop_generic(dh, d_final, gates, cs, phi_c, caches, dz)
+        return dz, self._previous_states_product(hs, dz), None
+
+    def _scan_generic(self, proj):
+        """Any activations: each applied to its own gate block, as Keras does."""
         # proj becomes the activated gates [i, f, phi(z_c), o] of every step.
         steps, batch, _ = proj.shape
         n = self.units
@@ -451,12 +480,11 @@ class LSTM(_Recurrent):
             caches[t] = (cache_i, cache_f, cache_g, cache_o, cache_c)
         return hs, (proj, cs, phi_c, caches), (hs[-1], cs[-1])
 
-    def _backprop(self, dh, d_final, hs, step_cache):
-        gates, cs, phi_c, caches = step_cache
+    def _backprop_generic(self, dh, d_final, gates, cs, phi_c, caches, dz):
+        """Fill ``dz`` (gradients of the pre-activations), last step first."""
         n = self.units
         u_t = self.recurrent_kernel.value.T
         gate, act = self.recurrent_activation, self.state_activation
-        dz = np.empty_like(gates)
         dc_next = d_final[0]
         for t in range(len(dh) - 1, -1, -1):
             i, f, g, o = (gates[t][:, k * n:(k + 1) * n] for k in range(4))
@@ -472,7 +500,71 @@ class LSTM(_Recurrent):
             dc_next = dc * f
             if t:
                 dh[t - 1] += d @ u_t
-        return dz, self._previous_states_product(hs, dz), None
+
+    def _scan_fused(self, proj):
+        """Sigmoid gates and tanh, written out: ``sigmoid(z) = 1 / (1 + exp(-z))``
+        takes three in-place passes once the gates' pre-activations are
+        negated (the input projections once for all steps, the recurrent
+        kernel's columns once per call), the gates i and f are one block, and
+        every intermediate lives in a buffer reused across steps."""
+        steps, batch, _ = proj.shape
+        n = self.units
+        sign = np.ones(4 * n, proj.dtype)
+        sign[:2 * n] = sign[3 * n:] = -1.0  # i, f, o
+        u = self.recurrent_kernel.value * sign
+        proj *= sign
+        hs = np.zeros((steps + 1, batch, n), proj.dtype)
+        cs = np.zeros((steps + 1, batch, n), proj.dtype)
+        phi_c = np.empty((steps, batch, n), proj.dtype)
+        recurrent = np.empty((batch, 4 * n), proj.dtype)
+        i_g = np.empty((batch, n), proj.dtype)
+        with np.errstate(over="ignore"):  # exp(-z) = inf for z below about -88 (float32): sigmoid 0, exactly
+            for t in range(steps):
+                z = proj[t]
+                if t:
+                    z += np.matmul(hs[t], u, out=recurrent)
+                i, f, g, o = z[:, :n], z[:, n:2 * n], z[:, 2 * n:3 * n], z[:, 3 * n:]
+                for block in (z[:, :2 * n], o):
+                    np.exp(block, out=block)
+                    block += 1.0
+                    np.reciprocal(block, out=block)
+                np.tanh(g, out=g)
+                c = cs[t + 1]
+                np.multiply(f, cs[t], out=c)
+                c += np.multiply(i, g, out=i_g)
+                np.tanh(c, out=phi_c[t])
+                np.multiply(o, phi_c[t], out=hs[t + 1])
+        return hs, (proj, cs, phi_c, None), (hs[-1], cs[-1])
+
+    def _backprop_fused(self, dh, d_final, gates, cs, phi_c, dz):
+        """:meth:`_backprop_generic` for sigmoid and tanh: ``s' = s - s^2``, ``tanh' = 1 - g^2``."""
+        n = self.units
+        u_t = self.recurrent_kernel.value.T
+        batch = dh.shape[1]
+        dc = np.zeros((batch, n), dh.dtype) if d_final[0] is None else np.array(d_final[0], dh.dtype)
+        through_h = np.empty((batch, n), dh.dtype)
+        slopes = np.empty((batch, 4 * n), dh.dtype)
+        for t in range(len(dh) - 1, -1, -1):
+            z, d = gates[t], dz[t]
+            i, f, g, o = z[:, :n], z[:, n:2 * n], z[:, 2 * n:3 * n], z[:, 3 * n:]
+            tanh_c = phi_c[t]
+            np.multiply(dh[t], tanh_c, out=d[:, 3 * n:])  # dL/do
+            np.multiply(tanh_c, tanh_c, out=through_h)  # dc += dh o (1 - tanh(c)^2)
+            np.subtract(1.0, through_h, out=through_h)
+            through_h *= o
+            through_h *= dh[t]
+            dc += through_h
+            np.multiply(dc, g, out=d[:, :n])  # dL/di
+            np.multiply(dc, cs[t], out=d[:, n:2 * n])  # dL/df
+            np.multiply(dc, i, out=d[:, 2 * n:3 * n])  # dL/dg
+            dc *= f  # reaches c_{t-1}
+            np.multiply(z, z, out=slopes)
+            np.subtract(z, slopes, out=slopes)  # s - s^2 for i, f, o
+            candidate = slopes[:, 2 * n:3 * n]
+            np.subtract(1.0, np.multiply(g, g, out=candidate), out=candidate)  # 1 - g^2
+            d *= slopes
+            if t:
+                dh[t - 1] += d @ u_t
 
     def get_config(self):
         config = super().get_config()
@@ -489,7 +581,7 @@ class GRU(_Recurrent):
 
     .. math::
         z = \sigma(x_t W_z + h_{t-1} U_z + b_z),\quad r = \sigma(x_t W_r + h_{t-1} U_r + b_r),\\
-        \tilde h = \phi(x_t W_h + r \odot (h_{t-1} U_h + b'_h))\ \text{(reset_after)}
+        \tilde h = \phi(x_t W_h + r \odot (h_{t-1} U_h + b'_h))\ \text{(reset\_after)}
         \ \text{or}\ \phi(x_t W_h + (r \odot h_{t-1}) U_h + b_h),\\
         h_t = z\,h_{t-1} + (1 - z)\,\tilde h,
 
