@@ -11,21 +11,10 @@ Example
 >>> sorted(history.history)
 ['accuracy', 'loss']
 """
+from ._version import __version__
+
 from . import activations, callbacks, gradients, initializers, layers, losses, metrics, optimizers, regularizers
-from .framework.graph import Input, Model, Sequential
-from .framework.trainer import Trainer
-
-__version__ = "0.1.0"
-
-
-def load_model(path, custom_objects=None, compile=True):
-    """Load a model saved with ``model.save(path)`` (never unpickles).
-
-    See :func:`layergraph.framework.saving.load_model`.
-    """
-    from .framework.saving import load_model as _load
-
-    return _load(path, custom_objects=custom_objects, compile=compile)
+from .framework import Functional, Input, Model, Sequential, Trainer, load_model
 
 
 __all__ = ["Input", "Model", "Sequential", "Trainer", "load_model", "activations", "callbacks", "gradients",

@@ -74,26 +74,44 @@ def test_verbose_1_on_a_terminal_shows_a_bar_per_epoch(data):
     assert logger._bar is None
 
 
-def test_bar_shows_running_means_of_the_batches():
+def test_bar_shows_the_running_values_of_the_batch_logs():
     terminal = FakeTerminal()
     logger = ProgressLogger(1, stream=terminal)
     logger.set_params({"epochs": 1, "steps": 3})
     logger.on_epoch_begin(0)
     logger.on_train_batch_end(0, {"loss": 1.0, "accuracy": 0.5})
-    logger.on_train_batch_end(1, {"loss": np.float32(3.0), "accuracy": 1.0})
+    logger.on_train_batch_end(1, {"loss": np.float32(2.0), "accuracy": 0.75})
     assert logger._bar.postfix == "loss=2.0000, accuracy=0.7500"
     logger.on_epoch_end(0, {"loss": 2.5, "accuracy": 0.75})
     assert "loss=2.5000" in terminal.getvalue()
 
 
+def test_batch_logs_are_running_means_over_the_epoch(data):
+    """As in Keras: the batch logs hold the loss and metrics of the epoch so far, weighted by batch size."""
+    x, y = data
+    seen = []
+
+    class Record(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(dict(logs))
+
+    model = _model()
+    history = model.fit(x, y, epochs=1, batch_size=30, shuffle=False, verbose=0, callbacks=[Record()])
+    assert len(seen) == 4  # batches of 30, 30, 30, 10
+    assert seen[-1]["loss"] == pytest.approx(history.history["loss"][0], rel=1e-12)
+    assert seen[-1]["accuracy"] == pytest.approx(history.history["accuracy"][0], rel=1e-12)
+
+
 def test_bar_is_closed_when_training_stops_mid_epoch(data):
     x, y = data
-    x = x.copy()
-    x[35] = np.nan  # batch 4 has a non-finite loss: fit stops inside the epoch
+
+    class StopAfterThree(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 2:
+                self.model.stop_training = True
+
     logger = ProgressLogger(1, stream=FakeTerminal())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _model().fit(x, y, epochs=2, batch_size=10, shuffle=False, verbose=0, callbacks=[logger])
+    _model().fit(x, y, epochs=2, batch_size=10, shuffle=False, verbose=0, callbacks=[StopAfterThree(), logger])
     assert logger._bar is None
     assert "3/10" in logger.stream.getvalue()
 

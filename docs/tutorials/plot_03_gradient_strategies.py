@@ -224,7 +224,7 @@ print("largest weight difference after 300 epochs:",
 # %%
 # The same strategies feed a full-batch optimiser
 # -----------------------------------------------
-# :class:`~layergraph.framework.optimizers.ScipyOptimizer` hands the whole
+# :class:`~layergraph.framework.full_batch.ScipyOptimizer` hands the whole
 # problem to :func:`scipy.optimize.minimize` (L-BFGS-B by default): each
 # ``fit`` epoch runs up to ``maxiter`` solver iterations on the full batch,
 # and the loss and gradient the solver asks for come from the trainer's

@@ -27,9 +27,22 @@ import time
 
 import numpy as np
 
+__all__ = ["Callback", "CallbackList", "History", "ProgressLogger", "EarlyStopping", "LearningRateScheduler",
+           "CSVLogger", "ModelCheckpoint"]
+
 
 class Callback:
-    """Base class; override any of the hooks. ``self.model`` is set by the trainer."""
+    """Base class; override any of the hooks. ``self.model`` and ``self.params`` are set by the trainer.
+
+    Hooks (Keras' names and arguments): ``on_train_begin/end(logs)``,
+    ``on_epoch_begin/end(epoch, logs)``, ``on_train_batch_begin/end(batch,
+    logs)`` (``on_batch_begin/end`` are their aliases, as in Keras),
+    ``on_test_begin/end(logs)``, ``on_test_batch_begin/end(batch, logs)``,
+    ``on_predict_begin/end(logs)``, ``on_predict_batch_begin/end(batch,
+    logs)``. The batch logs of training and testing hold the running values
+    of the loss and metrics over the epoch so far; ``on_epoch_end`` gets the
+    epoch's values (and ``val_*``), ``on_train_end`` the last epoch's logs.
+    """
 
     def __init__(self):
         self.model = None
@@ -45,53 +58,92 @@ class Callback:
     def on_train_end(self, logs=None): ...
     def on_epoch_begin(self, epoch, logs=None): ...
     def on_epoch_end(self, epoch, logs=None): ...
-    def on_train_batch_begin(self, batch, logs=None): ...
-    def on_train_batch_end(self, batch, logs=None): ...
+    def on_batch_begin(self, batch, logs=None): ...
+    def on_batch_end(self, batch, logs=None): ...
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
+
+    def on_test_begin(self, logs=None): ...
+    def on_test_end(self, logs=None): ...
+    def on_test_batch_begin(self, batch, logs=None): ...
+    def on_test_batch_end(self, batch, logs=None): ...
+    def on_predict_begin(self, logs=None): ...
+    def on_predict_end(self, logs=None): ...
+    def on_predict_batch_begin(self, batch, logs=None): ...
+    def on_predict_batch_end(self, batch, logs=None): ...
+
+
+#: Every hook, and the older name whose override it also honours.
+HOOKS = {
+    "on_train_begin": None, "on_train_end": None, "on_epoch_begin": None, "on_epoch_end": None,
+    "on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end",
+    "on_test_begin": None, "on_test_end": None, "on_test_batch_begin": None, "on_test_batch_end": None,
+    "on_predict_begin": None, "on_predict_end": None, "on_predict_batch_begin": None, "on_predict_batch_end": None,
+}
+
+
+def _overrides(cb, hook):
+    """Whether ``cb`` changes ``hook`` (in its class or on the instance) from the base's no-op."""
+    # Reflection on purpose: the hooks are looked up by their names.
+    return getattr(type(cb), hook) is not getattr(Callback, hook) or hook in vars(cb)
 
 
 class CallbackList:
-    """Runs a list of callbacks, with :class:`History` (and a logger) last.
+    """Runs a list of callbacks in order, with :class:`History` (and a logger) last.
 
-    Each hook calls only the callbacks that override it: the batch hooks run
-    every step, and a step of a small model takes microseconds.
+    Each hook calls only the callbacks that override it (or its Keras alias):
+    the batch hooks run every step, and a step of a small model takes
+    microseconds.
+
+    Raises
+    ------
+    TypeError
+        For an entry that is not a :class:`Callback`, naming its position.
     """
-
-    _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
-              "on_train_batch_begin", "on_train_batch_end")
 
     def __init__(self, callbacks, model, params):
         self.callbacks = list(callbacks)
+        for i, cb in enumerate(self.callbacks):
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks[{i}] must be a layergraph.callbacks.Callback, got "
+                                f"{type(cb).__name__}: {cb!r:.80}")
         for cb in self.callbacks:
             cb.set_model(model)
             cb.set_params(params)
         self._calls = {hook: [getattr(cb, hook) for cb in self.callbacks
-                              if getattr(type(cb), hook, None) is not getattr(Callback, hook)
-                              or hook in vars(cb)]  # also a hook set on the instance
-                       for hook in self._HOOKS}
+                              if _overrides(cb, hook) or (alias is not None and _overrides(cb, alias))]
+                       for hook, alias in HOOKS.items()}
+
+    def call(self, hook, *args):
+        """Run ``hook`` of every callback that has it."""
+        for fn in self._calls[hook]:
+            fn(*args)
+
+    def wants(self, hook):
+        """Whether any callback overrides ``hook`` (so the caller can skip building its logs)."""
+        return bool(self._calls[hook])
 
     def on_train_begin(self, logs=None):
-        for call in self._calls["on_train_begin"]:
-            call(logs)
+        self.call("on_train_begin", logs)
 
     def on_train_end(self, logs=None):
-        for call in self._calls["on_train_end"]:
-            call(logs)
+        self.call("on_train_end", logs)
 
     def on_epoch_begin(self, epoch, logs=None):
-        for call in self._calls["on_epoch_begin"]:
-            call(epoch, logs)
+        self.call("on_epoch_begin", epoch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        for call in self._calls["on_epoch_end"]:
-            call(epoch, logs)
+        self.call("on_epoch_end", epoch, logs)
 
     def on_train_batch_begin(self, batch, logs=None):
-        for call in self._calls["on_train_batch_begin"]:
-            call(batch, logs)
+        self.call("on_train_batch_begin", batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
-        for call in self._calls["on_train_batch_end"]:
-            call(batch, logs)
+        self.call("on_train_batch_end", batch, logs)
 
 
 class History(Callback):
@@ -124,9 +176,11 @@ class ProgressLogger(Callback):
     """``verbose=1``: a tqdm bar per epoch on a terminal; ``verbose=2`` (or no
     terminal): one Keras-style line per epoch with metrics and time.
 
-    The bar counts steps and shows the running means of the batch metrics
-    over the epoch so far (as Keras does); at the end of the epoch it shows
-    the epoch's logs, validation metrics included.
+    The bar counts steps and shows the running values of the loss and
+    metrics over the epoch so far (the batch logs, as in Keras); at the end
+    of the epoch it shows the epoch's logs, validation metrics included.
+    Used by ``evaluate`` (outside ``fit``) it prints one line with the
+    results, ``N/N - 0.1s - loss: ... - accuracy: ...``.
     """
 
     def __init__(self, verbose=1, stream=None):
@@ -134,14 +188,17 @@ class ProgressLogger(Callback):
         self.verbose = verbose
         self.stream = stream or sys.stdout
         self._bar = None
+        self._in_fit = False
 
     def _use_bar(self):
+        # Any file-like object may be the stream; not all of them can say whether they are a terminal.
         return self.verbose == 1 and hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def on_train_begin(self, logs=None):
+        self._in_fit = True
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
-        self._epoch = epoch
-        self._sums, self._batches = {}, 0
         if self._use_bar():
             from tqdm.auto import tqdm
 
@@ -150,12 +207,9 @@ class ProgressLogger(Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         if self._bar is not None:
-            self._batches += 1
-            for k, v in (logs or {}).items():
-                if _is_number(v):
-                    self._sums[k] = self._sums.get(k, 0.0) + float(v)
             # refresh=False: tqdm redraws at most every 0.1 s, not at every step.
-            self._bar.set_postfix({k: f"{v / self._batches:.4f}" for k, v in self._sums.items()}, refresh=False)
+            self._bar.set_postfix({k: f"{float(v):.4f}" for k, v in (logs or {}).items() if _is_number(v)},
+                                  refresh=False)
             self._bar.update(1)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -170,9 +224,20 @@ class ProgressLogger(Callback):
                   file=self.stream, flush=True)
 
     def on_train_end(self, logs=None):
-        if self._bar is not None:  # an epoch that did not finish (non-finite loss)
+        self._in_fit = False
+        if self._bar is not None:  # an epoch that did not finish (training stopped)
             self._bar.close()
             self._bar = None
+
+    def on_test_begin(self, logs=None):
+        self._test_start = time.perf_counter()
+
+    def on_test_end(self, logs=None):
+        if self._in_fit or not self.verbose:
+            return  # validation inside fit is reported in the epoch's line
+        steps = self.params.get("steps")
+        elapsed = time.perf_counter() - self._test_start
+        print(f"{steps}/{steps} - {elapsed:.1f}s - {_format_logs(logs or {})}", file=self.stream, flush=True)
 
 
 class EarlyStopping(Callback):

@@ -30,79 +30,118 @@ True
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from typing import NamedTuple
 
 import numpy as np
 
-from . import losses as losses_module
 from .layers.regularization import DROPOUT_MODES
-from .naming import lookup
+from .naming import Registry, lookup
+from .objective import Objective, as_list
+
+__all__ = ["GradientStrategy", "AnalyticGradient", "NumericGradient", "GradientCheck", "WeightCheck", "check",
+           "get", "serialize", "deserialize", "STRATEGIES"]
+
+#: Every :class:`GradientStrategy` subclass by class name, for :func:`deserialize`.
+STRATEGIES = Registry("gradient strategy")
 
 
-def regularization(model):
-    """Total weight penalty of ``model`` and ``{id(variable): gradient}``."""
-    total, grads = 0.0, {}
-    for var, reg in model.penalties():
-        total += reg(var.value)
-        grads[id(var)] = reg.gradient(var.value)
-    return total, grads
+def _accepting_sample_weight(fn):
+    """Wrap a ``gradients(model, loss, x, y)`` written without ``sample_weight``."""
 
+    @functools.wraps(fn)
+    def gradients(self, model, loss, x, y, sample_weight=None):
+        if sample_weight is not None:
+            raise TypeError(f"{type(self).__name__}.gradients takes no sample_weight")
+        return fn(self, model, loss, x, y)
 
-def total_loss(model, loss, x, y, training=True):
-    """Forward pass plus loss plus weight penalties (a Python float)."""
-    y_pred, _ = model.forward(x, training=training)
-    return loss(y, y_pred) + regularization(model)[0]
+    return gradients
 
 
 class GradientStrategy:
-    """Base class: subclasses implement :meth:`gradients`."""
+    """Base class of the ways to get ``(loss, grads)``: subclasses implement :meth:`gradients`.
+
+    Hooks the trainer calls:
+
+    - :meth:`gradients` ``(model, loss, x, y, sample_weight=None) ->
+      (value, grads)``: ``value`` the objective (loss, penalties, added
+      losses; see :class:`~layergraph.framework.objective.Objective`) at the
+      current weights, ``grads`` aligned with ``model.trainable_weights``.
+      ``loss`` may be a loss, its name or an ``Objective``.
+    - :attr:`last_outputs`: ``(x, outputs)`` of the forward pass the last
+      call ran with the weights as they were, or ``None``; the trainer
+      measures metrics on these outputs instead of running the model again.
+    - :meth:`check_trainable`: raise ``ValueError`` if the strategy cannot
+      train (e.g. it samples coordinates); default: it can.
+    - :meth:`get_config` / :meth:`from_config`: for saving.
+    """
 
     name = "strategy"
 
-    #: ``(x, y_pred)``: the batch of the last :meth:`gradients` call and the
-    #: model's outputs on it, when the strategy ran a forward pass with the
-    #: weights as they were; ``None`` otherwise. The trainer measures metrics
-    #: on these outputs instead of running the model a second time.
+    #: ``(x, y_pred)`` of the last :meth:`gradients` call's forward pass, or ``None``.
     last_outputs = None
 
-    def gradients(self, model, loss, x, y):
-        """Return ``(loss_value, grads)``; see the module docstring."""
-        raise NotImplementedError
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        STRATEGIES.register(cls)
+        fn = cls.__dict__.get("gradients")
+        if fn is not None and "sample_weight" not in inspect.signature(fn).parameters:
+            cls.gradients = _accepting_sample_weight(fn)
+
+    def gradients(self, model, loss, x, y, sample_weight=None):
+        """Return ``(loss_value, grads)``; see the class docstring."""
+        raise NotImplementedError(f"{type(self).__name__} must implement gradients()")
+
+    def check_trainable(self):
+        """Raise ``ValueError`` when this strategy cannot be used to train."""
+
+    def get_config(self):
+        """The constructor arguments, JSON-able."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
     def __repr__(self):
-        return f"{type(self).__name__}()"
+        return f"{type(self).__name__}({self.get_config()})"
 
 
 class AnalyticGradient(GradientStrategy):
     """Backpropagation: one forward and one backward pass through the graph.
 
-    When the output activation and the loss admit a fused gradient
-    (softmax + categorical CE, sigmoid + binary CE), the backward pass starts
-    from ``dL/dz`` before the activation. Graph models are asked not to
-    compute ``dL/dx`` for their inputs (nobody uses it), which saves the
-    first layer's largest product.
+    When an output's activation and its loss admit a fused gradient
+    (softmax + categorical CE, sigmoid + binary CE, when exact for the loss
+    as defined), the backward pass starts from ``dL/dz`` before the
+    activation. Models are told that nobody needs ``dL/dx`` for their
+    inputs, which saves the first layer's largest product.
     """
 
     name = "analytic"
 
-    def gradients(self, model, loss, x, y):
-        loss = losses_module.get(loss)
+    def gradients(self, model, loss, x, y, sample_weight=None):
+        objective = Objective.get(loss)
         y_pred, cache = model.forward(x, training=True)
         self.last_outputs = (x, y_pred)
-        y, y_pred = loss.validate(y, y_pred)
-        value = loss.value(y, y_pred)
-        dz = loss.fused_gradient(getattr(model, "activation", None), y, y_pred)
-        if dz is not None:
-            _, grads = model.backward_preactivation(dz.astype(y_pred.dtype, copy=False), cache, input_grad=False)
+        multi = isinstance(y_pred, list)
+        preds = y_pred if multi else [y_pred]
+        ys = objective.prepare(y if multi else [y], preds)
+        weights = objective._sample_weights(sample_weight)
+        value, _ = objective.compute(model, ys, preds, weights)
+        activations = model.output_activation()
+        grads_out, fused = objective.output_gradients(ys, preds, activations if multi else [activations], weights)
+        if multi:
+            _, grads = model.backward(grads_out, cache, input_grad=False, preactivation=fused)
+        elif fused[0]:
+            _, grads = model.backward_preactivation(grads_out[0], cache, input_grad=False)
         else:
-            grad = loss.gradient(y, y_pred)
-            _, grads = model.backward(grad.astype(y_pred.dtype, copy=False), cache, input_grad=False)
-        penalty, penalty_grads = regularization(model)
-        if penalty_grads:
-            grads = [g + penalty_grads[id(w)] if id(w) in penalty_grads else g
-                     for w, g in zip(model.trainable_weights, grads)]
-        return value + penalty, grads
+            _, grads = model.backward(grads_out[0], cache, input_grad=False)
+        penalty = objective.penalty_gradients(model)
+        if penalty:
+            grads = [g + penalty[id(w)] if id(w) in penalty else g for w, g in zip(model.trainable_weights, grads)]
+        return value, grads
 
 
 class NumericGradient(GradientStrategy):
@@ -164,17 +203,25 @@ class NumericGradient(GradientStrategy):
                 out.append(np.sort(rng.choice(n, self.max_coordinates, replace=False)))
         return out
 
-    def gradients(self, model, loss, x, y):
-        with DROPOUT_MODES[self.dropout](model):  # no new dropout mask within this step
-            return self._gradients(model, loss, x, y)
+    def check_trainable(self):
+        if self.max_coordinates:
+            raise ValueError("A NumericGradient with max_coordinates samples the gradient: use it with "
+                             "gradients.check, not for training")
 
-    def _gradients(self, model, loss, x, y):
-        loss = losses_module.get(loss)
+    def get_config(self):
+        return {"epsilon": self.epsilon, "max_coordinates": self.max_coordinates, "seed": self.seed,
+                "progress": self.progress, "dropout": self.dropout}
+
+    def gradients(self, model, loss, x, y, sample_weight=None):
+        with DROPOUT_MODES[self.dropout](model):  # no new dropout mask within this step
+            return self._gradients(model, Objective.get(loss), x, y, sample_weight)
+
+    def _gradients(self, model, objective, x, y, sample_weight):
         weights = model.trainable_weights
         # The reference forward pass runs in training mode once, so stateful
         # layers (batch-norm moving averages) update once per step; the state
         # they hold is then restored after every perturbed evaluation.
-        value = total_loss(model, loss, x, y)
+        value = objective.value(model, x, y, sample_weight)
         state = [w.value.copy() for w in model.non_trainable_weights]
         coords = self.coordinates(weights)
         grads = [np.full(w.shape, np.nan if self.max_coordinates else 0.0, dtype=w.dtype) for w in weights]
@@ -190,9 +237,9 @@ class NumericGradient(GradientStrategy):
                     original = flat[i]
                     try:
                         flat[i] = original + self.epsilon
-                        plus = self._evaluate(model, loss, x, y, state)
+                        plus = self._evaluate(model, objective, x, y, sample_weight, state)
                         flat[i] = original - self.epsilon
-                        minus = self._evaluate(model, loss, x, y, state)
+                        minus = self._evaluate(model, objective, x, y, sample_weight, state)
                     finally:
                         flat[i] = original
                     gflat[i] = (plus - minus) / (2 * self.epsilon)
@@ -204,22 +251,37 @@ class NumericGradient(GradientStrategy):
         return value, grads
 
     @staticmethod
-    def _evaluate(model, loss, x, y, state):
+    def _evaluate(model, objective, x, y, sample_weight, state):
         try:
-            return total_loss(model, loss, x, y)
+            return objective.value(model, x, y, sample_weight)
         finally:
             for w, saved in zip(model.non_trainable_weights, state):
                 w.value[...] = saved
 
 
-_STRATEGIES = {"analytic": AnalyticGradient, "numeric": NumericGradient}
+_NAMES = {"analytic": AnalyticGradient, "numeric": NumericGradient}
 
 
 def get(identifier) -> GradientStrategy:
-    """A strategy from ``"analytic"``, ``"numeric"`` or an instance."""
+    """A strategy from ``"analytic"``, ``"numeric"``, a config dict or an instance."""
     if isinstance(identifier, GradientStrategy):
         return identifier
-    return lookup(_STRATEGIES, identifier, "gradient strategy")()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    return lookup(_NAMES, identifier, "gradient strategy")()
+
+
+def serialize(strategy):
+    """``{"class_name": ..., "config": ...}``."""
+    return {"class_name": type(strategy).__name__, "config": strategy.get_config()}
+
+
+def deserialize(config, custom_objects=None):
+    """Inverse of :func:`serialize`; user classes through ``custom_objects`` or a scope."""
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ValueError(f"A gradient strategy config must be {{'class_name', 'config'}}, got {config!r:.200}")
+    cls = STRATEGIES.get(config["class_name"], custom_objects)
+    return cls.from_config(dict(config.get("config") or {}))
 
 
 class WeightCheck(NamedTuple):
@@ -289,11 +351,11 @@ def check(model, loss, x, y, numeric=None, analytic=None, rtol=1e-6, atol=1e-9):
 
     Parameters
     ----------
-    model : Model or Sequential
+    model : Model or Sequential (or a layer)
         Use float64 weights for meaningful results.
-    loss : str or Loss
-    x, y : numpy.ndarray
-        A small batch.
+    loss : str or Loss or Objective
+    x, y : numpy.ndarray, or lists/dicts for several inputs/outputs
+        A small batch, as ``predict`` and ``fit`` take it.
     numeric : NumericGradient, optional
         Defaults to ``NumericGradient()`` (every coordinate).
     analytic : GradientStrategy, optional
@@ -309,9 +371,7 @@ def check(model, loss, x, y, numeric=None, analytic=None, rtol=1e-6, atol=1e-9):
     """
     numeric = numeric or NumericGradient()
     analytic = analytic or AnalyticGradient()
-    x = np.asarray(x, dtype=model.dtype)
-    if not model.built:
-        model.build((None, *x.shape[1:]))
+    x = model.prepare_inputs(x)
     state = [w.value.copy() for w in model.non_trainable_weights]
     try:
         with DROPOUT_MODES[numeric.dropout](model):  # analytic and numeric see the same dropout masks

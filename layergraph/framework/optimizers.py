@@ -22,30 +22,45 @@ import math
 
 import numpy as np
 
-from ._checks import check_number as _check_number
-from .naming import lookup
 from . import schedules
+from ._checks import check_number as _check_number
+from .naming import Registry, lookup
 from .schedules import ExponentialDecay, LearningRateSchedule, PiecewiseConstantDecay, StepDecay
 from .schedules import deserialize as _deserialize_schedule
 from .schedules import serialize as _serialize_schedule
 
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "get", "serialize", "deserialize", "schedules",
+           "LearningRateSchedule", "ExponentialDecay", "StepDecay", "PiecewiseConstantDecay", "OPTIMIZERS", "NAMES"]
+
+#: Every :class:`Optimizer` subclass by class name, for :func:`deserialize`.
+OPTIMIZERS = Registry("optimizer")
+
 
 # -- optimizers -------------------------------------------------------------------
 class Optimizer:
-    """Base class. Subclasses implement :meth:`update_step`.
+    """Base class. Subclasses implement :meth:`update_step`; the base does the rest.
+
+    The trainer calls :meth:`apply` once per step. State (momenta,
+    accumulators) is created through :meth:`state_for`, keyed by the
+    :class:`Variable` object, and saved and restored through
+    :meth:`get_state` / :meth:`set_state` (by the variable's position in the
+    list given, never by name).
 
     Parameters
     ----------
     learning_rate : float or LearningRateSchedule
+        A positive number, or a schedule of the step count.
     clipnorm : float, optional
         Rescale each gradient whose L2 norm exceeds this value.
     global_clipnorm : float, optional
         Rescale all gradients together when their joint norm exceeds it.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        OPTIMIZERS.register(cls)
+
     def __init__(self, learning_rate=0.01, clipnorm=None, global_clipnorm=None, name=None):
-        if not isinstance(learning_rate, LearningRateSchedule):
-            _check_number(type(self).__name__, "learning rate", learning_rate)
         for label, value in (("clipnorm", clipnorm), ("global_clipnorm", global_clipnorm)):
             if value is not None:
                 _check_number(type(self).__name__, label, value)
@@ -56,10 +71,28 @@ class Optimizer:
         self._state: dict = {}
 
     @property
+    def learning_rate(self):
+        """The rate (a positive number) or its schedule; assignments are validated."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if not isinstance(value, LearningRateSchedule):
+            _check_number(type(self).__name__, "learning rate", value)
+            value = float(value)
+        self._learning_rate = value
+
+    @property
     def current_learning_rate(self):
-        """The rate the next step will use (after the schedule)."""
-        lr = self.learning_rate
-        return float(lr(self.iterations)) if isinstance(lr, LearningRateSchedule) else float(lr)
+        """The rate the next step will use (after the schedule); ``ValueError`` if a schedule gives a bad one."""
+        lr = self._learning_rate
+        if not isinstance(lr, LearningRateSchedule):
+            return lr
+        value = float(lr(self.iterations))
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{type(self).__name__}: the learning-rate schedule {type(lr).__name__} gave "
+                             f"{value!r} at step {self.iterations}; a rate must be a positive finite number")
+        return value
 
     def state_for(self, var, key, init=np.zeros_like):
         """Per-variable state ``key``, created by ``init(var.value)`` on first use."""
@@ -67,6 +100,56 @@ class Optimizer:
         if key not in slots:
             slots[key] = init(var.value)
         return slots[key]
+
+    def state_arrays(self):
+        """Every state array, in a stable order (the trainer keeps copies to undo a step)."""
+        return [arr for slots in self._state.values() for arr in slots.values()]
+
+    def state_layout(self, variables):
+        """``[(index in variables, slot name), ...]`` in :meth:`state_arrays`' order."""
+        index = {id(v): i for i, v in enumerate(variables)}
+        return [(index[id(var)], name) for var, slots in self._state.items() for name in slots]
+
+    def get_state(self, variables):
+        """The optimizer's state for ``variables``: ``{"iterations": int, "slots": [(index, slot, array), ...]}``.
+
+        ``index`` is the variable's position in ``variables``; arrays are copies.
+        """
+        index = {id(v): i for i, v in enumerate(variables)}
+        slots = [(index[id(var)], name, arr.copy()) for var, state in self._state.items() if id(var) in index
+                 for name, arr in state.items()]
+        return {"iterations": int(self.iterations), "slots": slots}
+
+    def set_state(self, variables, state):
+        """Restore :meth:`get_state`'s result for ``variables``; validates everything before changing anything."""
+        variables = list(variables)
+        try:
+            iterations = int(state["iterations"])
+            entries = list(state["slots"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"{type(self).__name__}: invalid optimizer state ({err!r})") from None
+        if iterations < 0:
+            raise ValueError(f"{type(self).__name__}: invalid iteration count {iterations}")
+        new = {}
+        for entry in entries:
+            try:
+                i, name, value = entry
+            except (TypeError, ValueError):
+                raise ValueError(f"{type(self).__name__}: invalid optimizer state entry {entry!r:.80}") from None
+            if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(variables):
+                raise ValueError(f"{type(self).__name__}: optimizer state refers to weight {i!r}; "
+                                 f"there are {len(variables)}")
+            var = variables[i]
+            value = np.asarray(value)
+            if value.shape != var.shape:
+                raise ValueError(f"{type(self).__name__}: optimizer state {name!r} of {var.name} has shape "
+                                 f"{value.shape}, the weight {var.shape}")
+            if value.dtype.kind != "f":
+                raise ValueError(f"{type(self).__name__}: optimizer state {name!r} of {var.name} must be floating, "
+                                 f"got {value.dtype}")
+            new.setdefault(var, {})[str(name)] = value.astype(var.dtype, copy=True)
+        self._state = new
+        self.iterations = iterations
 
     def apply(self, variables, grads):
         """Update ``variables`` in place from ``grads`` (same order and shapes)."""
@@ -218,173 +301,29 @@ class Adam(Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
-class ScipyOptimizer:
-    r"""Full-batch training with :func:`scipy.optimize.minimize` (L-BFGS-B by default).
-
-    Not a per-step optimizer: ``model.fit`` calls :meth:`minimize_model` once
-    per epoch. It flattens ``model.trainable_weights`` into one float64 vector
-    :math:`\theta`, and scipy minimises the full-batch loss (weight penalties
-    included) from the current weights for at most ``maxiter`` iterations. The
-    loss and its gradient come from the trainer's gradient strategy, so
-    ``gradient="analytic"`` and ``gradient="numeric"`` both work. The lowest
-    loss seen is written back into the weights. ``batch_size``, ``shuffle``
-    and learning rates do not apply. Suited to small, deterministic problems
-    (the gate and XOR nets); layers that are random in training (dropout)
-    make the objective noisy.
-
-    Parameters
-    ----------
-    method : str
-        ``"L-BFGS-B"``, ``"BFGS"``, ``"CG"``, ``"TNC"``, ``"SLSQP"`` (use the
-        gradient) or ``"Nelder-Mead"``, ``"Powell"`` (loss values only).
-    options : dict, optional
-        Solver options for scipy, e.g. ``{"gtol": 1e-10}``; they override
-        ``maxiter``.
-    maxiter : int
-        Solver iterations per epoch (function evaluations for TNC).
-    tol : float, optional
-        scipy's ``tol``.
-
-    Attributes
-    ----------
-    iterations : int
-        Solver iterations run so far, over all epochs.
-    result : scipy.optimize.OptimizeResult
-        The last epoch's result (``None`` before the first).
-
-    Example
-    -------
-    >>> import numpy as np, layergraph as lg
-    >>> model = lg.Sequential([lg.layers.Dense(1, activation="sigmoid", input_shape=(2,),
-    ...                                        kernel_initializer="zeros")])
-    >>> model.compile(optimizer=lg.optimizers.ScipyOptimizer(maxiter=50), loss="binary_crossentropy")
-    >>> x = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]); y = np.array([0., 0., 0., 1.])
-    >>> history = model.fit(x, y, epochs=2, verbose=0)
-    >>> model.predict(x).round().ravel().tolist()
-    [0.0, 0.0, 0.0, 1.0]
-    """
-
-    GRADIENT_METHODS = ("L-BFGS-B", "BFGS", "CG", "TNC", "SLSQP")
-    VALUE_METHODS = ("Nelder-Mead", "Powell")
-
-    def __init__(self, method="L-BFGS-B", options=None, maxiter=100, tol=None, name=None):
-        methods = {m.lower(): m for m in self.GRADIENT_METHODS + self.VALUE_METHODS}
-        if not isinstance(method, str) or method.lower() not in methods:
-            raise ValueError(f"ScipyOptimizer: unsupported method {method!r}; valid methods: {', '.join(methods.values())}")
-        if not isinstance(maxiter, (int, np.integer)) or isinstance(maxiter, bool) or maxiter < 1:
-            raise ValueError(f"ScipyOptimizer: invalid maxiter {maxiter!r}; expected a positive integer")
-        if options is not None and not isinstance(options, dict):
-            raise ValueError(f"ScipyOptimizer: options must be a dict, got {type(options).__name__}")
-        if tol is not None:
-            _check_number("ScipyOptimizer", "tol", tol)
-        self.method = methods[method.lower()]
-        self.options = dict(options or {})
-        self.maxiter = int(maxiter)
-        self.tol = tol
-        self.name = name or "scipy_optimizer"
-        self.iterations = 0
-        self.result = None
-
-    def _solver_options(self):
-        key = "maxfun" if self.method == "TNC" else "maxiter"
-        return {key: self.maxiter, **self.options}
-
-    def minimize_model(self, trainer, x, y):
-        """One epoch: minimise ``trainer.loss`` on all of ``(x, y)``.
-
-        Returns
-        -------
-        dict or None
-            The epoch logs, ``{"loss": ...}`` plus the trainer's metrics, at
-            the weights written back; ``None`` (weights unchanged) if no
-            finite loss was found.
-        """
-        from scipy.optimize import minimize
-
-        from .gradients import total_loss  # local: gradients imports the layers package
-
-        model = trainer.model
-        weights = model.trainable_weights
-        if not weights:
-            raise ValueError(f"ScipyOptimizer: model {model.name!r} has no trainable weights")
-        splits = np.cumsum([w.value.size for w in weights])[:-1]
-        theta0 = np.concatenate([w.value.ravel() for w in weights]).astype(np.float64)
-        best = {"loss": math.inf, "theta": theta0}
-
-        def assign(theta):
-            for w, part in zip(weights, np.split(theta, splits)):
-                w.value[...] = part.reshape(w.shape)
-
-        def remember(value, theta):
-            if value < best["loss"]:
-                best["loss"], best["theta"] = value, theta.copy()
-
-        def value_and_grad(theta):
-            assign(theta)
-            value, grads = trainer.gradient.gradients(model, trainer.loss, x, y)
-            flat = np.concatenate([np.ravel(g) for g in grads]).astype(np.float64)
-            if not (math.isfinite(value) and np.all(np.isfinite(flat))):
-                return math.inf, np.zeros_like(theta)  # makes the line search step back
-            remember(value, theta)
-            return value, flat
-
-        def value_only(theta):
-            assign(theta)
-            value = total_loss(model, trainer.loss, x, y)
-            if not math.isfinite(value):
-                return math.inf
-            remember(value, theta)
-            return value
-
-        gradient_based = self.method in self.GRADIENT_METHODS
-        try:
-            # The solver probes extreme weights; the non-finite losses it may
-            # meet there are handled above, so numpy need not warn about them.
-            with np.errstate(all="ignore"):
-                self.result = minimize(value_and_grad if gradient_based else value_only, theta0.copy(),
-                                       jac=gradient_based or None, method=self.method, tol=self.tol,
-                                       options=self._solver_options())
-        finally:
-            assign(best["theta"])  # the best point seen (the start if none was finite)
-        self.iterations += int(getattr(self.result, "nit", 0))
-        if not math.isfinite(best["loss"]):
-            return None
-        logs = {"loss": best["loss"]}
-        if trainer.metrics:
-            y_pred = model.forward(x, training=False)[0]
-            logs.update({name: fn(y, y_pred) for name, fn in trainer.metrics})
-        return logs
-
-    def get_config(self):
-        return {"method": self.method, "options": dict(self.options), "maxiter": self.maxiter, "tol": self.tol}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return f"ScipyOptimizer({self.get_config()})"
-
-
-_OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam, "lbfgs": ScipyOptimizer}
+#: Names accepted by :func:`get`.
+NAMES = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
 
 
 def get(identifier) -> Optimizer:
-    """An optimizer from a name (``"sgd"``, ``"adam"``, ...), class or instance."""
-    if isinstance(identifier, Optimizer) or (not isinstance(identifier, type) and hasattr(identifier, "minimize_model")):
+    """An optimizer from a name (``"sgd"``, ``"adam"``, ...), class, config dict or instance."""
+    if isinstance(identifier, Optimizer):
         return identifier
-    if isinstance(identifier, type) and issubclass(identifier, (Optimizer, ScipyOptimizer)):
+    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
         return identifier()
-    return lookup(_OPTIMIZERS, identifier, "optimizer")()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    return lookup(NAMES, identifier, "optimizer")()
 
 
 def serialize(opt):
+    """``{"class_name": ..., "config": ...}``."""
     return {"class_name": type(opt).__name__, "config": opt.get_config()}
 
 
-def deserialize(config):
-    """Inverse of :func:`serialize` for the built-in optimizers."""
-    classes = {cls.__name__: cls for cls in _OPTIMIZERS.values()}
-    if config.get("class_name") not in classes:
-        raise ValueError(f"Unknown optimizer class {config.get('class_name')!r}; known: {', '.join(sorted(classes))}")
-    return classes[config["class_name"]].from_config(config["config"])
+def deserialize(config, custom_objects=None):
+    """Inverse of :func:`serialize`; user classes through ``custom_objects`` or a scope."""
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ValueError(f"An optimizer config must be {{'class_name', 'config'}}, got {config!r:.200}")
+    cls = OPTIMIZERS.get(config["class_name"], custom_objects)
+    return cls.from_config(dict(config.get("config") or {}))

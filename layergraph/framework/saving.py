@@ -34,15 +34,22 @@ the file, and so is one whose weights do not fit its architecture, one naming
 an unknown layer class and one of a newer format version. Arrays are read
 with ``allow_pickle=False``.
 
-**Configs.** A layer is saved as ``{"class_name", "config"}`` with its
-``get_config()``, and found again by class name among all subclasses of
-:class:`~layergraph.framework.layers.Layer` (layergraph's own first) or in
-``custom_objects``. A functional model's config lists its layers in creation
-order, each with its ``"inbound_nodes"``: one entry per call of the layer in
-this model, the list of ``[layer_index, node_index, tensor_index]``
+**Configs.** Each class serialises its own state: a layer (or model) is
+saved as ``{"class_name", "config"}`` with its ``get_config()`` and found
+again by class name in the registry every layer class joins when it is
+defined (layergraph's own first), or in ``custom_objects`` / a
+``custom_object_scope``. A functional model's config lists its layers in
+creation order, each with its ``"inbound_nodes"``: one entry per call of the
+layer in this model, the list of ``[layer_index, node_index, tensor_index]``
 references to the tensors it was called on (indices into ``"layers"``, so
 repeated layer names are harmless). Replaying the calls rebuilds the same
-graph with the same layer and weight order.
+graph with the same layer and weight order. The compile configuration comes
+from ``model.get_compile_config()`` and the optimizer and shuffling state
+from the trainer's ``get_state()``; this module only packs them.
+
+**Weights files** (``model.save_weights``): the same container, format
+``"layergraph.weights"``, holding only the weights (and their names and
+shapes, checked on loading).
 
 Example
 -------
@@ -61,284 +68,76 @@ True
 from __future__ import annotations
 
 import hashlib
-import importlib
-import inspect
 import json
 import os
-import pkgutil
 import zipfile
 import zlib
 
 import numpy as np
 
+from .._version import __version__
 from .._atomic import atomic_write
+from . import gradients as gradients_module
+from . import losses as losses_module
+from . import metrics as metrics_module
+from . import optimizers as optimizers_module
+from .full_batch import ScipyOptimizer  # noqa: F401  (registers the class for deserialisation)
+from .layers import serialization
+from .naming import custom_object_scope
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "serialize_model", "model_from_json",
+           "compile_from_config", "FORMAT_NAME", "WEIGHTS_FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "layergraph.model"
+WEIGHTS_FORMAT_NAME = "layergraph.weights"
 FORMAT_VERSION = 1
 ARCHITECTURE_KEY = "__architecture__"
 
 
-# -- layer classes by name ------------------------------------------------------------
-def _subclasses(cls):
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _subclasses(sub)
-
-
-def _import_layer_modules():
-    """Import every module of ``layergraph.framework.layers`` (new layer files included)."""
-    from . import layers
-
-    for info in pkgutil.iter_modules(layers.__path__):
-        try:
-            importlib.import_module(f"{layers.__name__}.{info.name}")
-        except Exception:  # a broken module fails loudly where it is used, not here
-            pass
-
-
-def get_layer_class(class_name, custom_objects=None):
-    """The :class:`Layer` subclass called ``class_name``.
-
-    Looks in ``custom_objects`` first, then among all imported subclasses of
-    ``Layer``, preferring layergraph's own over same-named user classes.
-
-    Raises
-    ------
-    ValueError
-        For an unknown or ambiguous name; the message lists the known classes.
-    """
-    from . import graph  # noqa: F401  (registers Model and Sequential)
-    from .layers.base import Layer
-
-    if custom_objects and class_name in custom_objects:
-        return custom_objects[class_name]
-    if class_name == "Functional":  # Keras' name for functional models
-        class_name = "Model"
-    candidates = {c for c in _subclasses(Layer) if c.__name__ == class_name}
-    if not candidates:
-        _import_layer_modules()
-        candidates = {c for c in _subclasses(Layer) if c.__name__ == class_name}
-    own = {c for c in candidates if c.__module__.startswith("layergraph.")}
-    found = own or candidates
-    if len(found) == 1:
-        return found.pop()
-    if not found:
-        known = sorted({c.__name__ for c in _subclasses(Layer) if not c.__name__.startswith("_")})
-        raise ValueError(f"Unknown layer class {class_name!r}. Known layer classes: {', '.join(known)}. "
-                         f"Pass custom_objects={{{class_name!r}: cls}} for your own classes.")
-    modules = sorted(f"{c.__module__}.{c.__qualname__}" for c in found)
-    raise ValueError(f"Layer class name {class_name!r} is ambiguous ({', '.join(modules)}); "
-                     f"pass custom_objects={{{class_name!r}: cls}}")
-
-
-def serialize_layer(layer):
-    """``{"class_name": ..., "config": layer.get_config()}``."""
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
-
-
-def _revive_initializers(config):
-    """Turn serialised initialisers in a layer config into objects.
-
-    ``Initializer.get_config`` lists every attribute, including ones a
-    subclass fixes (``GlorotUniform`` has no ``scale`` argument), so only the
-    constructor's own parameters are passed on.
-    """
-    from . import initializers
-
-    out = {}
-    for key, value in config.items():
-        if isinstance(value, dict) and value.get("class_name") in initializers._BY_CLASS and "config" in value:
-            cls = initializers._BY_CLASS[value["class_name"]]
-            accepted = inspect.signature(cls.__init__).parameters
-            value = cls(**{k: v for k, v in value["config"].items() if k in accepted})
-        out[key] = value
-    return out
-
-
-def deserialize_layer(spec, custom_objects=None):
-    """Inverse of :func:`serialize_layer` (nested models included)."""
-    from .graph import _GraphModel
-
-    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str) or not isinstance(spec.get("config"), dict):
-        raise ValueError(f"A layer entry must be {{'class_name': str, 'config': dict}}, got {spec!r:.200}")
-    cls = get_layer_class(spec["class_name"], custom_objects)
-    if isinstance(cls, type) and issubclass(cls, _GraphModel):
-        return cls.from_config(spec["config"], custom_objects=custom_objects)
-    return cls.from_config(_revive_initializers(spec["config"]))
-
-
-# -- model configs ----------------------------------------------------------------------
-def sequential_config(model):
-    """``Sequential.get_config()``: name, layers and (when known) the input shape."""
-    return {
-        "name": model.name,
-        "trainable": model.trainable,
-        "dtype": model.dtype,
-        "layers": [serialize_layer(layer) for layer in model.layers],
-        "build_input_shape": None if model.input_shape is None else list(model.input_shape[1:]),
-    }
-
-
-def sequential_from_config(cls, config, custom_objects=None):
-    """``Sequential.from_config``: rebuild the stack (and build it when the input shape is known)."""
-    layers = [deserialize_layer(spec, custom_objects) for spec in config["layers"]]
-    model = cls(layers, name=config.get("name"))
-    shape = config.get("build_input_shape")
-    if shape is not None and not model.built:
-        if layers:
-            model.build((None, *shape))
-        else:
-            model.input_shape = (None, *shape)
-    _restore_model_flags(model, config)
-    return model
-
-
-def _restore_model_flags(model, config):
-    model.trainable = config.get("trainable", True)
-    if config.get("dtype"):
-        model.dtype = np.dtype(config["dtype"]).name
-
-
-def functional_config(model):
-    """``Model.get_config()``: layers in creation order with the calls that connect them."""
-    from .layers.core import InputLayer
-
-    layers = sorted(model.layers, key=lambda layer: layer._creation_order)
-    layer_index = {id(layer): i for i, layer in enumerate(layers)}
-    calls, node_index = {}, {}
-    for node in sorted(model._nodes, key=lambda n: n.order):
-        own = calls.setdefault(id(node.layer), [])
-        node_index[id(node)] = len(own)
-        own.append(node)
-
-    def ref(tensor):
-        return [layer_index[id(tensor.node.layer)], node_index[id(tensor.node)], tensor.index]
-
-    specs = []
-    for layer in layers:
-        spec = serialize_layer(layer)
-        nodes = [] if isinstance(layer, InputLayer) else calls[id(layer)]
-        spec["inbound_nodes"] = [[ref(t) for t in node.inputs] for node in nodes]
-        specs.append(spec)
-    inputs, outputs = [ref(t) for t in model.inputs], [ref(t) for t in model.outputs]
-    return {
-        "name": model.name,
-        "trainable": model.trainable,
-        "dtype": model.dtype,
-        "layers": specs,
-        "input_layers": inputs if model._multi_input else inputs[0],
-        "output_layers": outputs if model._multi_output else outputs[0],
-    }
-
-
-def functional_from_config(cls, config, custom_objects=None):
-    """``Model.from_config``: create the layers in order, then replay their calls."""
-    from .graph import Input
-
-    specs = config["layers"]
-    layers, tensors, calls = [], {}, []
-    for i, spec in enumerate(specs):
-        if isinstance(spec, dict) and spec.get("class_name") == "InputLayer":
-            tensor = Input(**spec["config"])
-            tensors[(i, 0, 0)] = tensor
-            layers.append(tensor.node.layer)
-            calls.append([])
-        else:
-            layers.append(deserialize_layer(spec, custom_objects))
-            calls.append([[tuple(r) for r in node] for node in spec.get("inbound_nodes", [])])
-    # A layer's calls run in their saved order; each runs once all its inputs exist.
-    done = [0] * len(layers)
-    while any(done[i] < len(calls[i]) for i in range(len(layers))):
-        progressed = False
-        for i, layer in enumerate(layers):
-            while done[i] < len(calls[i]) and all(r in tensors for r in calls[i][done[i]]):
-                inputs = [tensors[r] for r in calls[i][done[i]]]
-                out = layer(inputs if len(inputs) > 1 else inputs[0])
-                tensors[(i, done[i], 0)] = out
-                done[i] += 1
-                progressed = True
-        if not progressed:
-            stuck = [specs[i]["config"].get("name", i) for i in range(len(layers)) if done[i] < len(calls[i])]
-            raise ValueError(f"Model config {config.get('name')!r}: the calls of layers {stuck} refer to tensors "
-                             "that no layer produces")
-
-    def lookup(refs):
-        if refs and isinstance(refs[0], list):
-            return [tensors[tuple(r)] for r in refs]
-        return tensors[tuple(refs)]
-
+def serialize_model(model):
+    """``{"class_name": ..., "config": model.get_config()}``: the architecture alone."""
     try:
-        inputs, outputs = lookup(config["input_layers"]), lookup(config["output_layers"])
-    except KeyError as err:
-        raise ValueError(f"Model config {config.get('name')!r}: input or output {list(err.args[0])} "
-                         "is not produced by any layer") from None
-    model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
-    _restore_model_flags(model, config)
-    return model
+        return serialization.serialize(model)
+    except NotImplementedError as err:
+        raise ValueError(str(err)) from None
 
 
-# -- compile configuration ------------------------------------------------------------------
-def _serialize_strategy(strategy):
-    from .gradients import NumericGradient
-
-    if hasattr(strategy, "get_config"):
-        config = strategy.get_config()
-    elif isinstance(strategy, NumericGradient):
-        config = {"epsilon": strategy.epsilon, "seed": strategy.seed}
-    else:
-        config = {}
-    return {"class_name": type(strategy).__name__, "config": config}
+def model_from_json(json_string, custom_objects=None):
+    """A new model (fresh weights) from :meth:`Model.to_json <layergraph.Model.to_json>`'s string."""
+    try:
+        spec = json.loads(json_string)
+    except (TypeError, json.JSONDecodeError) as err:
+        raise ValueError(f"model_from_json: not a JSON model description ({err})") from None
+    return serialization.deserialize(spec, custom_objects)
 
 
-def _compile_config(trainer):
-    from . import losses
-    from . import optimizers
-
-    return {
-        "loss": losses.serialize(trainer.loss),
-        "metrics": [name for name, _ in trainer.metrics],
-        "gradient": _serialize_strategy(trainer.gradient),
-        "optimizer": optimizers.serialize(trainer.optimizer),
-    }
-
-
-_HINT = ("Pass custom_objects={{{name!r}: ...}} to layergraph.framework.saving.load_model, "
-         "or load with compile=False")
+def compile_from_config(model, config, custom_objects=None):
+    """Compile ``model`` as ``model.get_compile_config()`` described it (user classes via ``custom_objects``)."""
+    with custom_object_scope(custom_objects or {}):
+        specs = config["loss"] if isinstance(config["loss"], list) else [config["loss"]]
+        loss = [losses_module.deserialize(spec) for spec in specs]
+        optimizer = optimizers_module.deserialize(config["optimizer"])
+        gradient = gradients_module.deserialize(config["gradient"])
+        metrics = _metrics_from_config(config.get("metrics"), custom_objects or {})
+        model.compile(optimizer=optimizer, loss=loss[0] if len(loss) == 1 else loss,
+                      loss_weights=config.get("loss_weights"), metrics=metrics, gradient=gradient,
+                      seed=config.get("seed"))
 
 
-def _find_class(kind, spec, builtin, custom_objects):
-    name = spec.get("class_name")
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name in builtin:
-        return builtin[name]
-    raise ValueError(f"Unknown {kind} class {name!r}. Known: {', '.join(sorted(builtin))}. {_HINT.format(name=name)}")
+def _metrics_from_config(config, custom_objects):
+    def one(entry):
+        if isinstance(entry, str):
+            if entry in custom_objects:
+                return custom_objects[entry]
+            metrics_module.get(entry)  # raises for an unknown name
+            return entry
+        return metrics_module.deserialize(entry, custom_objects)
 
-
-def _compile_from_config(model, config, custom_objects):
-    from . import gradients, losses, metrics, optimizers
-
-    loss_cls = _find_class("loss", config["loss"], {c.__name__: c for c in set(losses._LOSSES.values())},
-                           custom_objects)
-    loss = loss_cls(**config["loss"]["config"])
-    opt_spec = config["optimizer"]
-    opt_cls = _find_class("optimizer", opt_spec, {c.__name__: c for c in optimizers._OPTIMIZERS.values()},
-                          custom_objects)
-    optimizer = opt_cls.from_config(opt_spec["config"])
-    strategy_cls = _find_class("gradient strategy", config["gradient"],
-                               {c.__name__: c for c in gradients._STRATEGIES.values()}, custom_objects)
-    strategy = strategy_cls(**config["gradient"]["config"])
-    names = []
-    for name in config["metrics"]:
-        if custom_objects and name in custom_objects:
-            names.append(custom_objects[name])
-            continue
-        try:
-            metrics.get(name)
-        except ValueError:
-            raise ValueError(f"Unknown metric {name!r}. {_HINT.format(name=name)}") from None
-        names.append(name)
-    model.compile(optimizer=optimizer, loss=loss, metrics=names, gradient=strategy)
+    if config is None:
+        return None
+    if isinstance(config, dict):
+        return {k: [one(e) for e in v] for k, v in config.items()}
+    return [[one(e) for e in m] if isinstance(m, list) else None if m is None else one(m) for m in config]
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -355,79 +154,85 @@ def _digest(array):
 
 
 def _check_shareable(model):
-    """Refuse models whose layers or variables are reachable twice (the copy would unshare them)."""
-    from .graph import _GraphModel
-
+    """Refuse models whose layers or variables are reachable twice (a loaded copy would unshare them)."""
     seen, count = set(), 0
     stack = [model]
     while stack:
         layer = stack.pop()
+        count += len(layer._weights)
         for child in layer.layers:
             if id(child) in seen:
                 raise ValueError(f"Cannot save model {model.name!r}: layer {child.name!r} is used both directly and "
                                  "inside a nested model (or in two nested models); a loaded copy could not share it")
             seen.add(id(child))
-            if isinstance(child, _GraphModel):
-                stack.append(child)
-            else:
-                count += len(child.weights)
+            stack.append(child)
     if count != len(model.weights):
         raise ValueError(f"Cannot save model {model.name!r}: some of its layers share Variable objects")
 
 
-def _archive_contents(model, include_optimizer):
-    """The arrays to write, ``__architecture__`` included; raises before any file is touched."""
-    from .. import __version__
-
-    if not model.built:
-        raise ValueError(f"Cannot save model {model.name!r}: it is not built yet (give an input shape or call it)")
-    _check_shareable(model)
-    weights = model.weights
-    arrays = {f"weight_{i}": np.ascontiguousarray(w.value) for i, w in enumerate(weights)}
-    meta = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "layergraph_version": __version__,
-        "model": serialize_layer(model),
-        "weights": [{"name": w.name, "array": f"weight_{i}"} for i, w in enumerate(weights)],
-        "compile": None,
-        "optimizer_state": None,
-    }
-    trainer = getattr(model, "trainer", None)
-    if trainer is not None:
-        meta["compile"] = _compile_config(trainer)
-        if include_optimizer:
-            meta["optimizer_state"] = _optimizer_state(model, trainer, arrays)
+def _pack(meta, arrays):
+    """The archive's members: the JSON (with a manifest of every array) and the arrays."""
     meta["arrays"] = {name: {"shape": list(a.shape), "dtype": a.dtype.str, "sha256": _digest(a)}
                       for name, a in arrays.items()}
     try:
         text = json.dumps(meta, default=_json_default)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"Cannot save model {model.name!r}: its configuration is not JSON-serialisable: {err}") from None
+        raise ValueError(f"Cannot save: the configuration is not JSON-serialisable: {err}") from None
     return {ARCHITECTURE_KEY: np.frombuffer(text.encode("utf-8"), dtype=np.uint8), **arrays}
 
 
-def _optimizer_state(model, trainer, arrays):
-    optimizer = trainer.optimizer
-    index = {id(w): i for i, w in enumerate(model.weights)}
+def _weight_arrays(model):
+    weights = model.weights
+    arrays = {f"weight_{i}": np.ascontiguousarray(w.value) for i, w in enumerate(weights)}
+    entries = [{"name": w.name, "array": f"weight_{i}"} for i, w in enumerate(weights)]
+    return arrays, entries
+
+
+def _archive_contents(model, include_optimizer):
+    """The arrays to write, ``__architecture__`` included; raises before any file is touched."""
+    if not model.built:
+        raise ValueError(f"Cannot save model {model.name!r}: it is not built yet (give an input shape or call it)")
+    _check_shareable(model)
+    arrays, entries = _weight_arrays(model)
+    meta = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "layergraph_version": __version__,
+        "model": serialize_model(model),
+        "weights": entries,
+        "compile": model.get_compile_config(),
+        "optimizer_state": None,
+    }
+    if meta["compile"] is not None and include_optimizer:
+        meta["optimizer_state"] = _training_state(model, arrays)
+    return _pack(meta, arrays)
+
+
+def _training_state(model, arrays):
+    """The trainer's state as JSON, its arrays moved into ``arrays`` (``optimizer_<k>``)."""
+    state = model.trainer.get_state()
     slots = []
-    for var, state in getattr(optimizer, "_state", {}).items():
-        if id(var) not in index:
-            continue
-        for slot, value in state.items():
-            name = f"optimizer_{len(slots)}"
-            arrays[name] = np.ascontiguousarray(value)
-            slots.append({"weight": index[id(var)], "slot": slot, "array": name})
-    return {"iterations": int(getattr(optimizer, "iterations", 0)), "slots": slots,
-            "shuffle_rng": trainer.rng.bit_generator.state}
+    for index, slot, value in state["optimizer"]["slots"]:
+        name = f"optimizer_{len(slots)}"
+        arrays[name] = np.ascontiguousarray(value)
+        slots.append({"weight": index, "slot": slot, "array": name})
+    return {"iterations": state["optimizer"]["iterations"], "slots": slots, "shuffle_rng": state["shuffle_rng"]}
 
 
-def _write_archive(fileobj, arrays):
-    """Write ``arrays`` as an ``.npz`` zip into the open binary ``fileobj``."""
-    np.savez(fileobj, allow_pickle=False, **arrays)
+def _write_archive(fileobj, members):
+    """Write ``members`` as an ``.npz`` zip into the open binary ``fileobj``."""
+    np.savez(fileobj, allow_pickle=False, **members)
 
 
-def save_model(model, path, include_optimizer=True):
+def _write(path, members, overwrite):
+    path = os.fspath(path)
+    if not overwrite and os.path.exists(path):
+        raise ValueError(f"{path!r} exists and overwrite=False")
+    with atomic_write(path, durable=True) as f:
+        _write_archive(f, members)
+
+
+def save_model(model, path, overwrite=True, include_optimizer=True):
     """Write ``model`` to ``path`` atomically (see the module docstring for the format).
 
     The file is written to a temporary file in the same directory, flushed to
@@ -440,16 +245,25 @@ def save_model(model, path, include_optimizer=True):
         Must be built.
     path : str or os.PathLike
         Used exactly as given (no extension is added).
+    overwrite : bool
+        When false, an existing file is an error.
     include_optimizer : bool
         Also save the optimizer's iteration count and per-weight state and the
         trainer's shuffling state, so that ``fit`` resumes exactly. The
         compile configuration (loss, metrics, gradient strategy, optimizer
         hyper-parameters) is saved whenever the model was compiled.
     """
-    path = os.fspath(path)
-    arrays = _archive_contents(model, include_optimizer)
-    with atomic_write(path, durable=True) as f:
-        _write_archive(f, arrays)
+    _write(path, _archive_contents(model, include_optimizer), overwrite)
+
+
+def save_weights(model, path, overwrite=True):
+    """Write ``model.weights`` (values, names, shapes) to ``path`` atomically; see :func:`load_weights`."""
+    if not model.built:
+        raise ValueError(f"Cannot save the weights of model {model.name!r}: it is not built yet")
+    arrays, entries = _weight_arrays(model)
+    meta = {"format": WEIGHTS_FORMAT_NAME, "format_version": FORMAT_VERSION, "layergraph_version": __version__,
+            "weights": entries}
+    _write(path, _pack(meta, arrays), overwrite)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -497,7 +311,7 @@ class _Reader:
             meta = json.loads(raw.tobytes().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise self.fail(f"the architecture is not valid UTF-8 JSON ({err})") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        if not isinstance(meta, dict) or meta.get("format") not in (FORMAT_NAME, WEIGHTS_FORMAT_NAME):
             raise self.fail(f"not a layergraph model (format {meta.get('format') if isinstance(meta, dict) else None!r})")
         version = meta.get("format_version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
@@ -505,7 +319,8 @@ class _Reader:
         if version > FORMAT_VERSION:
             raise self.fail(f"format version {version} was written by a newer layergraph "
                             f"({meta.get('layergraph_version')}); this one reads up to version {FORMAT_VERSION}")
-        for key, kind in (("model", dict), ("weights", list), ("arrays", dict)):
+        required = (("weights", list), ("arrays", dict)) + ((("model", dict),) if meta["format"] == FORMAT_NAME else ())
+        for key, kind in required:
             if not isinstance(meta.get(key), kind):
                 raise self.fail(f"the architecture has no valid {key!r} entry")
         if not all(isinstance(info, dict) for info in meta["arrays"].values()):
@@ -527,6 +342,23 @@ class _Reader:
                 raise self.fail(f"entry {name!r} does not match its recorded sha256 (the file was modified or corrupted)")
             arrays[name] = a
         return meta, arrays
+
+
+def _read_weights(reader, meta, arrays, weights, where="its architecture"):
+    """The arrays for ``weights`` from a verified archive, in order, shape-checked (nothing assigned yet)."""
+    entries = meta["weights"]
+    if len(entries) != len(weights):
+        raise reader.fail(f"it holds {len(entries)} weight arrays but {where} has {len(weights)} weights")
+    values = []
+    for i, (w, entry) in enumerate(zip(weights, entries)):
+        value = arrays.get(entry.get("array")) if isinstance(entry, dict) else None
+        if value is None:
+            raise reader.fail(f"weight {i} refers to a missing array {entry!r:.80}")
+        if value.shape != w.shape:
+            raise reader.fail(f"weight {i} ({w.name}) has shape {w.shape} in {'the architecture' if where == 'its architecture' else where} but {value.shape} "
+                              f"in the file")
+        values.append(value)
+    return values
 
 
 def load_model(path, custom_objects=None, compile=True):
@@ -559,54 +391,45 @@ def load_model(path, custom_objects=None, compile=True):
     path = os.fspath(path)
     reader = _Reader(path)
     meta, arrays = reader.read()
+    if meta.get("format") != FORMAT_NAME or not isinstance(meta.get("model"), dict):
+        raise reader.fail(f"not a saved model (format {meta.get('format')!r}); weights files load with "
+                          f"model.load_weights")
     try:
-        model = deserialize_layer(meta["model"], custom_objects)
+        model = serialization.deserialize(meta["model"], custom_objects)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
         raise reader.fail(f"cannot rebuild the architecture: {type(err).__name__}: {err}") from err
-    weights = model.weights
-    entries = meta["weights"]
-    if len(entries) != len(weights):
-        raise reader.fail(f"it holds {len(entries)} weight arrays but its architecture has {len(weights)} weights")
-    values = []
-    for i, (w, entry) in enumerate(zip(weights, entries)):
-        value = arrays.get(entry.get("array") if isinstance(entry, dict) else None)
-        if value is None:
-            raise reader.fail(f"weight {i} refers to a missing array {entry!r}")
-        if value.shape != w.shape:
-            raise reader.fail(f"weight {i} ({w.name}) has shape {w.shape} in the architecture but {value.shape} in the file")
-        values.append(value)
-    for w, value in zip(weights, values):
+    values = _read_weights(reader, meta, arrays, model.weights)
+    for w, value in zip(model.weights, values):
         w.value[...] = value
     if compile and meta.get("compile"):
         try:
-            _compile_from_config(model, meta["compile"], custom_objects)
+            compile_from_config(model, meta["compile"], custom_objects)
         except (ValueError, TypeError, KeyError) as err:
             raise reader.fail(f"cannot restore the training configuration: {err}") from err
-        if meta.get("optimizer_state"):
-            _restore_optimizer_state(reader, model, meta["optimizer_state"], arrays)
+        state = meta.get("optimizer_state")
+        if state:
+            try:
+                slots = [(entry["weight"], entry["slot"], arrays[entry["array"]]) for entry in state["slots"]]
+                model.trainer.set_state({"optimizer": {"iterations": state.get("iterations", 0), "slots": slots},
+                                         "shuffle_rng": state.get("shuffle_rng")})
+            except (ValueError, TypeError, KeyError) as err:
+                raise reader.fail(f"cannot restore the optimizer state: {err}") from err
     return model
 
 
-def _restore_optimizer_state(reader, model, state, arrays):
-    trainer = model.trainer
-    optimizer, weights = trainer.optimizer, model.weights
-    try:
-        slots = {}
-        for entry in state["slots"]:
-            i, slot, value = entry["weight"], entry["slot"], arrays[entry["array"]]
-            if not (isinstance(i, int) and 0 <= i < len(weights)):
-                raise ValueError(f"optimizer state refers to weight {i!r}; the model has {len(weights)}")
-            if value.shape != weights[i].shape:
-                raise ValueError(f"optimizer state {slot!r} of weight {i} has shape {value.shape}, "
-                                 f"the weight {weights[i].shape}")
-            slots.setdefault(weights[i], {})[slot] = value.astype(weights[i].dtype)
-        if slots and not hasattr(optimizer, "_state"):
-            raise ValueError(f"{type(optimizer).__name__} keeps no per-weight state")
-        rng_state = state.get("shuffle_rng")
-        if rng_state is not None:
-            trainer.rng.bit_generator.state = rng_state
-        optimizer.iterations = int(state.get("iterations", 0))
-    except (ValueError, TypeError, KeyError) as err:
-        raise reader.fail(f"cannot restore the optimizer state: {err}") from err
-    if slots:
-        optimizer._state.update(slots)
+def load_weights(model, path):
+    """Read weights saved by ``save_weights`` (or a whole-model file) into ``model``, by position.
+
+    Every shape is checked before any weight changes. ``ValueError`` names
+    the file.
+    """
+    path = os.fspath(path)
+    reader = _Reader(path)
+    meta, arrays = reader.read()
+    if meta.get("format") not in (FORMAT_NAME, WEIGHTS_FORMAT_NAME):
+        raise reader.fail(f"not a weights file (format {meta.get('format')!r})")
+    if not model.built:
+        raise ValueError(f"load_weights: model {model.name!r} is not built yet; build it (or call it on data) first")
+    values = _read_weights(reader, meta, arrays, model.weights, where=f"model {model.name!r}")
+    for w, value in zip(model.weights, values):
+        w.value[...] = value

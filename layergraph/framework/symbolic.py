@@ -6,9 +6,9 @@ nodes from its outputs back to its inputs.
 """
 from __future__ import annotations
 
-import itertools
+from .naming import creation_index
 
-_node_counter = itertools.count()
+__all__ = ["SymbolicTensor", "Node", "is_symbolic"]
 
 
 class SymbolicTensor:
@@ -45,13 +45,17 @@ class Node:
     inputs : list of SymbolicTensor
     output_shapes : list of tuple
         One per output.
+    training : bool, optional
+        Fixed training mode of this call (``layer(x, training=False)``);
+        ``None`` follows the model's mode.
     """
 
-    def __init__(self, layer, inputs, output_shapes):
+    def __init__(self, layer, inputs, output_shapes, training=None):
         self.layer = layer
         self.inputs = list(inputs)
-        self.order = next(_node_counter)
-        self.outputs = [SymbolicTensor(s, self, i, getattr(layer, "dtype", "float64")) for i, s in enumerate(output_shapes)]
+        self.training = training
+        self.order = creation_index()
+        self.outputs = [SymbolicTensor(s, self, i, layer.dtype) for i, s in enumerate(output_shapes)]
 
     @property
     def parents(self):

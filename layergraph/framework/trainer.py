@@ -1,4 +1,4 @@
-"""The training loop.
+"""The training loop: :class:`Trainer`, and :func:`predict` for any model.
 
 One step: the :class:`Trainer` takes a batch, asks its injected gradient
 strategy for ``(loss, grads)``, checks that both are finite, lets the
@@ -15,6 +15,21 @@ Example
 >>> history = trainer.fit(x, y, epochs=3, batch_size=4, verbose=0)
 >>> len(history.history["loss"])
 3
+
+Safety
+------
+Everything a ``fit`` call is given is checked before the first update:
+shapes and structures, all labels against the loss (ranges, one-hot rows,
+integers, finiteness), sample and class weights, validation data. Inputs
+``x`` are checked for non-finite values as they are used (a full pass over
+a large dataset at the start of every ``fit`` would cost more than it
+protects): a non-finite input or label makes the loss non-finite, and then
+``fit`` puts back every weight, the optimizer's state and the shuffling
+state as they were when it started, and raises ``ValueError`` naming the
+sample. When the loss (or a weight) becomes non-finite for any other reason
+(divergence), training stops and the weights and optimizer state from
+*before the update that produced it* are put back; a ``RuntimeWarning`` and
+``history.stopped`` say at which epoch and step.
 """
 from __future__ import annotations
 
@@ -23,30 +38,103 @@ import warnings
 
 import numpy as np
 
+from . import data as data_module
 from . import gradients as gradients_module
-from . import memory
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
 from .callbacks import CallbackList, History, ProgressLogger
-from .gradients import regularization
+from .objective import Objective, as_list
+
+__all__ = ["Trainer", "predict", "predict_batch_size", "PREDICT_BATCH_SIZE", "PREDICT_BATCH_MIN",
+           "PREDICT_BATCH_MAX", "PREDICT_BATCH_BYTES"]
 
 
-def _as_float_array(x, dtype, what):
-    """Cast once to the model's dtype (no copy when it already matches)."""
-    if isinstance(x, (list, tuple)) and x and isinstance(x[0], np.ndarray) and x[0].ndim > 1:
-        raise TypeError(f"{what}: multiple input arrays are not supported by fit; pass one array")
-    a = np.asarray(x)
-    if a.dtype.kind not in "biuf":
-        raise TypeError(f"{what} must be a numeric array, got dtype {a.dtype}")
-    return a.astype(dtype, copy=False)
+def _positive_int(value, what, allow_none=True):
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+    return int(value)
 
 
-def _as_labels(y, dtype, what="y"):
-    a = np.asarray(y)
-    if a.dtype.kind not in "biuf":
-        raise TypeError(f"{what} must be a numeric array, got dtype {a.dtype}")
-    return a.astype(dtype, copy=False) if a.dtype.kind == "f" else a
+def _finite_grads(grads):
+    # One reduction per gradient: a nan or inf anywhere makes its sum non-finite.
+    return math.isfinite(float(sum(np.add.reduce(g, axis=None) for g in grads)))
+
+
+class _Snapshot:
+    """Copies of a model's weights and its optimizer's state, to undo training.
+
+    The weights of the model's dtype are first gathered into one contiguous
+    buffer (each :class:`Variable` keeps a view of its part), so that
+    :meth:`take` is one copy and :meth:`weights_finite` one reduction however
+    many weights there are: the per-step cost of being able to undo a step
+    stays small next to a step of a tiny net. Weights of other dtypes, and
+    the optimizer's state, are copied one by one into buffers made once.
+    """
+
+    def __init__(self, weights, optimizer, dtype):
+        self.optimizer, self.weights = optimizer, list(weights)
+        packed = [w for w in weights if w.value.dtype == dtype]
+        self._others = [w for w in weights if w.value.dtype != dtype]
+        self._arena = np.empty(sum(w.value.size for w in packed), dtype=dtype)
+        start = 0
+        for w in packed:
+            view = self._arena[start:start + w.value.size].reshape(w.value.shape)
+            view[...] = w.value
+            w.value = view
+            start += w.value.size
+        self._packed = packed
+        self._views = [w.value for w in packed]
+        self._arena_copy = np.empty_like(self._arena)
+        self._other_buffers = [np.empty_like(w.value) for w in self._others]
+        self._slots, self._slot_buffers, self._layout, self.iterations = [], [], [], 0
+        self.taken = False
+
+    def intact(self):
+        """Whether every packed weight still lives in the buffer (nobody replaced a ``value``)."""
+        return all(w.value is view for w, view in zip(self._packed, self._views))
+
+    def take(self):
+        np.copyto(self._arena_copy, self._arena)
+        for buffer, w in zip(self._other_buffers, self._others):
+            np.copyto(buffer, w.value)
+        slots = self.optimizer.state_arrays()
+        if len(slots) != len(self._slots) or any(a is not b for a, b in zip(slots, self._slots)):
+            self._slots, self._slot_buffers = slots, [np.empty_like(a) for a in slots]
+            self._layout = self.optimizer.state_layout(self.weights)
+        for buffer, a in zip(self._slot_buffers, slots):
+            np.copyto(buffer, a)
+        self.iterations = self.optimizer.iterations
+        self.taken = True
+
+    def restore(self):
+        np.copyto(self._arena, self._arena_copy)
+        for buffer, w in zip(self._other_buffers, self._others):
+            np.copyto(w.value, buffer)
+        # Through the optimizer's own API: state the undone update created (e.g. the first step's momenta) goes.
+        self.optimizer.set_state(self.weights, {"iterations": self.iterations, "slots": [
+            (i, name, buffer) for (i, name), buffer in zip(self._layout, self._slot_buffers)]})
+
+    def weights_finite(self):
+        return math.isfinite(np.add.reduce(self._arena)) and _finite_grads([w.value for w in self._others])
+
+    def save(self):
+        """Copies of everything :meth:`take` covers, kept apart from the per-step buffers."""
+        return self._arena.copy(), [w.value.copy() for w in self._others], self.optimizer.get_state(self.weights)
+
+    def load(self, saved):
+        """Put back what :meth:`save` returned (weights, optimizer state and step count)."""
+        arena, others, state = saved
+        np.copyto(self._arena, arena)
+        for w, value in zip(self._others, others):
+            np.copyto(w.value, value)
+        self.optimizer.set_state(self.weights, state)
+
+
+class _BadInput(Exception):
+    """A non-finite input or label met during the first epoch (raised as ValueError after rollback)."""
 
 
 class Trainer:
@@ -55,166 +143,540 @@ class Trainer:
     Parameters
     ----------
     model : Model or Sequential
-    loss : str or Loss
+    loss : str, Loss, list or dict
+        One loss, or one per output (a list in output order or a dict keyed
+        by output name), as in Keras.
     optimizer : str or Optimizer
     gradient : {"analytic", "numeric"} or GradientStrategy
-    metrics : list of str or callable, optional
+    metrics : list or dict, optional
+        E.g. ``["accuracy"]``; for several outputs a list of lists (one per
+        output) or a dict keyed by output name. Names, :class:`Metric`
+        objects or functions ``fn(y_true, y_pred)``.
     seed : int, optional
         Seed of the per-epoch shuffling.
+    loss_weights : list or dict, optional
+        Weight of each output's loss in the total.
     """
 
-    def __init__(self, model, loss, optimizer="sgd", gradient="analytic", metrics=None, seed=None):
-        memory.retain_freed_memory()  # steady steps without page faults (see framework.memory)
+    def __init__(self, model, loss, optimizer="sgd", gradient="analytic", metrics=None, seed=None, loss_weights=None):
+        if loss is None:
+            raise ValueError(f"compile: model {model.name!r} needs a loss, e.g. loss='mse'")
         self.model = model
-        self.loss = losses_module.get(loss)
-        self.optimizer = optimizers_module.get(optimizer)
+        self.output_names = list(model.output_names)
+        self.objective = Objective.from_compile(loss, loss_weights, self.output_names)
+        self.optimizer = self._get_optimizer(optimizer)
         self.gradient = gradients_module.get(gradient)
-        if getattr(self.gradient, "max_coordinates", None):
-            raise ValueError("A NumericGradient with max_coordinates samples the gradient: use it with "
-                             "gradients.check, not for training")
-        self.metrics = [metrics_module.get(m, self.loss) for m in (metrics or [])]
+        self.gradient.check_trainable()
+        self.metrics_config = metrics
+        self.metrics = _build_metrics(metrics, self.output_names, self.objective.losses)
+        self._multi_output = len(self.output_names) > 1
+        self._output_losses = None
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.stop_training = False
         self.epoch = 0
+        self.stopped = None
 
-    # -- steps -------------------------------------------------------------------
-    def _metric_logs(self, y, y_pred):
-        return {name: fn(y, y_pred) for name, fn in self.metrics}
+    def _get_optimizer(self, identifier):
+        """The optimizer object for compile's ``optimizer`` (a trainer variant may take other kinds)."""
+        return optimizers_module.get(identifier)
 
-    def train_step(self, x, y):
-        """One update on one batch. Returns the logs (loss and metrics, measured
-        before the update), or ``None`` if the loss or a gradient was not
-        finite (then no weight changed)."""
+    @property
+    def loss(self):
+        """The compiled loss (a list for a model with several outputs)."""
+        return self.objective.loss if len(self.objective.losses) == 1 else list(self.objective.losses)
+
+    @property
+    def metrics_names(self):
+        """The keys of the logs: ``loss`` (per output ``<name>_loss``), then the metrics."""
+        names = ["loss"]
+        if len(self.output_names) > 1:
+            names += [f"{name}_loss" for name in self.output_names]
+        return names + [key for key, _, _ in self.metrics]
+
+    def get_config(self):
+        """The compile configuration (JSON-able), for saving."""
+        return {"loss": [_loss_config(loss) for loss in self.objective.losses],
+                "loss_weights": self.objective.loss_weights,
+                "metrics": _metrics_config(self.metrics_config),
+                "gradient": gradients_module.serialize(self.gradient),
+                "optimizer": optimizers_module.serialize(self.optimizer),
+                "seed": self.seed}
+
+    def get_state(self):
+        """Optimizer state and shuffling state (for saving and resuming)."""
+        return {"optimizer": self.optimizer.get_state(self.model.weights),
+                "shuffle_rng": self.rng.bit_generator.state}
+
+    def set_state(self, state):
+        """Restore :meth:`get_state`'s result (validated before anything changes)."""
+        rng = np.random.default_rng()
+        if state.get("shuffle_rng") is not None:
+            try:
+                rng.bit_generator.state = state["shuffle_rng"]
+            except (TypeError, ValueError, KeyError) as err:
+                raise ValueError(f"invalid shuffling state ({err})") from None
+        if state.get("optimizer") is not None:
+            self.optimizer.set_state(self.model.weights, state["optimizer"])
+        self.rng = rng
+
+    # -- data ----------------------------------------------------------------------
+    def _inputs(self, x, what="x"):
         model = self.model
-        value, grads = self.gradient.gradients(model, self.loss, x, y)
-        # One reduction per gradient: a nan or inf anywhere makes its sum non-finite.
-        if not math.isfinite(value) or not math.isfinite(float(sum(np.add.reduce(g, axis=None) for g in grads))):
+        arrays = data_module.as_arrays(x, model.input_names, what)
+        return data_module.as_floats(arrays, model.input_dtypes, what)
+
+    def _targets(self, y, what="y"):
+        if y is None:
+            raise ValueError(f"{what} is required to train or evaluate model {self.model.name!r}")
+        return data_module.as_labels(data_module.as_arrays(y, self.output_names, what), self.model.dtype, what)
+
+    def _sample_weights(self, sample_weight, n, what="sample_weight"):
+        if sample_weight is None:
             return None
-        if hasattr(self.optimizer, "minimize_model"):
-            raise TypeError("ScipyOptimizer minimises the whole problem at once: use model.fit with it, not train_step")
-        logs = {"loss": value}
-        if self.metrics:
-            # Metrics are measured on the batch before the update, as Keras does: on the
-            # outputs of the strategy's own (training-mode) forward pass when it offers them,
-            # else on one more, inference-mode, pass.
-            seen = getattr(self.gradient, "last_outputs", None)
-            y_pred = seen[1] if seen is not None and seen[0] is x else model.forward(x, training=False)[0]
-            logs.update(self._metric_logs(y, y_pred))
-        self.optimizer.apply(model.trainable_weights, grads)
-        return logs
-
-    def _ensure_built(self, x):
-        if not self.model.built:
-            self.model.build((None, *x.shape[1:]))
-
-    def _validate(self, x, y, what=""):
-        if len(x) != len(y):
-            raise ValueError(f"{what}x and y have different numbers of samples: x {x.shape}, y {np.shape(y)}")
-        if len(x) == 0:
-            raise ValueError(f"{what}x is empty")
-        self._ensure_built(x)
-        # One forward pass on two samples catches shape and label errors
-        # (naming the layer or the loss) before any weight is changed.
-        try:
-            probe = self.model.forward(x[:2], training=False)[0]
-            self.loss.validate(y[:2], probe)
-        except ValueError as err:
-            raise ValueError(f"{err} (checked on the first samples of {what}x, shape {x.shape}, "
-                             f"y shape {np.shape(y)})") from None
-
-    # -- fit -----------------------------------------------------------------------
-    def fit(self, x, y, epochs=1, batch_size=None, shuffle=True, validation_data=None, verbose=1, callbacks=None,
-            initial_epoch=0):
-        """Train for ``epochs`` epochs; returns the :class:`History`.
-
-        ``batch_size=None`` means 32, as in Keras. Each epoch visits every
-        sample once, in a new order when ``shuffle`` is true.
-        """
-        if not isinstance(epochs, int) or epochs < 0:
-            raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
-            raise ValueError(f"fit: batch_size must be a positive integer, got {batch_size!r}")
-        dtype = self.model.dtype
-        x = _as_float_array(x, dtype, "x")
-        y = _as_labels(y, dtype)
-        self._validate(x, y)
-        if validation_data is not None:
-            if len(validation_data) != 2:
-                raise ValueError("validation_data must be a tuple (x_val, y_val)")
-            vx = _as_float_array(validation_data[0], dtype, "validation x")
-            vy = _as_labels(validation_data[1], dtype, "validation y")
-            self._validate(vx, vy, "validation ")
-        n = len(x)
-        batch_size = min(int(batch_size or 32), n)
-        steps = math.ceil(n / batch_size)
-        history = History()
-        logger = [ProgressLogger(verbose)] if verbose else []
-        cbs = CallbackList(list(callbacks or []) + [history] + logger, self.model,
-                           {"epochs": epochs, "steps": steps, "verbose": verbose, "samples": n})
-        self.stop_training = False
-        self.model.stop_training = False
-        scipy_opt = hasattr(self.optimizer, "minimize_model")
-        cbs.on_train_begin({})
-        for epoch in range(initial_epoch, epochs):
-            self.epoch = epoch
-            cbs.on_epoch_begin(epoch, {})
-            if scipy_opt:
-                logs = self.optimizer.minimize_model(self, x, y)
-                cbs.on_train_batch_end(0, dict(logs))
-            else:
-                logs = self._run_epoch(x, y, batch_size, shuffle, epoch, cbs)
-            if logs is None:  # non-finite loss: stopped, weights of the last finite step kept
-                break
-            if validation_data is not None:
-                for k, v in self.evaluate(vx, vy, batch_size=batch_size).items():
-                    logs[f"val_{k}"] = v
-            cbs.on_epoch_end(epoch, logs)
-            if self.stop_training or getattr(self.model, "stop_training", False):
-                break
-        cbs.on_train_end({})
-        self.model.history = history
-        return history
-
-    def _run_epoch(self, x, y, batch_size, shuffle, epoch, cbs):
-        n = len(x)
-        order = self.rng.permutation(n) if shuffle else None
-        total = 0.0
-        metric_sums = {name: 0.0 for name, _ in self.metrics}
-        for step, start in enumerate(range(0, n, batch_size)):
-            if order is None:
-                xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-            else:
-                idx = order[start:start + batch_size]
-                xb, yb = x[idx], y[idx]
-            cbs.on_train_batch_begin(step, {})
-            logs = self.train_step(xb, yb)
-            if logs is None:
-                message = (f"Non-finite loss or gradient at epoch {epoch + 1}, batch {step + 1}: training stopped; "
-                           "the weights of the last finite step are kept")
-                warnings.warn(message, RuntimeWarning, stacklevel=3)
-                self.stop_training = True
-                self.model.stop_training = True
-                self.nonfinite = (epoch, step)
-                return None
-            for k in metric_sums:
-                metric_sums[k] += logs[k] * len(xb)
-            total += logs["loss"] * len(xb)
-            cbs.on_train_batch_end(step, logs)
-        out = {"loss": total / n}
-        out.update({k: v / n for k, v in metric_sums.items()})
+        arrays = data_module.as_arrays(sample_weight, self.output_names, what, allow_none=True) \
+            if isinstance(sample_weight, dict) or (isinstance(sample_weight, (list, tuple))
+                                                   and len(self.output_names) > 1) \
+            else [sample_weight] * len(self.output_names)
+        out = []
+        for name, w in zip(self.output_names, arrays):
+            if w is None:
+                out.append(None)
+                continue
+            w = np.asarray(w)
+            if w.dtype.kind not in "biuf":
+                raise TypeError(f"{what} must be numeric, got dtype {w.dtype}")
+            if w.ndim == 2 and w.shape[1] == 1:
+                w = w[:, 0]
+            if w.shape != (n,):
+                label = what if len(arrays) == 1 else f"{what} of output {name!r}"
+                raise ValueError(f"{label} must have one weight per sample, shape ({n},), got {w.shape}")
+            if not (np.isfinite(w).all() and (w >= 0).all()):
+                bad = int(np.argmax(~(np.isfinite(w) & (w >= 0))))
+                raise ValueError(f"{what} must be finite and non-negative, got {w[bad]} at sample {bad}")
+            out.append(w.astype(np.float64))
         return out
 
-    # -- inference -----------------------------------------------------------------
-    def evaluate(self, x, y, batch_size=None):
-        """Loss (with weight penalties) and metrics on all of ``x``; a dict."""
-        x = _as_float_array(x, self.model.dtype, "x")
-        y = _as_labels(y, self.model.dtype)
-        if len(x) != len(y):
-            raise ValueError(f"evaluate: x and y have different numbers of samples: x {x.shape}, y {np.shape(y)}")
-        y_pred = predict(self.model, x, batch_size)
-        logs = {"loss": self.loss(y, y_pred) + regularization(self.model)[0]}
-        logs.update(self._metric_logs(y, y_pred))
+    def _prepare(self, x, y, sample_weight=None, class_weight=None, what=""):
+        """``(xs, ys, sws, n)`` checked: structures, lengths, labels against the loss, weights."""
+        xs = self._inputs(x, f"{what}x")
+        ys = self._targets(y, f"{what}y")
+        n = data_module.num_samples([(f"{what}x", xs), (f"{what}y", ys)])
+        if n == 0:
+            raise ValueError(f"{what}x is empty")
+        sws = self._sample_weights(sample_weight, n, f"{what}sample_weight")
+        if class_weight is not None:
+            if len(self.output_names) > 1:
+                raise ValueError("fit: class_weight is only supported for models with one output")
+            if sws is not None:
+                raise ValueError("fit: give class_weight or sample_weight, not both")
+            sws = [data_module.class_sample_weights(ys[0], class_weight)]
+        self.model.build_from_inputs(xs)
+        self._check_shapes(xs, ys, what)
+        return xs, ys, sws, n
+
+    def _check_shapes(self, xs, ys, what):
+        # One forward pass on two samples catches shape errors (naming the
+        # layer) before anything is changed; then every label is checked
+        # against its loss, vectorised, once.
+        model = self.model
+        try:
+            probe = as_list(model.forward(model.arrays_for_forward([a[:2] for a in xs]), training=False)[0])
+        except ValueError as err:
+            raise ValueError(f"{err} (checked on the first samples of {what}x, shape "
+                             f"{[a.shape for a in xs] if len(xs) > 1 else xs[0].shape})") from None
+        finally:
+            model._clear_losses()
+        self.objective.check_labels(ys, [p.shape[1:] for p in probe])
+        data_module.check_finite(ys, f"{what}y")
+        # Labels (n,) for outputs (n, 1) are reshaped once here, not at every step.
+        for i, (y, p) in enumerate(zip(ys, probe)):
+            if y.ndim == 1 and p.shape[1:] == (1,):
+                ys[i] = y[:, None]
+
+    # -- steps -------------------------------------------------------------------
+    def train_step(self, x, y, sample_weight=None):
+        """One update on one batch (arrays as the model's forward takes them).
+
+        Returns
+        -------
+        float or None
+            The loss before the update, or ``None`` if the loss (or, outside
+            ``fit``, a gradient) was not finite (then no weight changed).
+            Inside ``fit`` a non-finite gradient needs no check of its own:
+            the weights it produces make the next loss, or the end-of-epoch
+            check, non-finite, and the update is undone.
+        """
+        model = self.model
+        value, grads = self.gradient.gradients(model, self.objective, x, y, sample_weight)
+        if not math.isfinite(value) or (self._snapshot is None and not _finite_grads(grads)):
+            return None
+        if self.metrics or self._multi_output:
+            # Metrics (and each output's loss) are measured on the batch before the update, as
+            # Keras does: on the outputs of the strategy's own (training-mode) forward pass when
+            # it offers them, else on one more, inference-mode, pass.
+            seen = self.gradient.last_outputs
+            y_pred = seen[1] if seen is not None and seen[0] is x else model.forward(x, training=False)[0]
+            self._update_metrics(y, y_pred, sample_weight)
+            if self._multi_output:
+                self._output_losses = self._per_output_losses(y, y_pred, sample_weight)
+        if self._snapshot is not None:
+            self._snapshot.take()
+        self.optimizer.apply(self._trainable, grads)
+        return value
+
+    def _per_output_losses(self, y, y_pred, sample_weight):
+        preds = as_list(y_pred)
+        ys = self.objective.prepare(y, preds)
+        sws = sample_weight if isinstance(sample_weight, list) else [sample_weight] * len(preds)
+        return [loss.value(t, p, sw) for loss, t, p, sw in zip(self.objective.losses, ys, preds, sws)]
+
+    def _update_metrics(self, y, y_pred, sample_weight):
+        preds = as_list(y_pred)
+        ys = y if len(preds) > 1 else [y]
+        sws = sample_weight if isinstance(sample_weight, list) else [sample_weight] * len(preds)
+        for _, index, metric in self.metrics:
+            metric.update_state(ys[index], preds[index], sws[index])
+
+    def _reset_metrics(self):
+        for _, _, metric in self.metrics:
+            metric.reset_state()
+
+    def _metric_results(self):
+        return {key: metric.result() for key, _, metric in self.metrics}
+
+    # -- fit -----------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` epochs; returns the :class:`History` (Keras' arguments and semantics).
+
+        ``batch_size=None`` means 32. Each epoch visits every sample once, in
+        a new order when ``shuffle`` is true; with ``steps_per_epoch`` an
+        epoch is that many batches from a stream of shuffled passes over the
+        data. ``validation_split`` holds out the *last* fraction of the
+        samples (before shuffling); ``validation_data`` is ``(x, y)`` or
+        ``(x, y, sample_weight)`` and takes precedence.
+        """
+        model = self.model
+        if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 0:
+            raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+        if not isinstance(initial_epoch, (int, np.integer)) or isinstance(initial_epoch, bool) or initial_epoch < 0:
+            raise ValueError(f"fit: initial_epoch must be a non-negative integer, got {initial_epoch!r}")
+        batch_size = _positive_int(batch_size, "fit: batch_size")
+        steps_per_epoch = _positive_int(steps_per_epoch, "fit: steps_per_epoch")
+        validation_batch_size = _positive_int(validation_batch_size, "fit: validation_batch_size")
+        validation_freq = _positive_int(validation_freq, "fit: validation_freq", allow_none=False)
+        if verbose not in (0, 1, 2, "auto"):
+            raise ValueError(f"fit: verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
+        verbose = 1 if verbose == "auto" else verbose
+        xs, ys, sws, n = self._prepare(x, y, sample_weight, class_weight)
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError("fit: validation_data must be a tuple (x_val, y_val) or (x_val, y_val, "
+                                 "sample_weight_val)")
+            vx, vy, vsw = (*validation_data, None)[:3]
+            val = self._prepare(vx, vy, vsw, what="validation ")
+            data_module.check_finite(val[0], "validation x")
+        elif validation_split:
+            at = data_module.split_at(n, validation_split)
+            index_train, index_val = slice(0, at), slice(at, n)
+            val = (data_module.take(xs, index_val), data_module.take(ys, index_val),
+                   None if sws is None else data_module.take(sws, index_val), n - at)
+            xs, ys = data_module.take(xs, index_train), data_module.take(ys, index_train)
+            sws = None if sws is None else data_module.take(sws, index_train)
+            n = at
+        batch_size = min(batch_size or 32, n)
+        steps = steps_per_epoch or math.ceil(n / batch_size)
+        history = History()
+        logger = [ProgressLogger(verbose)] if verbose else []
+        cbs = CallbackList(list(callbacks or []) + [history] + logger, model,
+                           {"epochs": epochs, "steps": steps, "verbose": verbose, "samples": n,
+                            "batch_size": batch_size})
+        self._plan(model)
+        start_state = self._snapshot.save()
+        start_rng = self.rng.bit_generator.state
+        self.stop_training = model.stop_training = False
+        self.stopped = history.stopped = None
+        batches = _BatchStream(n, batch_size, shuffle, self.rng)
+        epoch_logs = {}
+        cbs.on_train_begin({})
+        try:
+            for epoch in range(initial_epoch, epochs):
+                self.epoch = epoch
+                cbs.on_epoch_begin(epoch, {})
+                epoch_logs = self._run_epoch(xs, ys, sws, batches, steps, epoch, epoch == initial_epoch, cbs)
+                if epoch_logs is None:  # diverged: stopped, weights from before the bad update restored
+                    epoch_logs = {}
+                    break
+                if val is not None and (epoch + 1 - initial_epoch) % validation_freq == 0:
+                    val_logs = self._evaluate_arrays(*val[:3], batch_size=validation_batch_size or batch_size,
+                                                     callbacks=cbs)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                cbs.on_epoch_end(epoch, epoch_logs)
+                if self.stop_training or model.stop_training:
+                    break
+        except _BadInput as bad:
+            self._snapshot.load(start_state)
+            self.rng.bit_generator.state = start_rng
+            cbs.on_train_end({})
+            raise ValueError(str(bad)) from None
+        finally:
+            self._snapshot = None
+            self.objective.unbind()
+        history.stopped = self.stopped
+        cbs.on_train_end(dict(epoch_logs))
+        model.history = history
+        return history
+
+    def _plan(self, model):
+        """What stays fixed during a ``fit``, worked out once: the weight lists, the undo
+        buffers, and the objective's view of the model (its penalties and loss-adding layers)."""
+        self._trainable = model.trainable_weights
+        self._snapshot = _Snapshot(model.weights, self.optimizer, model.dtype)
+        self.objective.bind(model)
+
+    def _run_epoch(self, xs, ys, sws, batches, steps, epoch, first, cbs):
+        model = self.model
+        single_x, single_y = len(xs) == 1, len(ys) == 1
+        x0, y0 = xs[0], ys[0]
+        if not self._snapshot.intact():  # a callback replaced a weight's array: gather them again
+            self._plan(model)
+        batch_begin = cbs.wants("on_train_batch_begin")
+        total = count = 0.0
+        output_totals = [0.0] * len(self.output_names)
+        self._reset_metrics()
+        batch_logs = cbs.wants("on_train_batch_end")
+        for step in range(steps):
+            index = batches.next()
+            if single_x:
+                xb = x0[index]
+            else:
+                xb = [a[index] for a in xs]
+            yb = y0[index] if single_y else [a[index] for a in ys]
+            swb = None if sws is None else [None if w is None else w[index] for w in sws]
+            if swb is not None and single_y:
+                swb = swb[0]
+            if batch_begin:
+                cbs.on_train_batch_begin(step, {})
+            value = self.train_step(xb, yb, swb)
+            if value is None:
+                self._stop_nonfinite(epoch, step, xs, ys, index, first)
+                return None
+            m = len(x0[index]) if isinstance(index, slice) else len(index)
+            total += value * m
+            count += m
+            if self._multi_output:
+                output_totals = [t + v * m for t, v in zip(output_totals, self._output_losses)]
+            if batch_logs:
+                cbs.on_train_batch_end(step, self._epoch_logs(total, output_totals, count))
+            if self.stop_training or model.stop_training:
+                break
+        if not self._snapshot.weights_finite():  # the epoch's last update broke a weight
+            self._stop_nonfinite(epoch, steps - 1, xs, ys, None, False, after_update=True)
+            return None
+        return self._epoch_logs(total, output_totals, count)
+
+    def _epoch_logs(self, total, output_totals, count):
+        logs = {"loss": total / count}
+        if self._multi_output:
+            logs.update({f"{name}_loss": t / count for name, t in zip(self.output_names, output_totals)})
+        logs.update(self._metric_results())
         return logs
+
+    def _stop_nonfinite(self, epoch, step, xs, ys, index, first, after_update=False):
+        """Non-finite loss or weights: bad input (raise) or divergence (undo the last update, stop)."""
+        if first and index is not None:
+            for what, arrays in (("x", xs), ("y", ys)):
+                for i, a in enumerate(arrays):
+                    batch = a[index]
+                    if batch.dtype.kind == "f" and not np.isfinite(batch).all():
+                        rows = np.arange(len(a))[index]
+                        bad = int(rows[np.argmax(~np.isfinite(batch.reshape(len(batch), -1)).all(axis=1))])
+                        label = what if len(arrays) == 1 else f"{what}[{i}]"
+                        raise _BadInput(f"{label} contains a non-finite value in sample {bad} (of {len(a)}); "
+                                        f"the model is unchanged")
+        if self._snapshot.taken:
+            self._snapshot.restore()
+        where = f"epoch {epoch + 1}, " + (f"after step {step + 1}" if after_update else f"step {step + 1}")
+        self.stopped = {"epoch": epoch, "step": step, "reason": "non-finite loss or weights"}
+        message = (f"Non-finite loss or weights at {where}: training stopped; the weights and optimizer state "
+                   "from before the update that produced them are restored")
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
+        self.stop_training = True
+        self.model.stop_training = True
+
+    # -- evaluate ----------------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None, callbacks=None,
+                 return_dict=False):
+        """Loss (with penalties and added losses) and metrics on all of ``x``: a dict.
+
+        Outputs are computed in inference mode, batch by batch (see
+        :func:`predict`); the loss is that of all the outputs together.
+        """
+        batch_size = _positive_int(batch_size, "evaluate: batch_size")
+        steps = _positive_int(steps, "evaluate: steps")
+        if verbose not in (0, 1, 2, "auto"):
+            raise ValueError(f"evaluate: verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
+        xs, ys, sws, n = self._prepare(x, y, sample_weight, what="")
+        if steps is not None:
+            bs = batch_size or predict_batch_size(self.model)
+            n = min(n, steps * bs)
+            xs, ys = data_module.take(xs, slice(0, n)), data_module.take(ys, slice(0, n))
+            sws = None if sws is None else data_module.take(sws, slice(0, n))
+        batch_size = batch_size or predict_batch_size(self.model)
+        logger = [ProgressLogger(1 if verbose == "auto" else verbose)] if verbose else []
+        cbs = CallbackList(list(callbacks or []) + logger, self.model,
+                           {"verbose": verbose, "steps": math.ceil(n / batch_size)})
+        return self._evaluate_arrays(xs, ys, sws, batch_size, cbs)
+
+    def _evaluate_arrays(self, xs, ys, sws, batch_size=None, callbacks=None):
+        model = self.model
+        cbs = callbacks
+        n = len(xs[0])
+        batch_size = batch_size or predict_batch_size(model)
+        if cbs is not None:
+            cbs.call("on_test_begin", {})
+        outputs, added = [], []
+        self._reset_metrics()
+        batch_logs = cbs is not None and cbs.wants("on_test_batch_end")
+        for step, start in enumerate(range(0, n, batch_size)):
+            index = slice(start, start + batch_size)
+            if cbs is not None:
+                cbs.call("on_test_batch_begin", step, {})
+            xb = model.arrays_for_forward(data_module.take(xs, index))
+            model._clear_losses()
+            out = model.forward_inference(xb)
+            added.append((sum(model.losses), min(batch_size, n - start)))
+            preds = as_list(out)
+            outputs.append(preds)
+            yb = data_module.take(ys, index)
+            swb = None if sws is None else data_module.take(sws, index)
+            for _, i, metric in self.metrics:
+                metric.update_state(yb[i], preds[i], None if swb is None else swb[i])
+            if batch_logs:
+                cbs.call("on_test_batch_end", step, {"loss": self._loss_of(yb, preds, swb, added[-1][0]),
+                                                     **self._metric_results()})
+        preds = [np.concatenate(parts) if len(outputs) > 1 else parts[0] for parts in zip(*outputs)]
+        extra = sum(v * m for v, m in added) / n if any(v for v, _ in added) else 0.0
+        logs = self._loss_logs(ys, preds, sws, extra)
+        logs.update(self._metric_results())
+        if cbs is not None:
+            cbs.call("on_test_end", dict(logs))
+        return logs
+
+    def _loss_of(self, ys, preds, sws, extra):
+        return self._loss_logs(ys, preds, sws, extra)["loss"]
+
+    def _loss_logs(self, ys, preds, sws, extra):
+        objective = self.objective
+        prepared = objective.prepare(ys, preds)
+        parts = [loss.value(y, p, None if sws is None else sws[i])
+                 for i, (loss, y, p) in enumerate(zip(objective.losses, prepared, preds))]
+        total = sum(w * v for w, v in zip(objective.loss_weights, parts))
+        total += sum(reg(var.value) for var, reg in self.model.penalties()) + extra
+        logs = {"loss": float(total)}
+        if len(parts) > 1:
+            logs.update({f"{name}_loss": v for name, v in zip(self.output_names, parts)})
+        return logs
+
+    def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
+        """Loss and metrics on one batch (inference mode), metrics reset first."""
+        xs, ys, sws, _ = self._prepare(x, y, sample_weight)
+        return self._evaluate_arrays(xs, ys, sws, batch_size=len(xs[0]))
+
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
+        """One optimizer step on one batch; returns the logs of the batch (measured before the step)."""
+        xs, ys, sws, n = self._prepare(x, y, sample_weight, class_weight)
+        self._trainable = self.model.trainable_weights
+        self._snapshot = None  # one step: nothing to undo but the step itself, which a failure skips
+        self._reset_metrics()
+        xb = self.model.arrays_for_forward(xs)
+        yb = ys if len(ys) > 1 else ys[0]
+        swb = None if sws is None else (sws if len(sws) > 1 else sws[0])
+        value = self.train_step(xb, yb, swb)
+        if value is None:
+            raise FloatingPointError(f"train_on_batch: non-finite loss or gradient; the weights of "
+                                     f"{self.model.name!r} are unchanged")
+        return {"loss": value, **self._metric_results()}
+
+    _snapshot = None
+    _trainable = ()
+
+
+class _BatchStream:
+    """Batch indices: slices in order, or chunks of a new permutation per pass over the data."""
+
+    def __init__(self, n, batch_size, shuffle, rng):
+        self.n, self.batch_size, self.shuffle, self.rng = n, batch_size, shuffle, rng
+        self._order, self._start = None, n
+
+    def next(self):
+        if self._start >= self.n:
+            self._start = 0
+            self._order = self.rng.permutation(self.n) if self.shuffle else None
+        start, stop = self._start, min(self._start + self.batch_size, self.n)
+        self._start = stop
+        return slice(start, stop) if self._order is None else self._order[start:stop]
+
+
+def _build_metrics(metrics, output_names, losses):
+    """``[(log key, output index, Metric)]`` from compile's ``metrics`` (Keras 3's rules)."""
+    if metrics is None:
+        return []
+    if not isinstance(metrics, (list, tuple, dict)):
+        raise ValueError(f"compile: metrics must be a list, tuple or dict, got {type(metrics).__name__}: "
+                         f"{metrics!r}")
+    n = len(output_names)
+    per_output = [[] for _ in range(n)]
+    if isinstance(metrics, dict):
+        unknown = sorted(set(metrics) - set(output_names))
+        if unknown:
+            raise ValueError(f"compile: metrics names unknown output(s) {unknown}; the model's outputs are "
+                             f"{output_names}")
+        for i, name in enumerate(output_names):
+            entry = metrics.get(name)
+            per_output[i] = [] if entry is None else list(entry) if isinstance(entry, (list, tuple)) else [entry]
+    elif n == 1:
+        per_output[0] = list(metrics)
+    else:
+        if len(metrics) != n:
+            raise ValueError(f"compile: for a model with {n} outputs {output_names}, metrics must be a list with one "
+                             f"entry (a metric or a list of metrics) per output, or a dict; got {len(metrics)} "
+                             f"entries")
+        per_output = [[] if m is None else list(m) if isinstance(m, (list, tuple)) else [m] for m in metrics]
+    out, seen = [], {}
+    for i, entries in enumerate(per_output):
+        for entry in entries:
+            metric = metrics_module.get(entry, losses[i])
+            key = metric.name if n == 1 else f"{output_names[i]}_{metric.name}"
+            if key in seen:
+                seen[key] += 1
+                key = f"{key}_{seen[key] - 1}"
+            else:
+                seen[key] = 1
+            out.append((key, i, metric))
+    return out
+
+
+def _loss_config(loss):
+    return losses_module.serialize(loss)
+
+
+def _metrics_config(metrics):
+    """A JSON form of compile's ``metrics`` (names and serialised metric objects)."""
+    def one(m):
+        if isinstance(m, str):
+            return m
+        metric = metrics_module.get(m)
+        return metrics_module.serialize(metric)
+
+    if metrics is None:
+        return None
+    if isinstance(metrics, dict):
+        return {k: [one(m) for m in (v if isinstance(v, (list, tuple)) else [v])] for k, v in metrics.items()}
+    return [[one(e) for e in m] if isinstance(m, (list, tuple)) else None if m is None else one(m) for m in metrics]
 
 
 #: Batch size of ``predict``/``evaluate`` when none is given and the model
@@ -239,38 +701,52 @@ def predict_batch_size(model):
     :data:`PREDICT_BATCH_BYTES`. E.g. 1024 for the MNIST MLPs, whose widest
     layer holds 256 numbers a sample, and 32 for the Keras-example CNN, whose
     first convolution holds 21,632. :data:`PREDICT_BATCH_SIZE` when the model
-    is not built or cannot list its layers' output shapes. The outputs do not
-    depend on the batch size (inference mode), only the speed and the memory.
+    is not built or its layers' output sizes are not all known. The outputs
+    do not depend on the batch size (inference mode), only the speed and the
+    memory.
     """
-    try:
-        sizes = model._output_sizes()
-    except (AttributeError, TypeError, ValueError):
-        sizes = None
+    sizes = model.layer_output_sizes()
     if not sizes:
         return PREDICT_BATCH_SIZE
     fit = PREDICT_BATCH_BYTES // max(1, max(sizes) * np.dtype(model.dtype).itemsize)
     return max(PREDICT_BATCH_MIN, min(PREDICT_BATCH_MAX, 1 << (max(int(fit), 1).bit_length() - 1)))
 
 
-def predict(model, x, batch_size=None):
+def predict(model, x, batch_size=None, verbose=0, steps=None, callbacks=None):
     """Inference-mode outputs of ``model`` for ``x``, computed in batches of
-    ``batch_size`` (default :func:`predict_batch_size`)."""
-    memory.retain_freed_memory()
-    infer = getattr(model, "forward_inference", None) or (lambda a: model.forward(a, training=False)[0])
-    if getattr(model, "_multi_input", False):
-        xs = [_as_float_array(a, model.dtype, f"x[{i}]") for i, a in enumerate(x)]
-        n = len(xs[0])
-        run = lambda s: infer([a[s] for a in xs])  # noqa: E731
-    else:
-        x = _as_float_array(x, model.dtype, "x")
-        if not model.built:
-            model.build((None, *x.shape[1:]))
-        n = len(x)
-        run = lambda s: infer(x[s])  # noqa: E731
+    ``batch_size`` (default :func:`predict_batch_size`).
+
+    Returns
+    -------
+    numpy.ndarray, or a list of them for a model with several outputs.
+    """
+    batch_size = _positive_int(batch_size, "predict: batch_size")
+    steps = _positive_int(steps, "predict: steps")
+    arrays = data_module.as_floats(data_module.as_arrays(x, model.input_names, "x"), model.input_dtypes, "x")
+    n = data_module.num_samples([("x", arrays)])
+    model.build_from_inputs(arrays)
     batch_size = batch_size or predict_batch_size(model)
-    if batch_size >= n:
-        return run(slice(None))
-    parts = [run(slice(i, i + batch_size)) for i in range(0, n, batch_size)]
+    if steps is not None:
+        n = min(n, steps * batch_size)
+    cbs = CallbackList(list(callbacks or []), model, {"verbose": verbose, "steps": math.ceil(n / batch_size)}) \
+        if callbacks else None
+    if cbs is not None:
+        cbs.call("on_predict_begin", {})
+    parts = []
+    for step, start in enumerate(range(0, max(n, 1), batch_size)):
+        if cbs is not None:
+            cbs.call("on_predict_batch_begin", step, {})
+        index = slice(start, start + batch_size) if n > batch_size else slice(0, n)
+        out = model.forward_inference(model.arrays_for_forward(data_module.take(arrays, index)))
+        parts.append(out)
+        if cbs is not None:
+            cbs.call("on_predict_batch_end", step, {"outputs": out})
+        if n <= batch_size:
+            break
+    if cbs is not None:
+        cbs.call("on_predict_end", {})
+    if len(parts) == 1:
+        return parts[0]
     if isinstance(parts[0], list):  # several outputs
         return [np.concatenate(p) for p in zip(*parts)]
     return np.concatenate(parts)

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import layers, losses, optimizers
+from .. import Sequential, layers, losses, optimizers
 from ..datasets import logic
-from ..framework.callbacks import Callback
-from ..framework.graph import Sequential
+from ..callbacks import Callback
 
 #: The tutorial's cost: half the summed binary cross-entropy, no clipping.
 def tutorial_loss():

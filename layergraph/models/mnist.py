@@ -35,10 +35,9 @@ from typing import Callable
 
 import numpy as np
 
-from .. import layers, losses, optimizers
+from .. import Sequential, layers, losses, optimizers
 from ..datasets import batching
 from ..datasets import mnist as mnist_data
-from ..framework.graph import Sequential
 
 #: Seed of the tutorial's ``numpy.random.RandomState`` weight draw.
 TUTORIAL_SEED = 777

@@ -74,18 +74,27 @@ CONTENDERS = (
 
 
 class BatchLossRecorder(Callback):
-    """Keeps the training loss of every batch.
+    """Keeps the training loss of every batch, measured before that batch's update.
 
-    ``logs["loss"]`` of ``on_train_batch_end`` is the batch's loss measured
-    before that batch's update.
+    As in Keras, ``logs["loss"]`` of ``on_train_batch_end`` is the running
+    mean over the epoch so far (weighted by batch size); each batch's own
+    loss is recovered from two consecutive running means and the number of
+    samples seen (``params["samples"]`` and ``params["batch_size"]``).
     """
 
     def __init__(self):
         super().__init__()
         self.losses = []
+        self._sum = self._seen = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._sum = self._seen = 0.0
 
     def on_train_batch_end(self, batch, logs=None):
-        self.losses.append(float(logs["loss"]))
+        seen = min((batch + 1) * self.params["batch_size"], self.params["samples"])
+        running = float(logs["loss"]) * seen
+        self.losses.append((running - self._sum) / (seen - self._seen))
+        self._sum, self._seen = running, seen
 
 
 @dataclass

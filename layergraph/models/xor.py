@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import initializers, layers, optimizers
+from .. import Input, Model, Sequential, initializers, layers, optimizers
 from ..datasets import logic
-from ..framework.graph import Input, Model, Sequential
 from . import gates
 
 

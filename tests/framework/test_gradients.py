@@ -37,11 +37,11 @@ def test_numeric_restores_weights_when_forward_raises(rng):
     class Exploding(lg.losses.MeanSquaredError):
         calls = 0
 
-        def __call__(self, y_true, y_pred):
+        def value(self, y_true, y_pred, sample_weight=None):  # what the objective calls per evaluation
             Exploding.calls += 1
             if Exploding.calls == 4:  # in the middle of a perturbation
                 raise RuntimeError("boom")
-            return super().__call__(y_true, y_pred)
+            return super().value(y_true, y_pred, sample_weight)
 
     with pytest.raises(RuntimeError, match="boom"):
         gradients.NumericGradient().gradients(model, Exploding(), rng.normal(size=(3, 2)), rng.normal(size=(3, 1)))

@@ -7,8 +7,8 @@ import pytest
 
 import layergraph as lg
 from layergraph.datasets import logic
-from layergraph.framework.optimizers import (SGD, Adagrad, Adam, ExponentialDecay, PiecewiseConstantDecay, RMSprop,
-                                             ScipyOptimizer, StepDecay)
+from layergraph.optimizers import (SGD, Adagrad, Adam, ExponentialDecay, PiecewiseConstantDecay, RMSprop, ScipyOptimizer,
+                                   StepDecay)
 from layergraph.framework.variables import Variable
 from layergraph.models import gates, xor
 

@@ -234,12 +234,13 @@ def test_registry_prefers_builtin_and_custom_objects_override():
     class Dense(layers.Dense):  # a user class shadowing a built-in name
         pass
 
-    assert saving.get_layer_class("Dense") is layers.Dense
-    assert saving.get_layer_class("Dense", custom_objects={"Dense": Dense}) is Dense
-    assert saving.get_layer_class("Sequential") is lg.Sequential
-    assert saving.get_layer_class("Functional") is lg.Model
+    registry = layers.LAYERS  # every Layer subclass joins it when defined
+    assert registry.get("Dense") is layers.Dense
+    assert registry.get("Dense", custom_objects={"Dense": Dense}) is Dense
+    assert registry.get("Sequential") is lg.Sequential
+    assert issubclass(registry.get("Functional"), lg.Model)
     with pytest.raises(ValueError, match=r"Unknown layer class 'Conv9D'.*Concatenate.*Dense"):
-        saving.get_layer_class("Conv9D")
+        registry.get("Conv9D")
 
 
 _NEW_LAYERS = [("Conv2D", dict(filters=2, kernel_size=3)), ("MaxPooling2D", dict(pool_size=2)),
@@ -439,3 +440,13 @@ def test_save_replaces_file_with_normal_permissions(tmp_path):
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
     np.testing.assert_array_equal(lg.load_model(path).get_weights()[0], _sequential(seed=1).get_weights()[0])
+
+
+def test_numeric_strategy_settings_survive_saving(x, tmp_path):
+    model = _sequential()
+    strategy = lg.gradients.NumericGradient(epsilon=1e-4, dropout="off", seed=3)
+    model.compile("sgd", "mse", gradient=strategy)
+    model.save(tmp_path / "m.lg")
+    restored = lg.load_model(tmp_path / "m.lg").trainer.gradient
+    assert type(restored) is lg.gradients.NumericGradient
+    assert restored.get_config() == strategy.get_config() and restored.dropout == "off"

@@ -118,32 +118,48 @@ def test_verbose_2_prints_one_line_per_epoch(data, capsys):
     assert lines[0].startswith("Epoch 1/2") and "loss:" in lines[0] and "val_accuracy:" in lines[0]
 
 
-def test_non_finite_loss_stops_and_keeps_last_finite_weights(data):
+def test_non_finite_input_deep_in_the_data_is_an_error_and_changes_nothing(data):
     x, y = data
     model = _model()
     model.compile(lg.optimizers.SGD(0.1), "mse")
+    before = model.get_weights()
     x_bad = x.copy()
-    x_bad[25] = np.inf  # second batch of 16 (shuffle off) is poisoned
+    x_bad[-3] = np.inf  # in the last batch: earlier batches were already applied, and are undone
+    with pytest.raises(ValueError, match=rf"x contains a non-finite value in sample {len(x) - 3} "):
+        model.fit(x_bad, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == 0
+
+
+def test_divergence_restores_the_weights_from_before_the_bad_update(data):
+    x, y = data
+    model = lg.Sequential([layers.Dense(4, input_shape=(3,), seed=0), layers.Dense(1, seed=1)])
+    model.compile(lg.optimizers.SGD(1e6), "mse")  # a linear regression that diverges within a few steps
 
     snapshots = []
 
     class Snap(lg.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
+        def on_train_batch_begin(self, batch, logs=None):
             snapshots.append(self.model.get_weights())
 
-    with pytest.warns(RuntimeWarning, match=r"epoch 1, batch 2"):
-        history = model.fit(x_bad, y, epochs=3, batch_size=16, shuffle=False, verbose=0, callbacks=[Snap()])
-    assert len(snapshots) == 1
-    for a, b in zip(snapshots[0], model.get_weights()):
+    with pytest.warns(RuntimeWarning, match=r"Non-finite loss or weights at epoch \d+, step \d+"), \
+            np.errstate(all="ignore"):  # numpy's own overflow warnings on the way there
+        history = model.fit(x, y * 1e3, epochs=50, batch_size=16, shuffle=False, verbose=0, callbacks=[Snap()])
+    stopped = history.stopped
+    assert stopped is not None and stopped["reason"] == "non-finite loss or weights"
+    # The weights are those from before the update that produced the non-finite loss:
+    # the ones the last step before the failing one started from, and their loss is finite.
+    for a, b in zip(snapshots[-2], model.get_weights()):
         np.testing.assert_array_equal(a, b)
-    assert history.history == {}
+    assert np.isfinite(model.evaluate(x, y * 1e3))
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
 
 
 @pytest.mark.parametrize("x_shape,y_shape,error,match", [
     ((10, 4), (10,), ValueError, r"expects inputs with last dimension 3, got input shape \(2, 4\)"),
     ((10, 3), (9,), ValueError, r"different numbers of samples: x \(10, 3\), y \(9,\)"),
-    ((10, 3), (10, 2), ValueError, r"BinaryCrossentropy: labels of shape \(2, 2\) do not fit predictions of shape \(2, 1\)"),
+    ((10, 3), (10, 2), ValueError, r"BinaryCrossentropy: labels of shape \(10, 2\) do not fit predictions of shape \(10, 1\)"),
     ((10,), (10,), ValueError, r"rank 2 to 8.*got shape \(2,\)"),
 ])
 def test_bad_input_errors_before_any_weight_change(x_shape, y_shape, error, match):

@@ -40,7 +40,7 @@ def test_tutorial_mlp_structure_and_compilation():
     assert isinstance(model.loss, lg.losses.CategoricalCrossentropy) and model.loss.delta == 1e-7
     assert model.loss.reduction == "mean"
     assert isinstance(model.trainer.gradient, gradients.AnalyticGradient)
-    assert [name for name, _ in model.trainer.metrics] == ["accuracy"]
+    assert model.metrics_names == ["loss", "accuracy"]
     assert model.predict(np.zeros((3, 784))).shape == (3, 10)
 
 

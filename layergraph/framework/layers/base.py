@@ -1,7 +1,7 @@
 """The :class:`Layer` contract every layer follows.
 
-A layer *computes*; it never differentiates by itself nor updates weights.
-Gradient strategies call :meth:`Layer.forward` and (for backprop)
+A layer *computes*; it never differentiates the loss by itself nor updates
+weights. Gradient strategies call :meth:`Layer.forward` and (for backprop)
 :meth:`Layer.backward`; optimizers update the :class:`Variable` objects the
 layer exposes through :attr:`Layer.weights`.
 """
@@ -9,27 +9,24 @@ from __future__ import annotations
 
 import functools
 import inspect
-import itertools
-import re
 
 import numpy as np
 
 from .. import activations, initializers, regularizers
+from ..naming import Registry, creation_index, to_snake_case, unique_name
 from ..symbolic import Node, SymbolicTensor, is_symbolic
 from ..variables import Variable
 
-_layer_counter = itertools.count()
-_name_counters: dict[str, itertools.count] = {}
+__all__ = ["Layer", "ActivatedLayer", "LAYERS"]
 
-
-def _snake(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+#: Every :class:`Layer` subclass by class name (filled when a class is defined),
+#: for :func:`~layergraph.framework.layers.serialization.deserialize`.
+LAYERS = Registry("layer")
 
 
 def _unique_name(prefix):
-    counter = _name_counters.setdefault(prefix, itertools.count())
-    n = next(counter)
-    return prefix if n == 0 else f"{prefix}_{n}"
+    """Kept for layers written against the earlier helper; see :func:`~layergraph.framework.naming.unique_name`."""
+    return unique_name(prefix)
 
 
 def _weight_shape(shape, owner, name):
@@ -58,26 +55,87 @@ def _accepting_input_grad(fn):
     return backward
 
 
+def _floating_dtype(dtype, owner):
+    """``np.dtype(dtype).name`` for a floating dtype, else ``TypeError`` naming the owner."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{owner}: dtype must be a floating type such as 'float32' or 'float64', "
+                        f"got {dtype!r}") from None
+    if dt.kind != "f":
+        raise TypeError(f"{owner}: dtype must be a floating type such as 'float32' or 'float64', got {dt.name}")
+    return dt.name
+
+
+def _unique(items):
+    """``items`` without repeats (by identity), first occurrence kept."""
+    seen, out = set(), []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            out.append(item)
+    return out
+
+
 class Layer:
-    """Base class of all layers.
+    """Base class of all layers: the contract between a layer and the framework.
 
-    Subclasses must implement
+    There are two ways to write a layer.
 
-    - :meth:`forward` ``(inputs, training) -> (outputs, cache)``: compute the
-      outputs from numpy arrays; ``cache`` is whatever :meth:`backward` needs.
-      It must not modify weights (except non-trainable state such as
-      batch-norm moving averages, and only when ``training`` is true).
-    - :meth:`backward` ``(grad, cache) -> (grad_inputs, weight_grads)``: given
-      ``dL/d(outputs)``, return ``dL/d(inputs)`` (a list for layers with several
-      inputs) and a list of ``dL/dw`` aligned with :attr:`trainable_weights`.
-      Gradients are returned, never stored or accumulated on the layer.
+    **The Keras way**: implement :meth:`call` ``(inputs, training=None) ->
+    outputs`` in plain numpy (and :meth:`build` to create weights). The
+    numeric gradient strategy needs nothing more; the analytic one
+    differentiates :meth:`call` automatically.
 
-    and may override
+    **With a hand-written gradient** (the built-in layers, for speed):
+    implement :meth:`forward` and :meth:`backward`.
 
-    - :meth:`build` ``(input_shape)``: create weights with :meth:`add_weight`
-      once the input shape is known (lazy build, as in Keras);
-    - :meth:`compute_output_shape` (default: same as the input);
-    - :meth:`get_config` for saving (call ``super().get_config()``).
+    Every hook the framework calls, with its default:
+
+    - :meth:`build` ``(input_shape)``: create the weights with
+      :meth:`add_weight` once the input shape (batch axis ``None``) is known,
+      on the first call (lazy build, as in Keras). Default: no weights.
+    - :meth:`compute_output_shape` ``(input_shape) -> shape``: when the layer
+      is called on symbolic tensors. Default: the input shape for layers with
+      their own :meth:`forward`; for :meth:`call` layers, the shape of
+      :meth:`call`'s result on a zero batch of one.
+    - :meth:`call` ``(inputs, training=None) -> outputs``: the layer's maths
+      on numpy arrays. ``training`` is passed only when :meth:`call`
+      declares it. Default: not implemented.
+    - :meth:`forward` ``(inputs, training=False) -> (outputs, cache)``: what
+      models and gradient strategies run; ``cache`` is whatever
+      :meth:`backward` needs. It must not change weights, except
+      non-trainable state (running statistics) and only when ``training``.
+      Default: :meth:`call`, the cache being the inputs.
+    - :meth:`backward` ``(grad, cache, input_grad=True) -> (grad_inputs,
+      weight_grads)``: given ``dL/d(outputs)`` (a list for several outputs),
+      return ``dL/d(inputs)`` (a list for several inputs; ``None`` allowed
+      when ``input_grad`` is false, which models pass to layers whose input
+      gradient nobody uses) and ``[dL/dw for w in self.trainable_weights]``.
+      Gradients are returned, never stored or accumulated on the layer, and
+      they include the gradient of the losses this layer added with
+      :meth:`add_loss` in the matching forward pass. Default: automatic
+      differentiation of :meth:`call`.
+    - :meth:`penalties` ``() -> [(variable, regularizer)]``: weight penalties
+      that join the objective (from ``add_weight(regularizer=...)``).
+    - :attr:`losses`: the values passed to :meth:`add_loss` in the last
+      forward pass, this layer's and its sublayers'; they join the objective.
+    - :meth:`output_activation` ``() -> ActivationFunction or None``: the
+      activation the output ends in, when the layer offers
+      ``backward_preactivation`` (see :class:`ActivatedLayer`); with
+      ``"softmax"``/``"sigmoid"`` at a model's output the cross-entropy
+      losses then start backpropagation from the fused ``dL/dz``. Default
+      ``None``.
+    - :meth:`prepare_inputs` ``(x) -> arrays``: turn what a user passes
+      (array-likes, lists) into what :meth:`forward` takes, building the
+      layer if needed. Default: the layer's dtype; models also take dicts
+      keyed by input name.
+    - :meth:`get_config` / :meth:`from_config`: the constructor arguments as
+      JSON for saving; call ``super().get_config()`` and add your own.
+    - :attr:`weights`, :attr:`trainable_weights`,
+      :attr:`non_trainable_weights`: this layer's variables and those of the
+      layers and variables assigned to its attributes (tracked recursively,
+      as in Keras).
 
     Parameters
     ----------
@@ -87,31 +145,94 @@ class Layer:
         When false, the layer's weights receive no updates.
     input_shape : tuple, optional
         Feature shape without the batch axis; builds the layer at once.
+    input_dim : int, optional
+        Keras' shorthand for ``input_shape=(input_dim,)``.
     dtype : str
         Floating dtype of the weights and computations (``"float64"`` default).
     seed : int, optional
-        Seed of the layer's weight initialisation (and dropout masks).
+        Seed of the layer's weight initialisation (and random masks).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> class Scale(lg.layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.s = self.add_weight(shape=input_shape[-1:], initializer="ones", name="s")
+    ...     def call(self, inputs):
+    ...         return inputs * self.s.value
+    >>> Scale()(np.array([[1.0, 2.0]]))
+    array([[1., 2.]])
     """
 
-    #: Layers that end in an activation (Dense, Conv2D, Activation) set this,
-    #: so that losses can use the fused sigmoid/softmax + cross-entropy gradient.
-    activation = None
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        LAYERS.register(cls)
+        # The framework calls backward(grad, cache, input_grad=...). A layer
+        # written to the older two-argument contract is adapted once, here,
+        # instead of being probed at every call: it always computes dL/dx.
+        for hook in ("backward", "backward_preactivation"):
+            fn = cls.__dict__.get(hook)
+            if fn is not None and "input_grad" not in inspect.signature(fn).parameters:
+                setattr(cls, hook, _accepting_input_grad(fn))
+        # Keras passes ``training`` to call() only when call() declares it.
+        if "call" in cls.__dict__:
+            params = inspect.signature(cls.__dict__["call"]).parameters
+            cls._call_takes_training = "training" in params or any(
+                p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
-    def __init__(self, name=None, trainable=True, input_shape=None, dtype="float64", seed=None, **kwargs):
-        if kwargs.pop("input_dim", None) is not None and input_shape is None:
-            raise TypeError("use input_shape=(n,) instead of input_dim")
+    #: Whether :meth:`call` accepts ``training`` (set per class from its signature).
+    _call_takes_training = True
+
+    def __init__(self, name=None, trainable=True, input_shape=None, dtype="float64", seed=None, input_dim=None,
+                 **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
-        self.name = name or _unique_name(_snake(type(self).__name__))
+        cls_name = type(self).__name__
+        if input_dim is not None:
+            if input_shape is not None:
+                raise TypeError(f"{cls_name}: give input_shape or input_dim, not both")
+            if not isinstance(input_dim, (int, np.integer)) or isinstance(input_dim, bool) or input_dim < 1:
+                raise ValueError(f"{cls_name}: input_dim must be a positive integer, got {input_dim!r}")
+            input_shape = (int(input_dim),)
+        if name is not None and (not isinstance(name, str) or not name):
+            raise TypeError(f"{cls_name}: name must be a non-empty string, got {name!r}")
+        # Plain object attributes first: __setattr__ below tracks sublayers and variables into them.
+        object.__setattr__(self, "_weights", [])
+        object.__setattr__(self, "_layers", [])
+        self.name = name or unique_name(to_snake_case(cls_name))
         self.trainable = trainable
-        self.dtype = np.dtype(dtype).name
+        self.dtype = _floating_dtype(dtype, f"{cls_name} {self.name!r}")
         self.seed = seed
         self.built = False
-        self.input_shape = None if input_shape is None else (None, *tuple(input_shape))
-        self._weights: list[Variable] = []
+        self.input_shape = None if input_shape is None else (None, *_feature_shape(input_shape, cls_name))
         self._regularizers: list[tuple[Variable, regularizers.Regularizer]] = []
-        self._creation_order = next(_layer_counter)
+        self._losses: list[float] = []
+        self._init_rng = None
+        self._creation_order = creation_index()
         self._inbound_nodes: list[Node] = []
+
+    # -- attribute tracking ---------------------------------------------------
+    def __setattr__(self, name, value):
+        # Layers and variables assigned as attributes (alone or in a list,
+        # tuple or dict) become part of this layer, as in Keras and DeZero.
+        if isinstance(value, (Layer, Variable, list, tuple, dict)) and not name.startswith("_"):
+            self._track(value)
+        object.__setattr__(self, name, value)
+
+    def _track(self, value):
+        if isinstance(value, Layer):
+            if value is not self and all(value is not known for known in self._layers):
+                self._layers.append(value)
+        elif isinstance(value, Variable):
+            if all(value is not known for known in self._weights):
+                self._weights.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                self._track(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, (Layer, Variable, list, tuple, dict)):
+                    self._track(item)
 
     # -- weights ---------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None, regularizer=None):
@@ -133,18 +254,25 @@ class Layer:
             ``False`` for state such as running statistics: saved and
             loaded, never given a gradient.
         name : str, optional
-            Unique within the layer; default ``"variable"``, ``"variable_1"``...
+            Unique within the layer; by default ``variable``, then ``variable_1`` and so on.
         regularizer : str or Regularizer, optional
             A penalty on this weight that joins the loss (see :meth:`penalties`).
 
         The legacy order ``add_weight(name, shape, initializer, trainable)``
         (a string first) is accepted too.
+
+        Returns
+        -------
+        Variable
         """
         if isinstance(shape, str):  # legacy layergraph order: (name, shape, initializer, trainable)
             name, shape, initializer, dtype = shape, initializer, dtype, None
         owner = f"Layer {self.name!r} ({type(self).__name__})"
         shape = _weight_shape(shape, owner, name)
-        dtype = np.dtype(self.dtype if dtype is None else dtype)
+        try:
+            dtype = np.dtype(self.dtype if dtype is None else dtype)
+        except TypeError:
+            raise TypeError(f"{owner}: invalid dtype {dtype!r} for weight {name!r}") from None
         if trainable and dtype.kind != "f":
             raise TypeError(f"{owner}: trainable weight {name!r} must have a floating dtype, got {dtype.name}")
         if initializer is None:
@@ -155,21 +283,64 @@ class Layer:
             raise ValueError(f"{owner}: invalid initializer for weight {name!r}: {err}") from None
         taken = {w.name.rsplit("/", 1)[-1] for w in self._weights}
         if name is None:
-            name = next(n for n in ("variable", *(f"variable_{k}" for k in itertools.count(1))) if n not in taken)
+            name, k = "variable", 0
+            while name in taken:
+                k += 1
+                name = f"variable_{k}"
         elif not isinstance(name, str) or not name:
             raise TypeError(f"{owner}: a weight name must be a non-empty string, got {name!r}")
         elif name in taken:
             raise ValueError(f"{owner} already has a weight named {name!r}; weight names must be unique in a layer")
+        reg = regularizers.get(regularizer)
         value = np.asarray(init(shape, dtype.name, self._rng()))
         if value.shape != shape:
             raise ValueError(f"{owner}: the initializer of weight {name!r} returned shape {value.shape}, "
                              f"expected {shape}")
         var = Variable(np.array(value, dtype=dtype), f"{self.name}/{name}", bool(trainable))
         self._weights.append(var)
-        reg = regularizers.get(regularizer)
         if reg is not None:
             self._regularizers.append((var, reg))
         return var
+
+    def _rng(self):
+        """The layer's generator for weight initialisation (seeded by ``seed``)."""
+        if self._init_rng is None:
+            self._init_rng = np.random.default_rng(self.seed)
+        return self._init_rng
+
+    @property
+    def layers(self):
+        """The layers assigned to this layer's attributes (tracked sublayers)."""
+        return list(self._layers)
+
+    @property
+    def weights(self):
+        """All variables, in Keras' order: this layer's own (trainable, then
+        non-trainable), then each tracked sublayer's, each variable once."""
+        own = [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
+        if not self._layers:
+            return own
+        return _unique(own + [w for layer in self._layers for w in layer.weights])
+
+    @property
+    def trainable_weights(self):
+        """The variables that receive gradients, own first, then the sublayers'."""
+        if not self.trainable:
+            return []
+        own = [w for w in self._weights if w.trainable]
+        if not self._layers:
+            return own
+        return _unique(own + [w for layer in self._layers for w in layer.trainable_weights])
+
+    @property
+    def non_trainable_weights(self):
+        """State that is saved but never given a gradient (and everything when frozen)."""
+        own = list(self._weights) if not self.trainable else [w for w in self._weights if not w.trainable]
+        if not self._layers:
+            return own
+        nested = [w for layer in self._layers
+                  for w in (layer.weights if not self.trainable else layer.non_trainable_weights)]
+        return _unique(own + nested)
 
     def penalties(self):
         """``[(variable, regularizer), ...]`` for the trainable weights that carry a penalty.
@@ -180,29 +351,16 @@ class Layer:
         """
         if not self.trainable:
             return []
-        return [(var, reg) for var, reg in self._regularizers if var.trainable]
-
-    def _rng(self):
-        if not hasattr(self, "_init_rng"):
-            self._init_rng = np.random.default_rng(self.seed)
-        return self._init_rng
-
-    @property
-    def weights(self):
-        """All variables: trainable first, then non-trainable (Keras order)."""
-        return self.trainable_weights + self.non_trainable_weights
-
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return [w for w in self._weights if w.trainable]
-
-    @property
-    def non_trainable_weights(self):
-        if not self.trainable:
-            return list(self._weights)
-        return [w for w in self._weights if not w.trainable]
+        own = [(var, reg) for var, reg in self._regularizers if var.trainable]
+        nested = [pair for layer in self._layers for pair in layer.penalties()]
+        if not nested:
+            return own
+        seen, out = set(), []
+        for var, reg in own + nested:
+            if id(var) not in seen:
+                seen.add(id(var))
+                out.append((var, reg))
+        return out
 
     def get_weights(self):
         """Copies of the weights' values, in :attr:`weights` order."""
@@ -223,13 +381,45 @@ class Layer:
             w.value[...] = v
 
     def _set_dtype(self, dtype):
-        """Switch the layer (and any weights it already has) to ``dtype``."""
-        self.dtype = np.dtype(dtype).name
+        """Switch the layer (its sublayers, and any weights it already has) to ``dtype``."""
+        self.dtype = _floating_dtype(dtype, f"Layer {self.name!r}")
         for w in self._weights:
-            w.value = w.value.astype(self.dtype)
+            if w.value.dtype.kind == "f":
+                w.value = w.value.astype(self.dtype)
+        for layer in self._layers:
+            layer._set_dtype(dtype)
 
     def count_params(self):
+        """Number of scalars in :attr:`weights`."""
         return int(sum(w.value.size for w in self.weights))
+
+    # -- losses ------------------------------------------------------------------
+    def add_loss(self, value):
+        """Add a scalar to the objective of the current forward pass (Keras' ``add_loss``).
+
+        Call it inside :meth:`call` (e.g. an activity penalty). The value
+        joins the loss that ``fit`` minimises and reports; the analytic
+        strategy differentiates it with the rest of :meth:`call`.
+        """
+        value = np.asarray(value)
+        if value.size != 1:
+            raise ValueError(f"Layer {self.name!r}: add_loss expects a scalar, got an array of shape {value.shape}")
+        self._losses.append(float(value.reshape(())))
+
+    @property
+    def losses(self):
+        """The values given to :meth:`add_loss` in the last forward pass, this layer's and its sublayers'."""
+        out = list(self._losses)
+        for layer in self._layers:
+            out.extend(layer.losses)
+        return out
+
+    def _clear_losses(self):
+        """Forget the added losses before a new forward pass."""
+        if self._losses:
+            self._losses.clear()
+        for layer in self._layers:
+            layer._clear_losses()
 
     # -- building and shapes -----------------------------------------------------
     def build(self, input_shape):
@@ -237,7 +427,27 @@ class Layer:
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        return input_shape
+        """Output shape (batch axis ``None``) for inputs of ``input_shape``.
+
+        A layer with its own :meth:`forward` keeps the input shape unless it
+        overrides this; a :meth:`call` layer runs :meth:`call` once on zeros
+        (a batch of one; ``None`` axes of length 1) and reads the shape, with
+        its non-trainable state and added losses restored afterwards.
+        """
+        if "call" not in _defining(type(self)):
+            return input_shape
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        zeros = [np.zeros(tuple(1 if d is None else d for d in shape), dtype=self.dtype) for shape in shapes]
+        state = [w.value.copy() for w in self.non_trainable_weights]
+        try:
+            out = self.forward(zeros if isinstance(input_shape, list) else zeros[0], training=False)[0]
+        finally:
+            for w, saved in zip(self.non_trainable_weights, state):
+                w.value[...] = saved
+            self._clear_losses()
+        if isinstance(out, (list, tuple)):
+            return [(None, *np.shape(o)[1:]) for o in out]
+        return (None, *np.shape(out)[1:])
 
     def _maybe_build(self, input_shape):
         if not self.built:
@@ -255,10 +465,45 @@ class Layer:
                 f"(batch axis included), got shape {tuple(x.shape)}"
             )
 
+    @property
+    def output_shape(self):
+        """The output shape for the built input shape (``None`` before the layer is built)."""
+        if self.input_shape is None:
+            return None
+        return self.compute_output_shape(self.input_shape)
+
+    @property
+    def input(self):
+        """The symbolic input(s) of the layer's first call on symbolic tensors."""
+        return self._node_tensors("input", "inputs")
+
+    @property
+    def output(self):
+        """The symbolic output(s) of the layer's first call on symbolic tensors."""
+        return self._node_tensors("output", "outputs")
+
+    def _node_tensors(self, what, attr):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has never been called on symbolic tensors, so it has no "
+                                 f"{what}; call it on layergraph.Input(...) or use it in a model first")
+        node = self._inbound_nodes[0]
+        tensors = node.inputs if attr == "inputs" else node.outputs
+        return tensors[0] if len(tensors) == 1 else list(tensors)
+
     # -- computation -------------------------------------------------------------
+    def output_activation(self):
+        """The activation the output ends in when ``backward_preactivation`` is offered, else ``None``."""
+        return None
+
+    def call(self, inputs, training=None):
+        """The layer's maths on numpy arrays (the Keras way). See the class docstring."""
+        raise NotImplementedError(f"{type(self).__name__} must implement call() (or forward() and backward())")
+
     def forward(self, inputs, training=False):
-        """Compute ``(outputs, cache)`` from numpy inputs. See the class docstring."""
-        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+        """``(outputs, cache)``: :meth:`call` by default. See the class docstring."""
+        if self._call_takes_training:
+            return self.call(inputs, training=training), inputs
+        return self.call(inputs), inputs
 
     def backward(self, grad, cache, input_grad=True):
         """Map ``dL/d(outputs)`` to ``(dL/d(inputs), [dL/dw ...])``. See the class docstring.
@@ -267,39 +512,49 @@ class Layer:
         ``dL/d(inputs)`` (it is the first layer of a model): it may skip
         computing it and return ``None`` in its place.
         """
-        raise NotImplementedError(f"{type(self).__name__} must implement backward()")
+        raise NotImplementedError(
+            f"{type(self).__name__} ({self.name!r}) has no backward(): implement backward() or train with "
+            f"gradient='numeric'")
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        # The framework calls backward(grad, cache, input_grad=...). A layer
-        # written to the older two-argument contract is adapted once, here,
-        # instead of being probed at every call: it always computes dL/dx.
-        for hook in ("backward", "backward_preactivation"):
-            fn = cls.__dict__.get(hook)
-            if fn is not None and "input_grad" not in inspect.signature(fn).parameters:
-                setattr(cls, hook, _accepting_input_grad(fn))
+    def prepare_inputs(self, inputs):
+        """``inputs`` as the arrays :meth:`forward` takes (the layer's dtype;
+        a list for several), building the layer on their shapes if needed."""
+        if isinstance(inputs, (list, tuple)):
+            arrays = [_as_input_array(a, self.dtype) for a in inputs]
+            self._maybe_build([(None, *a.shape[1:]) for a in arrays])
+            return arrays
+        x = _as_input_array(inputs, self.dtype)
+        self._maybe_build((None, *x.shape[1:]))
+        return x
 
-    def __call__(self, inputs, training=False):
+    def __call__(self, inputs, training=None):
         """Call on symbolic tensors (records a graph node) or on arrays (computes).
+
+        Parameters
+        ----------
+        inputs : array-like, SymbolicTensor, or a list of them
+        training : bool, optional
+            Training-mode behaviour (dropout, batch statistics). On symbolic
+            tensors a given value is fixed in the graph, as in Keras
+            (``base(x, training=False)`` keeps a sub-model in inference mode).
 
         Returns
         -------
-        SymbolicTensor or numpy.ndarray
+        SymbolicTensor or numpy.ndarray (lists of them for several outputs)
         """
         if is_symbolic(inputs):
-            shapes = [t.shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape
+            many = isinstance(inputs, (list, tuple))
+            shapes = [t.shape for t in inputs] if many else inputs.shape
             self._maybe_build(shapes)
             out_shape = self.compute_output_shape(shapes)
-            node = Node(self, inputs if isinstance(inputs, (list, tuple)) else [inputs], [out_shape])
+            several = isinstance(out_shape, list)
+            node = Node(self, list(inputs) if many else [inputs], out_shape if several else [out_shape],
+                        training=training)
             self._inbound_nodes.append(node)
-            return node.outputs[0]
-        if isinstance(inputs, (list, tuple)):
-            arrays = [np.asarray(a, dtype=self.dtype) for a in inputs]
-            self._maybe_build([(None, *a.shape[1:]) for a in arrays])
-            return self.forward(arrays, training)[0]
-        x = np.asarray(inputs, dtype=self.dtype)
-        self._maybe_build((None, *x.shape[1:]))
-        return self.forward(x, training)[0]
+            return list(node.outputs) if several else node.outputs[0]
+        arrays = self.prepare_inputs(inputs)
+        self._clear_losses()
+        return self.forward(arrays, bool(training))[0]
 
     # -- config ------------------------------------------------------------------
     def get_config(self):
@@ -313,10 +568,44 @@ class Layer:
 
     @classmethod
     def from_config(cls, config):
+        """A new layer from :meth:`get_config`'s dict."""
         return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
+
+
+def _defining(cls):
+    """Names of the hooks defined by ``cls`` or a base class below :class:`Layer`."""
+    names = set()
+    for klass in cls.__mro__:
+        if klass is Layer:
+            break
+        names.update(klass.__dict__)
+    return names
+
+
+def _feature_shape(shape, owner):
+    """``input_shape=`` as a tuple of positive ints (``None`` allowed for variable-length axes)."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        dims = None
+    if dims is None or not all(d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0)
+                               for d in dims):
+        raise ValueError(f"{owner}: input_shape must be a tuple of positive integers (or None for a variable "
+                         f"length), without the batch axis, got {shape!r}")
+    return tuple(None if d is None else int(d) for d in dims)
+
+
+def _as_input_array(a, dtype):
+    """An input array in the layer's dtype (integers and bools are converted; no copy when it matches)."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"Layer inputs must be numeric arrays, got dtype {a.dtype}")
+    return a.astype(dtype, copy=False)
 
 
 class ActivatedLayer(Layer):
@@ -348,6 +637,9 @@ class ActivatedLayer(Layer):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
 
+    def output_activation(self):
+        return self.activation
+
     def forward_preactivation(self, inputs, training=False):
         """``(z, cache)``: the layer's computation before its activation."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward_preactivation()")
@@ -372,3 +664,4 @@ class ActivatedLayer(Layer):
         config = super().get_config()
         config["activation"] = self.activation.get_config()
         return config
+

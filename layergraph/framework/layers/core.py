@@ -1,24 +1,36 @@
-"""Core layers: :class:`InputLayer`, :class:`Dense`, :class:`Activation`."""
+"""Core layers: :func:`Input` and :class:`InputLayer`, :class:`Dense`, :class:`Activation`."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import initializers, regularizers
+from ..symbolic import Node
 from .base import ActivatedLayer, Layer
 
 
 class InputLayer(Layer):
-    """The source of a functional graph; made by :func:`~layergraph.Input`.
+    """The source of a functional graph; made by :func:`Input`.
 
     Parameters
     ----------
     shape : tuple
-        Feature shape without the batch axis.
+        Feature shape without the batch axis; ``None`` marks an axis whose
+        length varies between batches (e.g. a sequence length).
+    dtype : str
+        Of the arrays fed to it: a floating type, or an integer type for
+        indices (e.g. into an ``Embedding``).
     """
 
     def __init__(self, shape, name=None, dtype="float64"):
-        super().__init__(name=name, dtype=dtype)
-        self.shape = (None, *tuple(shape))
+        super().__init__(name=name)
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            dt = None
+        if dt is None or dt.kind not in "biuf":
+            raise TypeError(f"Input {self.name!r}: dtype must be a numeric type, got {dtype!r}")
+        self.dtype = dt.name
+        self.shape = (None, *_input_feature_shape(shape))
         self.input_shape = self.shape
         self.built = True
 
@@ -30,6 +42,60 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype, "shape": list(self.shape[1:])}
+
+
+def _input_feature_shape(shape):
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        dims = None
+    if dims is None or not all(d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0)
+                               for d in dims):
+        raise ValueError(f"Input shape must be a tuple of positive integers or None (a variable length), "
+                         f"without the batch axis, got {shape!r}")
+    return tuple(None if d is None else int(d) for d in dims)
+
+
+def Input(shape=None, batch_size=None, dtype="float64", name=None, batch_shape=None):
+    """A symbolic input of feature shape ``shape`` (no batch axis), as ``keras.Input``.
+
+    Parameters
+    ----------
+    shape : tuple
+        E.g. ``(784,)``, ``(28, 28, 1)``; ``None`` entries vary per batch
+        (``Input(shape=(None,))`` for sequences of any length).
+    batch_size : int, optional
+        Accepted for Keras compatibility; batches may have any size.
+    dtype : str
+        ``"float64"`` by default; ``"float32"``; an integer type for indices.
+    name : str, optional
+    batch_shape : tuple, optional
+        ``(batch_size, *shape)``, instead of ``shape``.
+
+    Returns
+    -------
+    SymbolicTensor
+        Of shape ``(None, *shape)``.
+
+    Example
+    -------
+    >>> Input(shape=(None, 8)).shape
+    (None, None, 8)
+    """
+    if batch_shape is not None:
+        if shape is not None:
+            raise TypeError("Input: give shape or batch_shape, not both")
+        shape = tuple(batch_shape)[1:]
+    if shape is None:
+        raise TypeError("Input: shape is required, e.g. Input(shape=(784,))")
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(f"Input: batch_size must be a positive integer, got {batch_size!r}")
+    layer = InputLayer(shape, name=name, dtype=dtype)
+    node = Node(layer, [], [layer.shape])
+    layer._inbound_nodes.append(node)
+    return node.outputs[0]
 
 
 class Dense(ActivatedLayer):

@@ -109,7 +109,7 @@ def _dropout_layers(model):
     if isinstance(model, Dropout):
         return [model]
     found = []
-    for layer in getattr(model, "layers", []):
+    for layer in model.layers:
         for d in _dropout_layers(layer):
             if all(d is not other for other in found):
                 found.append(d)

@@ -1,0 +1,389 @@
+"""The user-facing :class:`Model`: a layer with training, inference, saving and a summary.
+
+``Model`` sits on top of everything else, as in Keras (``Model(Trainer,
+Layer)``): the computation comes from :class:`~layergraph.framework.layers.Layer`
+(and, for functional models, :class:`~layergraph.framework.graph.Graph`),
+``compile`` makes a :class:`~layergraph.framework.trainer.Trainer` that
+``fit``/``evaluate`` delegate to, and ``save`` hands the model to
+:mod:`~layergraph.framework.saving`.
+
+There are three kinds of model, as in Keras:
+
+- functional: ``Model(inputs=..., outputs=...)`` (:class:`~layergraph.framework.functional.Functional`);
+- :class:`~layergraph.framework.sequential.Sequential`;
+- subclassed: ``class MyModel(Model)`` creating layers in ``__init__`` and
+  computing in ``call()``.
+
+Example
+-------
+>>> import numpy as np, layergraph as lg
+>>> class TwoLayers(lg.Model):
+...     def __init__(self, **kwargs):
+...         super().__init__(**kwargs)
+...         self.hidden = lg.layers.Dense(4, activation="tanh", seed=0)
+...         self.out = lg.layers.Dense(1, seed=1)
+...     def call(self, inputs):
+...         return self.out(self.hidden(inputs))
+>>> model = TwoLayers()
+>>> model.predict(np.ones((3, 2))).shape
+(3, 1)
+>>> len(model.trainable_weights)
+4
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from . import saving
+from .full_batch import ScipyTrainer
+from .layers.base import Layer
+from .objective import as_list
+from .trainer import Trainer
+from .trainer import predict as predict_arrays
+
+__all__ = ["Model"]
+
+#: The class ``Model(inputs=..., outputs=...)`` makes (set when it is defined, see ``__init_subclass__``).
+_FUNCTIONAL: list[type] = []
+
+
+def _functional_arguments(args, kwargs):
+    return len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs or (len(args) == 1 and "outputs" in kwargs)
+
+
+class Model(Layer):
+    """A model: layers with ``compile``, ``fit``, ``evaluate``, ``predict``, ``save`` and ``summary``.
+
+    ``Model(inputs, outputs, name=None)`` builds a functional model (see
+    :class:`~layergraph.framework.functional.Functional`); subclass it and
+    define :meth:`call` for a model written as code (layers assigned as
+    attributes in ``__init__`` are tracked).
+
+    Parameters
+    ----------
+    name : str, optional
+    trainable : bool
+    dtype : str, optional
+        Floating dtype of the weights and computations.
+
+    Notes
+    -----
+    What the trainer and the strategies call on a model is the
+    :class:`~layergraph.framework.layers.Layer` contract (``forward``,
+    ``backward``, ``trainable_weights``, ``penalties``, ``losses``) plus:
+    ``input_names``/``output_names``/``input_dtypes``, ``build_from_inputs``,
+    ``arrays_for_forward``, ``forward_inference``, ``layer_output_sizes``
+    and ``output_activation`` (one per output for several outputs).
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and _functional_arguments(args, kwargs):
+            return super().__new__(_FUNCTIONAL[0])
+        return super().__new__(cls)
+
+    def __init_subclass__(cls, functional=False, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if functional:
+            _FUNCTIONAL[:] = [cls]
+        # A subclass that redefines forward alone must not inherit a parent's
+        # faster inference path for the old computation: it gets the generic one.
+        if "forward" in cls.__dict__ and "forward_inference" not in cls.__dict__:
+            cls.forward_inference = Model.forward_inference
+
+    def __init__(self, *args, name=None, trainable=True, dtype=None, **kwargs):
+        if args:
+            raise TypeError(f"{type(self).__name__}: unexpected positional arguments {args!r:.80}; a functional "
+                            "model takes Model(inputs, outputs)")
+        super().__init__(name=name, trainable=trainable, dtype=dtype or "float64", **kwargs)
+        self._trainer = None
+        self.stop_training = False
+        self.history = None
+        self._num_inputs = 1
+
+    # -- structure -------------------------------------------------------------------
+    @property
+    def input_names(self):
+        """Names of the inputs, in order (keys of a dict ``x``)."""
+        return [f"input_{i}" for i in range(self._num_inputs)] if self._num_inputs > 1 else ["input"]
+
+    @property
+    def output_names(self):
+        """Names of the outputs, in order (keys of a dict ``y``, prefixes of per-output logs)."""
+        return ["output"]
+
+    @property
+    def input_dtypes(self):
+        """The dtype each input is cast to."""
+        return [self.dtype] * len(self.input_names)
+
+    def arrays_for_forward(self, arrays):
+        """The list of input arrays as :meth:`forward` takes them (one array, or a list)."""
+        return arrays[0] if len(arrays) == 1 else list(arrays)
+
+    def prepare_inputs(self, inputs):
+        """What users pass (array-likes, lists, dicts by input name) as :meth:`forward` takes it."""
+        if isinstance(inputs, (list, tuple)) and self._num_inputs == 1 and not self.built and len(inputs) > 1:
+            self._num_inputs = len(inputs)
+        from_user = _as_input_list(inputs, self.input_names)
+        arrays = [np.asarray(a).astype(dtype, copy=False) for a, dtype in zip(from_user, self.input_dtypes)]
+        self.build_from_inputs(arrays)
+        return self.arrays_for_forward(arrays)
+
+    def build_from_inputs(self, arrays):
+        """Build the model for these input arrays if it is not built."""
+        if not self.built:
+            shapes = [(None, *np.shape(a)[1:]) for a in arrays]
+            self.build(shapes if len(shapes) > 1 else shapes[0])
+
+    def build(self, input_shape):
+        """Create the weights by running :meth:`call` once on zeros of ``input_shape`` (a batch of one).
+
+        Non-trainable state and added losses are restored afterwards.
+        """
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        self._num_inputs = len(shapes)
+        zeros = [np.zeros(tuple(1 if d is None else d for d in shape), dtype=self.dtype) for shape in shapes]
+        self.input_shape = input_shape
+        self.built = True
+        try:
+            state = [w.value.copy() for w in self.non_trainable_weights]
+            self.forward(self.arrays_for_forward(zeros), training=False)
+            for w, saved in zip(self.non_trainable_weights, state):
+                w.value[...] = saved
+        except Exception:
+            self.built = False
+            raise
+        finally:
+            self._clear_losses()
+
+    def forward(self, inputs, training=False):
+        self._clear_losses()
+        return super().forward(inputs, training)
+
+    def forward_inference(self, inputs):
+        """Outputs of one batch in inference mode, without the caches (what ``predict`` runs)."""
+        return self.forward(inputs, training=False)[0]
+
+    def layer_output_sizes(self):
+        """Numbers per sample in each layer's output, when known (for the default ``predict`` batch)."""
+        return []
+
+    def output_activation(self):
+        return None
+
+    def backward_preactivation(self, grad_z, cache, input_grad=True):
+        """Backward pass where ``grad_z`` is taken before the output layer's activation."""
+        return self.backward(grad_z, cache, input_grad=input_grad, preactivation=True)
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index in :attr:`layers`."""
+        if index is not None:
+            layers = self.layers
+            if not isinstance(index, (int, np.integer)) or not -len(layers) <= index < len(layers):
+                raise ValueError(f"Model {self.name!r}: no layer at index {index!r}; it has {len(layers)} layers")
+            return layers[index]
+        if name is None:
+            raise ValueError("get_layer: give a name or an index")
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No layer named {name!r} in model {self.name!r}; layers: {[l.name for l in self.layers]}")
+
+    # -- training ------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, gradient="analytic",
+                seed=None):
+        """Configure training (Keras' ``compile``).
+
+        Parameters
+        ----------
+        optimizer : str or Optimizer
+            ``"sgd"``, ``"adam"``, ... or an instance; ``"lbfgs"`` or a
+            :class:`~layergraph.optimizers.ScipyOptimizer` trains full-batch
+            with scipy.
+        loss : str, Loss or callable, or a list/dict of them (one per output)
+        loss_weights : list or dict, optional
+            Weight of each output's loss.
+        metrics : list or dict, optional
+            E.g. ``["accuracy"]``; per output a list of lists or a dict.
+        gradient : {"analytic", "numeric"} or GradientStrategy
+            How gradients are computed; the trainer injects it.
+        seed : int, optional
+            Seed of the shuffling in ``fit``.
+        """
+        trainer_class = ScipyTrainer if ScipyTrainer.accepts(optimizer) else Trainer
+        self._trainer = trainer_class(self, loss, optimizer, gradient, metrics, seed, loss_weights)
+
+    def _require_compiled(self, what):
+        if self._trainer is None:
+            raise RuntimeError(f"Model {self.name!r} must be compiled before {what}(); call model.compile(...)")
+        return self._trainer
+
+    @property
+    def trainer(self):
+        """The :class:`Trainer` made by :meth:`compile` (``None`` before)."""
+        return self._trainer
+
+    @property
+    def optimizer(self):
+        return self._trainer.optimizer if self._trainer else None
+
+    @property
+    def loss(self):
+        return self._trainer.loss if self._trainer else None
+
+    @property
+    def metrics_names(self):
+        """The keys of ``evaluate``'s results, in order."""
+        return self._trainer.metrics_names if self._trainer else []
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_batch_size=None, validation_freq=1):
+        """Train the model; returns a :class:`~layergraph.callbacks.History` (Keras' arguments).
+
+        ``history.history`` maps ``"loss"`` (and the metrics, ``"val_..."``)
+        to one value per epoch. See :meth:`Trainer.fit <layergraph.framework.trainer.Trainer.fit>`.
+        """
+        return self._require_compiled("fit").fit(
+            x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+            class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_batch_size=validation_batch_size,
+            validation_freq=validation_freq)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """The loss, or ``[loss, *metrics]`` (a dict with ``return_dict``), in inference mode."""
+        verbose = 0 if verbose == "auto" else verbose
+        logs = self._require_compiled("evaluate").evaluate(x, y, batch_size=batch_size, verbose=verbose,
+                                                           sample_weight=sample_weight, steps=steps,
+                                                           callbacks=callbacks)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` in inference mode, shape ``(n, *output_shape)`` (a list for several outputs).
+
+        Computed in batches of ``batch_size`` (default: chosen for the model
+        by :func:`~layergraph.framework.trainer.predict_batch_size`; the
+        outputs do not depend on it).
+        """
+        return predict_arrays(self, x, batch_size, verbose=verbose, steps=steps, callbacks=callbacks)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on one batch; the loss (and metrics) measured before the step."""
+        logs = self._require_compiled("train_on_batch").train_on_batch(x, y, sample_weight, class_weight)
+        return _results(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) of one batch in inference mode."""
+        logs = self._require_compiled("test_on_batch").test_on_batch(x, y, sample_weight)
+        return _results(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch, in inference mode."""
+        return predict_arrays(self, x, batch_size=max(1, len(_as_input_list(x, self.input_names)[0])))
+
+    # -- saving --------------------------------------------------------------------------
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Write architecture, weights and (when compiled) training state to one file, atomically."""
+        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights alone (in :attr:`weights` order, shape-checked on loading), atomically."""
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath):
+        """Read weights written by :meth:`save_weights` (or a full model file) into this model."""
+        saving.load_weights(self, filepath)
+
+    def to_json(self, **kwargs):
+        """The architecture as a JSON string (``layergraph.models.model_from_json`` rebuilds it)."""
+        return json.dumps(saving.serialize_model(self), **kwargs)
+
+    def get_compile_config(self):
+        """The configuration :meth:`compile` was called with (JSON-able), or ``None``."""
+        return self._trainer.get_config() if self._trainer is not None else None
+
+    def compile_from_config(self, config, custom_objects=None):
+        """Compile as :meth:`get_compile_config` describes."""
+        saving.compile_from_config(self, config, custom_objects)
+
+    # -- summary -------------------------------------------------------------------------
+    def summary(self, print_fn=print, line_length=None):
+        """Print a Keras-style table: each layer, its output shape and parameter count (and, for
+        functional models, the layers it is connected to), then the parameter totals."""
+        rows = self._summary_rows()
+        connected = any(len(r) > 3 for r in rows)
+        headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if connected else [])
+        rows = [list(r) + [""] * (len(headers) - len(r)) for r in rows]
+        widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+        line = "  ".join(f"{{:<{w}}}" for w in widths)
+        rule = sum(widths) + 2 * (len(widths) - 1)
+        out = [f'Model: "{self.name}"', "-" * rule, line.format(*headers), "=" * rule]
+        out += [line.format(*r).rstrip() for r in rows]
+        total = sum(w.value.size for w in self.weights)
+        trainable = sum(w.value.size for w in self.trainable_weights)
+        bytes_ = sum(w.value.nbytes for w in self.weights)
+        train_bytes = sum(w.value.nbytes for w in self.trainable_weights)
+        out += ["=" * rule, f"Total params: {total:,} ({_size(bytes_)})",
+                f"Trainable params: {trainable:,} ({_size(train_bytes)})",
+                f"Non-trainable params: {total - trainable:,} ({_size(bytes_ - train_bytes)})"]
+        if not self.built:
+            out.insert(4, "(the model is not built yet: output shapes and weights appear once it has seen data)")
+        print_fn("\n".join(out))
+
+    def _summary_rows(self):
+        return [(f"{layer.name} ({type(layer).__name__})", "?", f"{layer.count_params():,}") for layer in self.layers]
+
+    # -- config ----------------------------------------------------------------------------
+    def get_config(self):
+        """A subclassed model's constructor arguments; subclasses with arguments must define it (as in Keras)."""
+        own = _defined_below_model(type(self))
+        if "get_config" not in own and "__init__" in own:
+            raise NotImplementedError(
+                f"Model {self.name!r} ({type(self).__name__}) is a subclassed model without get_config(): "
+                f"implement get_config() and from_config() to save the whole model, or save its weights only with "
+                f"model.save_weights(path)")
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+
+def _defined_below_model(cls):
+    """Attribute names defined by ``cls`` and its bases below :class:`Model`."""
+    names = set()
+    for klass in cls.__mro__:
+        if klass is Model:
+            break
+        names.update(klass.__dict__)
+    return names
+
+
+def _as_input_list(value, names):
+    if isinstance(value, dict):
+        missing = [name for name in names if name not in value]
+        if missing:
+            raise ValueError(f"x: missing entries for {missing}; the model expects {names}")
+        return [value[name] for name in names]
+    if isinstance(value, (list, tuple)) and len(names) > 1:
+        if len(value) != len(names):
+            raise ValueError(f"x: expected {len(names)} arrays (one for each of {names}), got {len(value)}")
+        return list(value)
+    return [value]
+
+
+def _results(logs, return_dict):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _size(nbytes):
+    for unit in ("B", "KB", "MB", "GB"):
+        if nbytes < 1024 or unit == "GB":
+            return f"{nbytes:.2f} {unit}"
+        nbytes /= 1024
