@@ -232,6 +232,12 @@ class TestShapesAndWeights:
         assert (cls(4, return_sequences=True, return_state=True).compute_output_shape((None, 5, 3))
                 == [(None, 5, 4)] + [(None, 4)] * n_states)
 
+    def test_functional_model_with_variable_length_input(self, rng):
+        inputs = lg.Input(shape=(None, 2))
+        model = lg.Model(inputs, layers.Dense(1)(layers.SimpleRNN(3)(layers.LSTM(4, return_sequences=True)(inputs))))
+        for steps in (1, 3, 7):
+            assert model.predict(rng.normal(size=(2, steps, 2)), verbose=0).shape == (2, 1)
+
     def test_sequential_with_variable_length_input(self, rng):
         model = lg.Sequential([layers.GRU(3, return_sequences=True, input_shape=(None, 2)), layers.LSTM(2),
                                layers.Dense(1)])
@@ -297,7 +303,7 @@ class TestGradients:
     def test_sigmoid_output_is_not_taken_as_a_fusable_activation(self, rng):
         # A SimpleRNN(sigmoid) at the output: the loss must not skip its Jacobian.
         model = lg.Sequential([layers.SimpleRNN(1, activation="sigmoid", input_shape=(3, 2), seed=1)])
-        assert model.activation is None
+        assert model.layers[0].output_activation() is None
         x, y = rng.normal(size=(4, 3, 2)), np.array([[0.0], [1.0], [1.0], [0.0]])
         result = lg.gradients.check(model, "binary_crossentropy", x, y)
         assert result.passed, str(result)
@@ -376,10 +382,35 @@ class TestReturnState:
         h[...] = 0.0  # the caller may write into what it got
         assert seq[:, -1].any()
 
-    def test_functional_graphs_refuse_return_state_until_they_have_multi_output_nodes(self):
-        with pytest.raises(NotImplementedError, match=r"LSTM 'enc': return_state=True is not supported in "
-                                                      r"functional models yet \(a graph node has one output\)"):
-            layers.LSTM(2, return_state=True, name="enc")(lg.Input(shape=(4, 3)))
+    def test_functional_model_with_states_as_outputs_and_inputs_of_other_layers(self, rng):
+        # Keras' encoder idiom: the final states feed other layers; c is used, the sequence is not.
+        inputs = lg.Input(shape=(None, 2))
+        seq, h, c = layers.LSTM(3, return_sequences=True, return_state=True, seed=1)(inputs)
+        assert (seq.shape, h.shape, c.shape) == ((None, None, 3), (None, 3), (None, 3))
+        outputs = layers.Dense(2, seed=2)(layers.Concatenate()([h, c]))
+        model = lg.Model(inputs, outputs)
+        x, y = rng.normal(size=(3, 4, 2)), rng.normal(size=(3, 2))
+        result = lg.gradients.check(model, "mse", x, y)
+        assert result.passed, str(result)
+        lstm = model.layers[1]
+        _, (h_ref, c_ref) = ref_for(lstm, "lstm", x)
+        np.testing.assert_allclose(model.predict(x, verbose=0),
+                                   np.concatenate([h_ref, c_ref], axis=1) @ model.layers[-1].kernel.value
+                                   + model.layers[-1].bias.value, atol=1e-12)
+
+    @pytest.mark.parametrize("kind", ["simple_rnn", "gru"])
+    def test_functional_model_outputs_the_state_too(self, rng, kind, tmp_path):
+        cls, _ = KINDS[kind]
+        inputs = lg.Input(shape=(5, 2))
+        out, state = cls(3, go_backwards=True, return_state=True, seed=1)(inputs)
+        model = lg.Model(inputs, [layers.Dense(1, seed=2)(out), state])
+        x = rng.normal(size=(4, 5, 2))
+        first, second = model.predict(x, verbose=0)
+        np.testing.assert_allclose(second, ref_for(model.layers[1], kind, x)[1][0], atol=1e-12)
+        path = tmp_path / "states.lg"
+        model.save(path)
+        for a, b in zip(lg.load_model(path).predict(x, verbose=0), (first, second)):
+            np.testing.assert_array_equal(a, b)
 
     def test_backward_needs_one_gradient_per_output(self, rng):
         layer = make("lstm", return_state=True)

@@ -50,8 +50,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations, initializers, regularizers
-from ..symbolic import is_symbolic
-from .base import Layer, _unique_name
+from .base import Layer
 
 
 def _activate_in_place(fn, z):
@@ -94,20 +93,10 @@ class _Recurrent(Layer):
     gates = 1
     #: The states returned with ``return_state``, in Keras' order.
     state_names = ("h",)
-    #: The layer's output is not ``activation(preactivation)`` (for LSTM and
-    #: GRU it is a product of gates), so it declares no output activation:
-    #: losses must not take a fused gradient through it. The activation
-    #: functions are :attr:`state_activation` and ``recurrent_activation``.
-    activation = None
-    #: Keras' default name prefix (the generic rule would give ``l_s_t_m``).
-    default_name = "rnn"
-
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
                  recurrent_regularizer=None, bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0,
                  return_sequences=False, return_state=False, go_backwards=False, **kwargs):
-        if kwargs.get("name") is None:
-            kwargs["name"] = _unique_name(self.default_name)
         super().__init__(**kwargs)
         kind = type(self).__name__
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
@@ -121,7 +110,7 @@ class _Recurrent(Layer):
             if not isinstance(flag, (bool, np.bool_)):
                 raise TypeError(f"{kind} {self.name!r}: {label} must be True or False, got {flag!r}")
         self.units = int(units)
-        self.state_activation = activations.get(activation)
+        self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
@@ -177,14 +166,9 @@ class _Recurrent(Layer):
         return output
 
     # -- computation -------------------------------------------------------------
-    def __call__(self, inputs, training=False):
-        if self.return_state and is_symbolic(inputs):
-            # A graph node has one output today; recording a list of shapes as one
-            # tensor would fail later, far from here.
-            raise NotImplementedError(
-                f"{type(self).__name__} {self.name!r}: return_state=True is not supported in functional models yet "
-                f"(a graph node has one output); call the layer on arrays, or use return_state=False")
-        return super().__call__(inputs, training)
+    # output_activation() stays None (the default): the output is not
+    # activation(preactivation) (LSTM and GRU multiply gates), so no loss may
+    # start backpropagation from a fused dL/dz here.
 
     def _check_inputs(self, x):
         kind = type(self).__name__
@@ -274,7 +258,7 @@ class _Recurrent(Layer):
     def get_config(self):
         config = super().get_config()
         config.update(
-            units=self.units, activation=self.state_activation.get_config(), use_bias=self.use_bias,
+            units=self.units, activation=self.activation.get_config(), use_bias=self.use_bias,
             kernel_initializer=initializers.serialize(self.kernel_initializer),
             recurrent_initializer=initializers.serialize(self.recurrent_initializer),
             bias_initializer=initializers.serialize(self.bias_initializer),
@@ -325,8 +309,6 @@ class SimpleRNN(_Recurrent):
     [[7.0, 7.0]]
     """
 
-    default_name = "simple_rnn"
-
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
                  recurrent_regularizer=None, bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0,
@@ -345,7 +327,7 @@ class SimpleRNN(_Recurrent):
             z = proj[t]
             if t:  # h_0 = 0 adds nothing
                 z += hs[t] @ u
-            caches[t] = _activate_in_place(self.state_activation, z)
+            caches[t] = _activate_in_place(self.activation, z)
             hs[t + 1] = z
         return hs, caches, (hs[-1],)
 
@@ -353,7 +335,7 @@ class SimpleRNN(_Recurrent):
         u_t = self.recurrent_kernel.value.T
         dz = np.empty_like(dh)
         for t in range(len(dh) - 1, -1, -1):
-            dz[t] = self.state_activation.backward(dh[t], caches[t])
+            dz[t] = self.activation.backward(dh[t], caches[t])
             if t:
                 dh[t - 1] += dz[t] @ u_t
         return dz, self._previous_states_product(hs, dz), None
@@ -413,7 +395,6 @@ class LSTM(_Recurrent):
 
     gates = 4
     state_names = ("h", "c")
-    default_name = "lstm"
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
@@ -439,7 +420,7 @@ class LSTM(_Recurrent):
         cuDNN condition, it asks for exactly these classes: a subclass of them
         may compute something else."""
         return (type(self.recurrent_activation) is activations.Sigmoid
-                and type(self.state_activation) is activations.Tanh)
+                and type(self.activation) is activations.Tanh)
 
     def _scan(self, proj):
         return self._scan_fused(proj) if self._fused else self._scan_generic(proj)
@@ -459,7 +440,7 @@ class LSTM(_Recurrent):
         steps, batch, _ = proj.shape
         n = self.units
         u = self.recurrent_kernel.value
-        gate, act = self.recurrent_activation, self.state_activation
+        gate, act = self.recurrent_activation, self.activation
         hs = np.zeros((steps + 1, batch, n), proj.dtype)
         cs = np.zeros((steps + 1, batch, n), proj.dtype)
         phi_c = np.empty((steps, batch, n), proj.dtype)
@@ -484,7 +465,7 @@ class LSTM(_Recurrent):
         """Fill ``dz`` (gradients of the pre-activations), last step first."""
         n = self.units
         u_t = self.recurrent_kernel.value.T
-        gate, act = self.recurrent_activation, self.state_activation
+        gate, act = self.recurrent_activation, self.activation
         dc_next = d_final[0]
         for t in range(len(dh) - 1, -1, -1):
             i, f, g, o = (gates[t][:, k * n:(k + 1) * n] for k in range(4))
@@ -622,7 +603,6 @@ class GRU(_Recurrent):
     """
 
     gates = 3
-    default_name = "gru"
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
@@ -651,7 +631,7 @@ class GRU(_Recurrent):
         steps, batch, _ = proj.shape
         n = self.units
         u = self.recurrent_kernel.value
-        gate, act = self.recurrent_activation, self.state_activation
+        gate, act = self.recurrent_activation, self.activation
         recurrent_bias = self.bias.value[1] if self.use_bias and self.reset_after else None
         hs = np.zeros((steps + 1, batch, n), proj.dtype)
         # reset_after: h_{t-1} U_h + b'_h, which r multiplies; otherwise r * h_{t-1}, which U_h multiplies.
@@ -685,7 +665,7 @@ class GRU(_Recurrent):
         gates, kept, caches = step_cache
         n = self.units
         u = self.recurrent_kernel.value
-        gate, act = self.recurrent_activation, self.state_activation
+        gate, act = self.recurrent_activation, self.activation
         d_proj = np.empty_like(gates)
         # Gradient of what multiplies the recurrent kernel's columns, step by step.
         d_inner = np.empty_like(gates) if self.reset_after else None
