@@ -620,3 +620,22 @@ def test_learns_to_remember_the_first_step(cls):
     x_test = rng.normal(size=(256, 8, 1))
     accuracy = np.mean((model.predict(x_test, verbose=0)[:, 0] > 0.5) == (x_test[:, 0, 0] > 0))
     assert accuracy > 0.95
+
+
+def test_keras_text_model_idiom():
+    """Keras' text-classification idiom on synthetic tokens: Embedding -> LSTM -> Dense.
+    The label says whether token 1 occurs anywhere in the sequence of 12."""
+    rng = np.random.default_rng(3)
+    x = rng.integers(2, 20, size=(600, 12))
+    has = rng.random(600) < 0.5
+    x[has, rng.integers(0, 12, has.sum())] = 1
+    model = lg.Sequential([lg.Input(shape=(12,)), layers.Embedding(20, 8, seed=0), layers.LSTM(8, seed=1),
+                           layers.Dense(1, activation="sigmoid", seed=2)])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"], seed=0)
+    history = model.fit(x[:500], has[:500].astype(float), epochs=25, batch_size=32, verbose=0)
+    assert history.history["accuracy"][-1] > 0.95
+    assert np.mean((model.predict(x[500:], verbose=0)[:, 0] > 0.5) == has[500:]) > 0.95
+    small = lg.Sequential([lg.Input(shape=(5,)), layers.Embedding(6, 3, seed=0), layers.GRU(2, seed=1),
+                           layers.Dense(1, seed=2)])
+    result = lg.gradients.check(small, "mse", x[:4, :5] % 6, rng.normal(size=(4, 1)))
+    assert result.passed, str(result)
