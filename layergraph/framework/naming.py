@@ -25,6 +25,7 @@ import contextlib
 import gc
 import itertools
 import re
+import sys
 import threading
 import weakref
 
@@ -129,7 +130,13 @@ class Registry:
     def _candidates(self, name):
         candidates = sorted(self._classes.get(name, ()), key=lambda c: (c.__module__, c.__qualname__))
         own = [c for c in candidates if c.__module__.startswith("layergraph.")]
-        return own or candidates
+        found = own or candidates
+        if len(found) > 1:
+            # A module imported twice (as some test runners do for doctests) defines its
+            # classes twice: keep the one its module, as imported now, actually holds.
+            current = [c for c in found if _module_attribute(c) is c]
+            found = current or found
+        return found
 
     def get(self, name, custom_objects=None):
         """The class called ``name``: from ``custom_objects``, the active
@@ -157,6 +164,14 @@ class Registry:
                              f"{', '.join(self.names())}. For your own classes, {hint}.")
         where = ", ".join(sorted(f"{c.__module__}.{c.__qualname__}" for c in found))
         raise ValueError(f"{self.kind.capitalize()} class name {name!r} is ambiguous ({where}); {hint}")
+
+
+def _module_attribute(cls):
+    """The object at ``cls``'s module and qualified name now (reflection on purpose)."""
+    obj = sys.modules.get(cls.__module__)
+    for part in cls.__qualname__.split("."):
+        obj = getattr(obj, part, None)
+    return obj
 
 
 class _Scopes(threading.local):
