@@ -100,6 +100,8 @@ class Model(Layer):
         self._trainer = None
         self.stop_training = False
         self.history = None
+        # During fit: the first epoch, which a callback's on_train_begin may move (Keras' BackupAndRestore).
+        self._initial_epoch = None
         self._num_inputs = 1
 
     # -- structure -------------------------------------------------------------------

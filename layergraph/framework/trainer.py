@@ -395,14 +395,19 @@ class Trainer:
                            {"epochs": epochs, "steps": steps, "verbose": verbose, "samples": n,
                             "batch_size": batch_size})
         self._plan(model)
-        start_state = self._snapshot.save()
-        start_rng = self.rng.bit_generator.state
         self.stop_training = model.stop_training = False
         self.stopped = history.stopped = None
-        batches = _BatchStream(n, batch_size, shuffle, self.rng)
         epoch_logs = {}
-        cbs.on_train_begin({})
+        # A callback may restore a backup in on_train_begin (weights, optimizer and shuffling
+        # state) and move the first epoch, as Keras' BackupAndRestore does through
+        # model._initial_epoch: what follows reads the state after that hook.
+        model._initial_epoch = initial_epoch
         try:
+            cbs.on_train_begin({})
+            initial_epoch = _resumed_epoch(model._initial_epoch)
+            start_state = self._snapshot.save()
+            start_rng = self.rng.bit_generator.state
+            batches = _BatchStream(n, batch_size, shuffle, self.rng)
             for epoch in range(initial_epoch, epochs):
                 self.epoch = epoch
                 cbs.on_epoch_begin(epoch, {})
@@ -425,6 +430,7 @@ class Trainer:
         finally:
             self._snapshot = None
             self.objective.unbind()
+            model._initial_epoch = None
         history.stopped = self.stopped
         cbs.on_train_end(dict(epoch_logs))
         model.history = history
@@ -603,6 +609,13 @@ class Trainer:
 
     _snapshot = None
     _trainable = ()
+
+
+def _resumed_epoch(epoch):
+    """The first epoch after ``on_train_begin`` (a callback may have moved it), validated."""
+    if not isinstance(epoch, (int, np.integer)) or isinstance(epoch, bool) or epoch < 0:
+        raise ValueError(f"fit: a callback set the initial epoch to {epoch!r}; it must be a non-negative integer")
+    return int(epoch)
 
 
 class _BatchStream:
