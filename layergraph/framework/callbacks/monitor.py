@@ -80,9 +80,13 @@ class MonitorCallback(Callback):
     @property
     def maximize(self):
         """Whether higher values of ``monitor`` are better (decided from ``mode`` and the compiled metrics)."""
+        self._decide()
+        return self._maximize
+
+    def _decide(self):
+        """Decide the direction once (``ValueError`` when ``mode="auto"`` cannot tell)."""
         if self._maximize is None:
             self._maximize = self._direction() == "up"
-        return self._maximize
 
     def _direction(self):
         if self.mode != "auto":
@@ -100,9 +104,10 @@ class MonitorCallback(Callback):
 
     def _is_improvement(self, value, reference):
         """Whether ``value`` beats ``reference`` (``None``: anything does) by more than ``min_delta``."""
+        self._decide()
         if reference is None:
             return True
-        if self.maximize:
+        if self._maximize:
             return value - self.min_delta > reference
         return value + self.min_delta < reference
 
@@ -164,6 +169,7 @@ class EarlyStopping(MonitorCallback):
         self.best, self.best_weights = None, None
 
     def on_epoch_end(self, epoch, logs=None):
+        self._decide()  # first, as Keras: an undecidable monitor fails at the first epoch
         current = self._monitored(logs, "Early stopping")
         if current is None or epoch < self.start_from_epoch:
             return
@@ -258,6 +264,7 @@ class ReduceLROnPlateau(MonitorCallback):
         return optimizer, optimizer.learning_rate
 
     def on_epoch_end(self, epoch, logs=None):
+        self._decide()
         optimizer, old_lr = self._rate()
         if logs is not None:
             logs["learning_rate"] = old_lr
