@@ -115,7 +115,9 @@ def get(identifier, loss=None):
             metric.direction = "down"
             return metric
         if identifier in METRICS.names() and identifier not in ("Metric", "Mean", "Sum", "MeanMetricWrapper"):
-            return METRICS.get(identifier)()  # a class name, as Keras takes "AUC" or "Precision"
+            metric = METRICS.get(identifier)()  # a class name, as Keras takes "AUC" or "Precision"
+            metric.name = identifier  # logged under the name given, as Keras
+            return metric
         return lookup({**_NAMED, **_LOSS_FUNCTIONS}, identifier, "metric")(name=identifier)
     if callable(identifier):
         return MeanMetricWrapper(identifier)
