@@ -43,6 +43,7 @@ from . import gradients as gradients_module
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
+from . import seeding
 from .callbacks import CallbackList, History, ProgressLogger
 from .objective import Objective, as_list
 
@@ -172,7 +173,7 @@ class Trainer:
         self._multi_output = len(self.output_names) > 1
         self._output_losses = None
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.rng = seeding.generator(seed)  # seed None: fresh, or from layergraph.utils.set_random_seed
         self.stop_training = False
         self.epoch = 0
         self.stopped = None

@@ -40,7 +40,7 @@ Example
 from __future__ import annotations
 
 from .. import losses as losses_module
-from ..naming import get_custom_objects, lookup
+from ..naming import active_custom_objects, lookup
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, _AutoAccuracy, accuracy,
                        binary_accuracy, categorical_accuracy, sparse_categorical_accuracy)
@@ -143,7 +143,7 @@ def deserialize(config, custom_objects=None):
         raise ValueError(f"A metric config must be a name or {{'class_name', 'config'}}, got {config!r:.200}")
     if config["class_name"] == "function":
         name = config.get("config", {}).get("name")
-        fn = {**get_custom_objects(), **(custom_objects or {})}.get(name)
+        fn = {**active_custom_objects(), **(custom_objects or {})}.get(name)
         if fn is None:
             raise ValueError(f"Unknown metric {name!r} (a function): pass custom_objects={{{name!r}: fn}} or use "
                              f"layergraph.utils.custom_object_scope")
