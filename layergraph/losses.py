@@ -1,3 +1,4 @@
 """Public alias of :mod:`layergraph.framework.losses`."""
 from .framework.losses import *  # noqa: F401,F403
 from .framework.losses import __doc__  # noqa: F401
+from .framework.losses import __all__  # noqa: F401
