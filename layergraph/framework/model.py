@@ -39,6 +39,7 @@ import numpy as np
 from . import saving
 from .full_batch import ScipyTrainer
 from .layers.base import Layer
+from .naming import custom_object_scope
 from .objective import as_list
 from .trainer import Trainer
 from .trainer import predict as predict_arrays
@@ -352,6 +353,16 @@ class Model(Layer):
                 f"implement get_config() and from_config() to save the whole model, or save its weights only with "
                 f"model.save_weights(path)")
         return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model from :meth:`get_config`: ``keras.Model.from_config`` rebuilds a functional model from a
+        functional config (``"layers"``, ``"input_layers"``, ``"output_layers"``), as in Keras; a subclassed
+        model is ``cls(**config)``."""
+        if cls is Model and {"layers", "input_layers", "output_layers"} <= set(config):
+            return _FUNCTIONAL[0].from_config(config, custom_objects)
+        with custom_object_scope(custom_objects or {}):
+            return cls(**config)
 
 
 def _defined_below_model(cls):

@@ -548,6 +548,7 @@ class Trainer:
         outputs, added = [], []
         self._reset_metrics()
         batch_logs = cbs is not None and cbs.wants("on_test_batch_end")
+        running, seen = {}, 0
         for step, start in enumerate(range(0, n, batch_size)):
             index = slice(start, start + batch_size)
             if cbs is not None:
@@ -562,8 +563,11 @@ class Trainer:
             swb = None if sws is None else data_module.take(sws, index)
             for _, i, metric in self.metrics:
                 metric.update_state(yb[i], preds[i], None if swb is None else swb[i])
-            if batch_logs:
-                cbs.call("on_test_batch_end", step, {"loss": self._loss_of(yb, preds, swb, added[-1][0]),
+            if batch_logs:  # running means over the batches so far, as the metrics and Keras' batch logs
+                seen += added[-1][1]
+                for key, value in self._loss_logs(yb, preds, swb, added[-1][0]).items():
+                    running[key] = running.get(key, 0.0) + value * added[-1][1]
+                cbs.call("on_test_batch_end", step, {**{key: total / seen for key, total in running.items()},
                                                      **self._metric_results()})
         preds = [np.concatenate(parts) if len(outputs) > 1 else parts[0] for parts in zip(*outputs)]
         extra = sum(v * m for v, m in added) / n if any(v for v, _ in added) else 0.0
@@ -572,9 +576,6 @@ class Trainer:
         if cbs is not None:
             cbs.call("on_test_end", dict(logs))
         return logs
-
-    def _loss_of(self, ys, preds, sws, extra):
-        return self._loss_logs(ys, preds, sws, extra)["loss"]
 
     def _loss_logs(self, ys, preds, sws, extra):
         objective = self.objective

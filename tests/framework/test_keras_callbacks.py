@@ -69,7 +69,7 @@ class TestEarlyStopping:
         assert _drive(callbacks.EarlyStopping("val_accuracy", patience=1), [0.5, 0.4], "val_accuracy") == 1
         assert _drive(callbacks.EarlyStopping("val_accuracy", patience=1), [0.5, 0.6], "val_accuracy") is None
         assert _drive(callbacks.EarlyStopping("val_auc", patience=1), [0.5, 0.4], "val_auc",
-                      model=_model(metrics=["AUC"])) == 1
+                      model=_model(metrics=["auc"])) == 1
         assert _drive(callbacks.EarlyStopping("val_mae", patience=1), [0.5, 0.6], "val_mae",
                       model=_model(metrics=["mae"])) == 1
         assert _drive(callbacks.EarlyStopping("val_out_loss", patience=1), [0.5, 0.6], "val_out_loss") == 1
@@ -344,3 +344,19 @@ class TestBackupAndRestore:
             callbacks.BackupAndRestore("")
         with pytest.raises(ValueError, match="save_freq must be 'epoch' or a positive integer"):
             callbacks.BackupAndRestore("b", save_freq=0)
+
+
+def test_test_batch_logs_hold_running_means(data):
+    x, y = data
+    model = _model()
+    seen = []
+    logger = callbacks.LambdaCallback(on_test_batch_end=lambda batch, logs: seen.append(dict(logs)))
+    model.evaluate(x, y, batch_size=5, callbacks=[logger])
+    p = model.predict(x, verbose=0)[:, 0]
+    per_sample = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    hits = ((p > 0.5) == (y > 0.5)).astype(float)
+    # batches of 5, 5 and 2 samples: the logs after batch k are the means over the first 5, 10, 12 samples
+    for logs, n in zip(seen, (5, 10, 12)):
+        assert logs["loss"] == pytest.approx(per_sample[:n].mean(), rel=1e-12)
+        assert logs["accuracy"] == pytest.approx(hits[:n].mean(), rel=1e-12)
+    assert len(seen) == 3

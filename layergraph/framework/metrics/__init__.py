@@ -16,14 +16,14 @@ the share of one batch directly.
 ========================  ===================================================================
 :mod:`.base`              :class:`Metric`, :class:`Mean`, :class:`Sum`, :class:`MeanMetricWrapper`
 :mod:`.accuracy`          the accuracy metrics
-:mod:`.regression`        :class:`MeanSquaredError`, :class:`MeanAbsoluteError`, :class:`RootMeanSquaredError`
+:mod:`.regression`        MSE, MAE, RMSE, MAPE, MSLE
 :mod:`.confusion`         :class:`Precision`, :class:`Recall`, :class:`AUC` and the four counts
 ========================  ===================================================================
 
 Names accepted by :func:`get` (``compile(metrics=[...])``): ``"accuracy"``,
 Keras' snake-case class names (``"auc"``, ``"precision"``...) and class
-names (``"AUC"``), the short names ``"mse"``/``"mae"``, and the loss
-functions (``"mape"``, ``"msle"``, ``"hinge"``, ``"kl_divergence"``,
+names (``"AUC"``), the short names ``"mse"``, ``"mae"``, ``"mape"``, ``"msle"``, and the loss
+functions (``"hinge"``, ``"kl_divergence"``, ``"poisson"``,
 ``"binary_crossentropy"``...) as the mean of their per-sample values.
 
 Example
@@ -46,11 +46,13 @@ from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCate
                        binary_accuracy, categorical_accuracy, sparse_categorical_accuracy)
 from .base import METRICS, Mean, MeanMetricWrapper, Metric, Sum
 from .confusion import AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
-from .regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
+from .regression import (MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
+                         MeanSquaredLogarithmicError, RootMeanSquaredError)
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
-           "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError", "Precision", "Recall", "AUC",
+           "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError", "MeanAbsolutePercentageError",
+           "MeanSquaredLogarithmicError", "Precision", "Recall", "AUC",
            "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "accuracy", "binary_accuracy",
            "categorical_accuracy", "sparse_categorical_accuracy", "get", "serialize", "deserialize", "METRICS"]
 
@@ -64,6 +66,8 @@ _NAMED = {
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
     "root_mean_squared_error": RootMeanSquaredError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError, "mape": MeanAbsolutePercentageError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError, "msle": MeanSquaredLogarithmicError,
     "precision": Precision, "recall": Recall, "auc": AUC,
     "true_positives": TruePositives, "false_positives": FalsePositives,
     "true_negatives": TrueNegatives, "false_negatives": FalseNegatives,
@@ -72,10 +76,6 @@ _NAMED = {
 #: Loss functions that are also metrics by name (the mean over samples of the per-sample loss, lower is
 #: better), as ``keras.metrics.mape``, ``keras.metrics.hinge``...
 _LOSS_FUNCTIONS = {
-    "mean_absolute_percentage_error": losses_module.mean_absolute_percentage_error,
-    "mape": losses_module.mean_absolute_percentage_error,
-    "mean_squared_logarithmic_error": losses_module.mean_squared_logarithmic_error,
-    "msle": losses_module.mean_squared_logarithmic_error,
     "hinge": losses_module.hinge, "squared_hinge": losses_module.squared_hinge,
     "kl_divergence": losses_module.kl_divergence, "kld": losses_module.kl_divergence,
     "poisson": losses_module.poisson, "log_cosh": losses_module.log_cosh, "logcosh": losses_module.log_cosh,
