@@ -20,6 +20,9 @@ import numpy as np
 
 from .naming import lookup
 
+__all__ = ["ActivationFunction", "Linear", "Sigmoid", "Tanh", "ReLU", "Softmax", "get", "sigmoid", "relu", "tanh",
+           "softmax", "linear"]
+
 
 def _as_float(z):
     """``z`` as an array of its own floating dtype, or float64 (integers, lists)."""

@@ -99,6 +99,27 @@ class RandomUniform(Initializer):
         return rng.uniform(self.minval, self.maxval, shape)
 
 
+def _truncated_normal(rng, mean, std, shape):
+    """Normal draws with ``std``, those beyond two standard deviations redrawn (Keras' truncation)."""
+    out = rng.normal(mean, std, shape)
+    bad = np.abs(out - mean) > 2 * std
+    while bad.any():  # redraw the few outliers; ~4.6% per pass
+        out[bad] = rng.normal(mean, std, int(bad.sum()))
+        bad = np.abs(out - mean) > 2 * std
+    return out
+
+
+class TruncatedNormal(Initializer):
+    """Normal with ``mean`` and ``stddev``, values beyond two ``stddev`` redrawn (Keras default stddev 0.05)."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def sample(self, shape, rng):
+        return _truncated_normal(rng, self.mean, self.stddev, shape)
+
+
 def _fans(shape):
     """Fan-in and fan-out of a kernel: ``(in, out)`` or ``(kh, kw, in, out)``."""
     if len(shape) < 2:
@@ -127,13 +148,7 @@ class VarianceScaling(Initializer):
             limit = np.sqrt(3.0 * variance)
             return rng.uniform(-limit, limit, shape)
         # Keras truncates at two standard deviations; 0.8796... corrects the variance.
-        std = np.sqrt(variance) / 0.87962566103423978
-        out = rng.normal(0.0, std, shape)
-        bad = np.abs(out) > 2 * std
-        while bad.any():  # redraw the few outliers; ~4.6% per pass
-            out[bad] = rng.normal(0.0, std, int(bad.sum()))
-            bad = np.abs(out) > 2 * std
-        return out
+        return _truncated_normal(rng, 0.0, np.sqrt(variance) / 0.87962566103423978, shape)
 
 
 class GlorotUniform(VarianceScaling):
@@ -148,6 +163,20 @@ class GlorotNormal(VarianceScaling):
 
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_avg", "truncated_normal", seed)
+
+
+class LecunNormal(VarianceScaling):
+    """LeCun normal (truncated), stddev ``sqrt(1 / fan_in)``; for SELU nets."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed)
+
+
+class LecunUniform(VarianceScaling):
+    """LeCun uniform, limit ``sqrt(3 / fan_in)``."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "uniform", seed)
 
 
 class HeNormal(VarianceScaling):
@@ -167,6 +196,8 @@ class HeUniform(VarianceScaling):
 _INITIALIZERS = {
     "zeros": Zeros, "ones": Ones, "constant": Constant,
     "random_normal": RandomNormal, "random_uniform": RandomUniform,
+    "truncated_normal": TruncatedNormal, "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
+    "uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros,  # Keras 3's aliases
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "xavier_uniform": GlorotUniform, "xavier_normal": GlorotNormal,
     "he_normal": HeNormal, "he_uniform": HeUniform,

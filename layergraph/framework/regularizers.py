@@ -17,6 +17,8 @@ import numpy as np
 
 from .naming import lookup
 
+__all__ = ["Regularizer", "L1L2", "l1", "l2", "get", "serialize"]
+
 
 class Regularizer:
     """Base class: subclasses implement ``__call__(w) -> float`` and ``gradient(w)``."""

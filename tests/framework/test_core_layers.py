@@ -239,8 +239,9 @@ class TestMerge:
         assert len(grads_in) == 2
 
     def test_add_shape_mismatch(self):
-        with pytest.raises(ValueError, match="Add.*one shape"):
-            layers.Add()([np.ones((3, 2)), np.ones((3, 1))])
+        # Keras' rule: (3, 2) + (3, 1) broadcasts; (3, 2) + (3, 3) does not.
+        with pytest.raises(ValueError, match="Add 'add.*incompatible shapes"):
+            layers.Add()([np.ones((3, 2)), np.ones((3, 3))])
 
 
 @pytest.mark.parametrize("init", ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "random_normal",

@@ -440,3 +440,13 @@ def test_save_replaces_file_with_normal_permissions(tmp_path):
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
     np.testing.assert_array_equal(lg.load_model(path).get_weights()[0], _sequential(seed=1).get_weights()[0])
+
+
+def test_numeric_strategy_settings_survive_saving(x, tmp_path):
+    model = _sequential()
+    strategy = lg.gradients.NumericGradient(epsilon=1e-4, dropout="off", seed=3)
+    model.compile("sgd", "mse", gradient=strategy)
+    model.save(tmp_path / "m.lg")
+    restored = lg.load_model(tmp_path / "m.lg").trainer.gradient
+    assert type(restored) is lg.gradients.NumericGradient
+    assert restored.get_config() == strategy.get_config() and restored.dropout == "off"

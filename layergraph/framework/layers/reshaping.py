@@ -1,7 +1,14 @@
-"""Layers that only rearrange their input: :class:`Flatten` and :class:`Reshape`.
+"""Layers that rearrange, resize, pad or crop their input.
 
-Both keep the batch axis and move no data (``numpy.reshape`` of a contiguous
-array is a view); the backward pass reshapes the gradient back.
+- :class:`Flatten` and :class:`Reshape` keep the batch axis and move no data
+  (``numpy.reshape`` of a contiguous array is a view); the backward pass
+  reshapes the gradient back.
+- :class:`UpSampling2D` repeats rows and columns (``"nearest"``) or
+  interpolates them (``"bilinear"``, two small matrix products).
+- :class:`ZeroPadding2D` and :class:`Cropping2D` add or remove rows and
+  columns at the borders; each is the other's backward pass.
+
+All work on whole batches at once: no loop over samples or pixels.
 """
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import math
 
 import numpy as np
 
+from ._arguments import channels_last, check_rank, choice, int_tuple, is_int, with_keras_name
 from .base import Layer
 
 
@@ -122,4 +130,252 @@ class Reshape(Layer):
     def get_config(self):
         config = super().get_config()
         config["target_shape"] = list(self.target_shape)
+        return config
+
+
+def _bilinear_weights(in_size, factor):
+    """``(in_size * factor, in_size)`` matrix of Keras' bilinear resize (half-pixel centres).
+
+    Output pixel ``o`` samples the input at ``(o + 0.5) / factor - 0.5``
+    with the triangle kernel ``max(0, 1 - |t - i|)``; each row is divided by
+    its sum, so a sample beyond the first or last pixel centre copies that
+    pixel (what ``keras.ops.image.resize(..., "bilinear")`` computes).
+    """
+    sample = (np.arange(in_size * factor) + 0.5) / factor - 0.5
+    weights = np.maximum(0.0, 1.0 - np.abs(sample[:, None] - np.arange(in_size)[None, :]))
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+class UpSampling2D(Layer):
+    """Enlarges ``(n, h, w, c)`` images by integer factors: ``(n, h * sh, w * sw, c)``.
+
+    Parameters
+    ----------
+    size : int or (int, int)
+        Factors ``(sh, sw)`` for rows and columns (default 2).
+    data_format : {None, "channels_last"}
+    interpolation : {"nearest", "bilinear"}
+        ``"nearest"`` repeats every row ``sh`` times and every column ``sw``
+        times; ``"bilinear"`` interpolates linearly between pixel centres
+        (half-pixel centres, edges clamped), as Keras' image resize does.
+
+    Shapes
+    ------
+    input ``(n, h, w, c)``, output ``(n, h * sh, w * sw, c)``.
+
+    Notes
+    -----
+    Bilinear resizing is separable: one matrix product over the rows and one
+    over the columns; its backward pass multiplies by the transposes.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from layergraph.layers import UpSampling2D
+    >>> x = np.array([[1.0, 2.0]]).reshape(1, 1, 2, 1)
+    >>> UpSampling2D((1, 2))(x)[0, :, :, 0]
+    array([[1., 1., 2., 2.]])
+    >>> UpSampling2D((1, 2), interpolation="bilinear")(x)[0, :, :, 0]
+    array([[1.  , 1.25, 1.75, 2.  ]])
+    """
+
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(**with_keras_name(UpSampling2D, kwargs))
+        owner = f"UpSampling2D {self.name!r}"
+        self.size = int_tuple(size, 2, "size", owner)
+        self.data_format = channels_last(data_format, owner)
+        self.interpolation = choice(interpolation, ("nearest", "bilinear"), "interpolation", owner)
+        if self.input_shape is not None:
+            self._maybe_build(self.input_shape)
+
+    def _check(self, shape):
+        check_rank(f"UpSampling2D {self.name!r}", shape, 4, "(batch, height, width, channels)")
+
+    def build(self, input_shape):
+        self._check(input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        self._check(input_shape)
+        (sh, sw), (_, h, w, c) = self.size, input_shape
+        return (input_shape[0], None if h is None else h * sh, None if w is None else w * sw, c)
+
+    def forward(self, x, training=False):
+        self._check(x.shape)
+        n, h, w, c = x.shape
+        sh, sw = self.size
+        if self.interpolation == "nearest":
+            out = np.broadcast_to(x[:, :, None, :, None, :], (n, h, sh, w, sw, c)).reshape(n, h * sh, w * sw, c)
+            return out, x.shape
+        rows = _bilinear_weights(h, sh).astype(x.dtype, copy=False)
+        cols = _bilinear_weights(w, sw).astype(x.dtype, copy=False)
+        tall = np.matmul(rows, x.reshape(n, h, w * c))  # (n, h * sh, w * c)
+        out = np.matmul(cols, tall.reshape(n * h * sh, w, c))  # (n * h * sh, w * sw, c)
+        return out.reshape(n, h * sh, w * sw, c), (x.shape, rows, cols)
+
+    def backward(self, grad, cache, input_grad=True):
+        sh, sw = self.size
+        if self.interpolation == "nearest":
+            n, h, w, c = cache
+            return grad.reshape(n, h, sh, w, sw, c).sum(axis=(2, 4)), []
+        (n, h, w, c), rows, cols = cache
+        narrow = np.matmul(cols.T, grad.reshape(n * h * sh, w * sw, c))  # (n * h * sh, w, c)
+        dx = np.matmul(rows.T, narrow.reshape(n, h * sh, w * c))  # (n, h, w * c)
+        return dx.reshape(n, h, w, c), []
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(size=list(self.size), data_format=self.data_format, interpolation=self.interpolation)
+        return config
+
+
+def _border_pairs(value, what, owner):
+    """Keras' padding/cropping forms as ``((top, bottom), (left, right))`` of non-negative ints.
+
+    ``p`` -> ``((p, p), (p, p))``; ``(ph, pw)`` -> ``((ph, ph), (pw, pw))``;
+    ``((t, b), (l, r))`` as given.
+    """
+    form = (f"{what} must be a non-negative integer, a pair (symmetric_height, symmetric_width) or a pair of "
+            f"pairs ((top, bottom), (left, right))")
+    if is_int(value):
+        if value < 0:
+            raise ValueError(f"{owner}: {form}, got {value!r}")
+        return ((int(value),) * 2,) * 2
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"{owner}: {form}, got {value!r}")
+    try:
+        return tuple(int_tuple(v, 2, what, owner, minimum=0) for v in value)
+    except ValueError:
+        raise ValueError(f"{owner}: {form}, got {value!r}") from None
+
+
+class ZeroPadding2D(Layer):
+    """Adds rows and columns of zeros around ``(n, h, w, c)`` images.
+
+    Parameters
+    ----------
+    padding : int, (int, int) or ((int, int), (int, int))
+        ``p``: ``p`` rows/columns on every side; ``(ph, pw)``: ``ph`` rows
+        above and below, ``pw`` columns left and right;
+        ``((top, bottom), (left, right))``: each side apart. Default ``(1, 1)``.
+    data_format : {None, "channels_last"}
+
+    Shapes
+    ------
+    input ``(n, h, w, c)``, output ``(n, top + h + bottom, left + w + right, c)``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from layergraph.layers import ZeroPadding2D
+    >>> ZeroPadding2D(((1, 0), (0, 2)))(np.ones((1, 1, 1, 1)))[0, :, :, 0]
+    array([[0., 0., 0.],
+           [1., 0., 0.]])
+    """
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(**with_keras_name(ZeroPadding2D, kwargs))
+        owner = f"ZeroPadding2D {self.name!r}"
+        self.padding = _border_pairs(padding, "padding", owner)
+        self.data_format = channels_last(data_format, owner)
+        if self.input_shape is not None:
+            self._maybe_build(self.input_shape)
+
+    def _check(self, shape):
+        check_rank(f"ZeroPadding2D {self.name!r}", shape, 4, "(batch, height, width, channels)")
+
+    def build(self, input_shape):
+        self._check(input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        self._check(input_shape)
+        (top, bottom), (left, right) = self.padding
+        _, h, w, c = input_shape
+        return (input_shape[0], None if h is None else top + h + bottom, None if w is None else left + w + right, c)
+
+    def forward(self, x, training=False):
+        self._check(x.shape)
+        (top, bottom), (left, right) = self.padding
+        n, h, w, c = x.shape
+        out = np.zeros((n, top + h + bottom, left + w + right, c), dtype=x.dtype)
+        out[:, top:top + h, left:left + w, :] = x
+        return out, x.shape
+
+    def backward(self, grad, x_shape, input_grad=True):
+        (top, _), (left, _) = self.padding
+        return grad[:, top:top + x_shape[1], left:left + x_shape[2], :], []
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(padding=[list(p) for p in self.padding], data_format=self.data_format)
+        return config
+
+
+class Cropping2D(Layer):
+    """Removes rows and columns at the borders of ``(n, h, w, c)`` images.
+
+    Parameters
+    ----------
+    cropping : int, (int, int) or ((int, int), (int, int))
+        The same forms as :class:`ZeroPadding2D`'s ``padding``; default
+        ``((0, 0), (0, 0))``. At least one row and one column must remain.
+    data_format : {None, "channels_last"}
+
+    Shapes
+    ------
+    input ``(n, h, w, c)``, output ``(n, h - top - bottom, w - left - right, c)``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from layergraph.layers import Cropping2D
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> Cropping2D(((1, 0), (1, 2)))(x)[0, :, :, 0]
+    array([[ 5.],
+           [ 9.],
+           [13.]])
+    """
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(**with_keras_name(Cropping2D, kwargs))
+        owner = f"Cropping2D {self.name!r}"
+        self.cropping = _border_pairs(cropping, "cropping", owner)
+        self.data_format = channels_last(data_format, owner)
+        if self.input_shape is not None:
+            self._maybe_build(self.input_shape)
+
+    def _check(self, shape):
+        owner = f"Cropping2D {self.name!r}"
+        check_rank(owner, shape, 4, "(batch, height, width, channels)")
+        for size, (before, after), axis in zip(shape[1:3], self.cropping, ("height", "width")):
+            if size is not None and before + after >= size:
+                raise ValueError(f"{owner}: cropping {self.cropping} leaves no {axis} of the input "
+                                 f"(input shape {tuple(shape)}); crop less than the input size")
+
+    def build(self, input_shape):
+        self._check(input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        self._check(input_shape)
+        (top, bottom), (left, right) = self.cropping
+        _, h, w, c = input_shape
+        return (input_shape[0], None if h is None else h - top - bottom, None if w is None else w - left - right, c)
+
+    def forward(self, x, training=False):
+        self._check(x.shape)
+        (top, bottom), (left, right) = self.cropping
+        _, h, w, _ = x.shape
+        return x[:, top:h - bottom, left:w - right, :], x.shape
+
+    def backward(self, grad, x_shape, input_grad=True):
+        (top, _), (left, _) = self.cropping
+        dx = np.zeros(x_shape, dtype=grad.dtype)
+        dx[:, top:top + grad.shape[1], left:left + grad.shape[2], :] = grad
+        return dx, []
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(cropping=[list(p) for p in self.cropping], data_format=self.data_format)
         return config
