@@ -297,11 +297,14 @@ class Model(Layer):
         saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
-        """Write the weights alone (in :attr:`weights` order, shape-checked on loading), atomically."""
+        """Write the weights (in :attr:`weights` order, shape-checked on loading), atomically; when the model
+        is compiled, also its training state (optimizer state, step count, learning rate, shuffling), as Keras 3."""
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath):
-        """Read weights written by :meth:`save_weights` (or a full model file) into this model."""
+        """Read weights written by :meth:`save_weights` (or a full model file) into this model; a compiled
+        model with the same optimizer class also gets the training state back (see
+        :func:`~layergraph.framework.saving.load_weights`)."""
         saving.load_weights(self, filepath)
 
     def to_json(self, **kwargs):
