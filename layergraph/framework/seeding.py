@@ -38,10 +38,13 @@ _seed = _Seed()
 
 
 def set_random_seed(seed):
-    """Seed Python's ``random``, NumPy's global generator and every generator layergraph makes without a seed.
+    """Seed Python's ``random``, NumPy's global generator and the generators made by :func:`generator`.
 
     As Keras does, because the user asks for it: this changes the state of
-    ``random`` and ``np.random`` for the whole program.
+    ``random`` and ``np.random`` for the whole program. :func:`generator`
+    serves the trainer's shuffling and initialisers called on their own;
+    layers make their generators from their ``seed`` argument (give layers
+    a ``seed`` for reproducible weights).
 
     Parameters
     ----------
