@@ -17,6 +17,7 @@ import inspect
 
 import numpy as np
 
+from . import seeding
 from .naming import lookup
 
 
@@ -37,7 +38,7 @@ class Initializer:
         if self.seed is not None:
             rng = np.random.default_rng(self.seed)
         elif rng is None:
-            rng = np.random.default_rng()
+            rng = seeding.generator()
         return np.asarray(self.sample(tuple(shape), rng), dtype=dtype)
 
     def sample(self, shape, rng):
