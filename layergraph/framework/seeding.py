@@ -42,9 +42,9 @@ def set_random_seed(seed):
 
     As Keras does, because the user asks for it: this changes the state of
     ``random`` and ``np.random`` for the whole program. :func:`generator`
-    serves the trainer's shuffling and initialisers called on their own;
-    layers make their generators from their ``seed`` argument (give layers
-    a ``seed`` for reproducible weights).
+    serves the trainer's shuffling, initialisers called on their own, and
+    the layers' weight initialisation and random masks when a layer has no
+    ``seed`` of its own.
 
     Parameters
     ----------
