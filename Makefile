@@ -133,9 +133,9 @@ lock:
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(PYTHON) -m venv "$$tmp" && "$$tmp/bin/python" -m pip install --quiet uv==$(UV_VERSION) && \
 	"$$tmp/bin/uv" pip compile $(LOCK_FLAGS) setup.cfg requirements/tools.in \
-		--extra test --extra dev --extra docs --extra lint --extra bench -o $(LOCK) && \
+		--extra test --extra dev --extra docs --extra lint --extra bench -o $(LOCK) >/dev/null && \
 	"$$tmp/bin/uv" pip compile $(LOCK_FLAGS) setup.cfg requirements/tools.in \
-		--extra test --extra tfds -c $(LOCK) -o $(LOCK_TFDS)
+		--extra test --extra tfds -c $(LOCK) -o $(LOCK_TFDS) >/dev/null
 
 clean:
 	rm -rf $(VENV) $(TFDS_VENV) $(LATEST_VENV) $(WHEEL_VENV) build dist *.egg-info docs/_build docs/auto_examples docs/gen_modules docs/sg_execution_times.rst
