@@ -117,7 +117,9 @@ class Layer:
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None, regularizer=None):
         """Create, register and return a :class:`Variable` of this layer (Keras 3 signature).
 
-        Works in ``__init__`` and in :meth:`build`.
+        Works in ``__init__`` and in :meth:`build`. The legacy order
+        ``add_weight(name, shape, initializer, trainable)`` (a string first) is
+        accepted too.
 
         Parameters
         ----------
@@ -133,12 +135,9 @@ class Layer:
             ``False`` for state such as running statistics: saved and
             loaded, never given a gradient.
         name : str, optional
-            Unique within the layer; default ``"variable"``, ``"variable_1"``...
+            Unique within the layer; by default ``variable``, then ``variable_1`` and so on.
         regularizer : str or Regularizer, optional
             A penalty on this weight that joins the loss (see :meth:`penalties`).
-
-        The legacy order ``add_weight(name, shape, initializer, trainable)``
-        (a string first) is accepted too.
         """
         if isinstance(shape, str):  # legacy layergraph order: (name, shape, initializer, trainable)
             name, shape, initializer, dtype = shape, initializer, dtype, None
