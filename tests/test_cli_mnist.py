@@ -24,7 +24,7 @@ def test_tiny_run_prints_the_log_and_writes_the_figures(mnist_dir, tmp_path, cap
     out = capsys.readouterr().out
     assert code == 0
     assert "MNIST: 600 training and 600 test images, idx source, float64" in out
-    assert "== MNIST 'tutorial' model: 2 epochs, batch 50, lr 1.0, float64, seed 777 ==" in out
+    assert "== MNIST 'tutorial' model: 2 epochs, batch 50, lr 1.0, float64, seed 777, analytic gradient ==" in out
     epochs = re.findall(r"^Epoch (\d)/2 - .* - loss: .* - accuracy: .* - val_loss: .* - val_accuracy: .*$", out, re.M)
     assert epochs == ["1", "2"]
     accuracy = float(re.search(r"^Test accuracy: (\d\.\d{4}) after 2 epochs", out, re.M).group(1))
@@ -58,7 +58,7 @@ def test_other_registered_models(mnist_dir, capsys, model):
     assert main(["mnist", "--model", model, "--data-dir", str(mnist_dir), "--limit", "256", "--epochs", "1",
                  "--verbose", "2"]) == 0
     out = capsys.readouterr().out
-    assert f"== MNIST '{model}' model: 1 epochs, batch 128, lr 0.001, float32, seed 0 ==" in out
+    assert f"== MNIST '{model}' model: 1 epochs, batch 128, lr 0.001, float32, seed 0, analytic gradient ==" in out
     assert "Epoch 1/1" in out and "Test accuracy:" in out
 
 
@@ -103,9 +103,10 @@ def test_help_lists_the_options_but_not_the_test_hook():
     result = subprocess.run([sys.executable, "-m", "layergraph", "mnist", "--help"], capture_output=True, text=True,
                             check=True)
     for option in ("--epochs", "--batch-size", "--lr", "--source", "--data-dir", "--plot", "--model", "--dtype",
-                   "--seed", "--skip-missing", "--no-download", "--save"):
+                   "--seed", "--skip-missing", "--no-download", "--save", "--gradient"):
         assert option in result.stdout
     assert "--limit" not in result.stdout and "tutorial" in result.stdout
+    assert "as-written" in result.stdout and "numeric (central differences" in result.stdout
 
 
 _SAVE = [

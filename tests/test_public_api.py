@@ -4,8 +4,9 @@ import importlib
 import pytest
 
 MODULES = ["layergraph", "layergraph.activations", "layergraph.callbacks", "layergraph.gradients",
-           "layergraph.layers", "layergraph.losses", "layergraph.metrics", "layergraph.optimizers",
-           "layergraph.regularizers"]
+           "layergraph.layers", "layergraph.losses", "layergraph.metrics", "layergraph.ops", "layergraph.optimizers",
+           "layergraph.regularizers", "layergraph.utils", "layergraph.models", "layergraph.datasets",
+           "layergraph.optimizers.schedules"]
 
 
 @pytest.mark.parametrize("name", MODULES)

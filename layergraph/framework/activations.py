@@ -20,8 +20,8 @@ import numpy as np
 
 from .naming import lookup
 
-__all__ = ["ActivationFunction", "Linear", "Sigmoid", "Tanh", "ReLU", "Softmax", "get", "sigmoid", "relu", "tanh",
-           "softmax", "linear"]
+__all__ = ["ActivationFunction", "Linear", "Sigmoid", "Tanh", "ReLU", "Softmax", "BatchSoftmax", "get", "sigmoid",
+           "relu", "tanh", "softmax", "linear"]
 
 
 def _as_float(z):
@@ -187,7 +187,65 @@ class Softmax(ActivationFunction):
         return a * (grad - np.sum(grad * a, axis=-1, keepdims=True))
 
 
-_ACTIVATIONS = {cls.name: cls for cls in (Linear, Sigmoid, Tanh, ReLU, Softmax)}
+class BatchSoftmax(ActivationFunction):
+    r"""Softmax over *every* entry of the array, the batch axis included.
+
+    :math:`a_{ij} = e^{z_{ij} - c} / \sum_{k,l} e^{z_{kl} - c}` with
+    :math:`c = \max_{k,l} z_{kl}`: the whole ``(batch, classes)`` array sums
+    to 1, not each row. This is the source tutorial's MNIST softmax
+    (``np.sum(exp_a)`` with no axis), kept to reproduce that network as
+    written (:mod:`layergraph.models.mnist_as_written`); use ``"softmax"``
+    for a classifier. The global maximum is subtracted first, as in the
+    textbook softmax the tutorial's code follows (``c = np.max(a)``): that
+    changes no value beyond rounding and keeps ``exp`` finite at ±1000. The
+    operations are the tutorial's, in its order. What the batch-wide sum
+    changes is the scale: each probability is about ``1 / (batch *
+    classes)``, and the outputs of one sample depend on the other samples of
+    its batch. What it does not change is the arg-max of each row (the same
+    positive divisor for all entries), so accuracies are those of a row-wise
+    softmax.
+
+    Its Jacobian-vector product is the softmax one over the flattened array,
+    :math:`\partial L/\partial z = a \odot (g - \langle g, a\rangle)` with
+    the inner product over all entries; it is *not* a loss's fused gradient,
+    so the categorical cross-entropy never treats it as :class:`Softmax`.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> a = BatchSoftmax()(np.array([[0.0, 0.0], [0.0, np.log(5.0)]]))
+    >>> a
+    array([[0.125, 0.125],
+           [0.125, 0.625]])
+    >>> a.argmax(axis=1), Softmax()(np.array([[0.0, 0.0], [0.0, np.log(5.0)]])).argmax(axis=1)
+    (array([0, 1]), array([0, 1]))
+    """
+
+    name = "batch_softmax"
+
+    def forward(self, z):
+        z = _as_float(z)
+        if z.size == 0:
+            raise ValueError(f"batch_softmax: cannot normalise an empty array (shape {z.shape})")
+        exp_a = np.exp(z - np.max(z))
+        return self._normalise(exp_a)
+
+    def forward_inplace(self, z):
+        if z.size == 0:
+            raise ValueError(f"batch_softmax: cannot normalise an empty array (shape {z.shape})")
+        z -= np.max(z)
+        return self._normalise(np.exp(z, out=z))
+
+    @staticmethod
+    def _normalise(exp_a):
+        exp_a /= np.sum(exp_a)  # the same division as the tutorial's exp_a / sum_exp_a
+        return exp_a, exp_a
+
+    def backward(self, grad, a):
+        return a * (grad - np.sum(grad * a))
+
+
+_ACTIVATIONS = {cls.name: cls for cls in (Linear, Sigmoid, Tanh, ReLU, Softmax, BatchSoftmax)}
 
 
 def get(identifier) -> ActivationFunction:

@@ -17,6 +17,7 @@ import inspect
 
 import numpy as np
 
+from . import seeding
 from .naming import lookup
 
 
@@ -37,7 +38,7 @@ class Initializer:
         if self.seed is not None:
             rng = np.random.default_rng(self.seed)
         elif rng is None:
-            rng = np.random.default_rng()
+            rng = seeding.generator()
         return np.asarray(self.sample(tuple(shape), rng), dtype=dtype)
 
     def sample(self, shape, rng):
@@ -192,6 +193,53 @@ class HeUniform(VarianceScaling):
         super().__init__(2.0, "fan_in", "uniform", seed)
 
 
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times ``gain``, Keras' algorithm.
+
+    A ``(max(rows, cols), min(rows, cols))`` matrix of standard normal draws
+    is factored as ``QR``; ``Q``'s columns are multiplied by the signs of
+    ``R``'s diagonal (without it ``Q`` would not be uniformly distributed),
+    and transposed when there are fewer rows than columns. ``rows`` is the
+    product of all but the last axis, ``cols`` the last axis. The default
+    ``recurrent_initializer`` of the recurrent layers.
+
+    Parameters
+    ----------
+    gain : float
+        Multiplies the orthogonal matrix.
+    seed : int, optional
+
+    Shapes
+    ------
+    any rank >= 2; ``(rows, cols)`` has orthonormal columns when
+    ``rows >= cols``, orthonormal rows otherwise.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from layergraph.framework.initializers import Orthogonal
+    >>> w = Orthogonal(seed=0)((3, 6))
+    >>> np.allclose(w @ w.T, np.eye(3))
+    True
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = gain
+
+    def sample(self, shape, rng):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal: the tensor to initialize must be at least two-dimensional, "
+                             f"got shape {shape} of rank {len(shape)}")
+        rows, cols = int(np.prod(shape[:-1])), shape[-1]
+        q, r = np.linalg.qr(rng.normal(size=(max(rows, cols), min(rows, cols))))
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        # C order: weights are perturbed and updated through flat views of their memory.
+        return np.ascontiguousarray(self.gain * q.reshape(shape))
+
+
 _INITIALIZERS = {
     "zeros": Zeros, "ones": Ones, "constant": Constant,
     "random_normal": RandomNormal, "random_uniform": RandomUniform,
@@ -200,7 +248,7 @@ _INITIALIZERS = {
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "xavier_uniform": GlorotUniform, "xavier_normal": GlorotNormal,
     "he_normal": HeNormal, "he_uniform": HeUniform,
-    "variance_scaling": VarianceScaling,
+    "variance_scaling": VarianceScaling, "orthogonal": Orthogonal,
 }
 _BY_CLASS = {cls.__name__: cls for cls in _INITIALIZERS.values()}
 

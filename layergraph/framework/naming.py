@@ -25,11 +25,12 @@ import contextlib
 import gc
 import itertools
 import re
+import sys
 import threading
 import weakref
 
 __all__ = ["lookup", "to_snake_case", "unique_name", "clear_session", "Registry", "custom_object_scope",
-           "get_custom_objects"]
+           "get_custom_objects", "active_custom_objects"]
 
 
 def lookup(registry: dict, identifier, kind: str):
@@ -129,7 +130,13 @@ class Registry:
     def _candidates(self, name):
         candidates = sorted(self._classes.get(name, ()), key=lambda c: (c.__module__, c.__qualname__))
         own = [c for c in candidates if c.__module__.startswith("layergraph.")]
-        return own or candidates
+        found = own or candidates
+        if len(found) > 1:
+            # A module imported twice (as some test runners do for doctests) defines its
+            # classes twice: keep the one its module, as imported now, actually holds.
+            current = [c for c in found if _module_attribute(c) is c]
+            found = current or found
+        return found
 
     def get(self, name, custom_objects=None):
         """The class called ``name``: from ``custom_objects``, the active
@@ -142,7 +149,7 @@ class Registry:
             Unknown or ambiguous name; the message lists the known ones and
             says how to pass custom objects.
         """
-        for source in (custom_objects or {}, get_custom_objects()):
+        for source in (custom_objects or {}, active_custom_objects()):
             if name in source:
                 return source[name]
         found = self._candidates(name)
@@ -159,6 +166,14 @@ class Registry:
         raise ValueError(f"{self.kind.capitalize()} class name {name!r} is ambiguous ({where}); {hint}")
 
 
+def _module_attribute(cls):
+    """The object at ``cls``'s module and qualified name now (reflection on purpose)."""
+    obj = sys.modules.get(cls.__module__)
+    for part in cls.__qualname__.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
 class _Scopes(threading.local):
     """The custom-object scopes entered in this thread, innermost last."""
 
@@ -169,9 +184,33 @@ class _Scopes(threading.local):
 _scopes = _Scopes()
 
 
+#: Custom objects known everywhere (Keras' ``GLOBAL_CUSTOM_OBJECTS``): see :func:`get_custom_objects`.
+_GLOBAL_CUSTOM_OBJECTS: dict = {}
+
+
 def get_custom_objects():
-    """The custom objects of the active :func:`custom_object_scope` blocks (innermost wins)."""
-    merged = {}
+    """The live global dict of custom objects, as Keras' ``keras.utils.get_custom_objects``.
+
+    Entries added to it (``get_custom_objects()["MyLayer"] = MyLayer``) are
+    known to deserialisation everywhere; the objects of
+    :func:`custom_object_scope` blocks are not in it.
+
+    Example
+    -------
+    >>> class MyLayer:
+    ...     pass
+    >>> get_custom_objects()["MyLayer"] = MyLayer
+    >>> Registry("layer").get("MyLayer") is MyLayer
+    True
+    >>> del get_custom_objects()["MyLayer"]
+    """
+    return _GLOBAL_CUSTOM_OBJECTS
+
+
+def active_custom_objects():
+    """What deserialisation looks names up in: the global custom objects, then the active
+    :func:`custom_object_scope` blocks (innermost wins)."""
+    merged = dict(_GLOBAL_CUSTOM_OBJECTS)
     for mapping in _scopes.stack:
         merged.update(mapping)
     return merged

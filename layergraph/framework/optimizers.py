@@ -159,14 +159,16 @@ class Optimizer:
 
     def apply(self, variables, grads):
         """Update ``variables`` in place from ``grads`` (same order and shapes)."""
-        variables, grads = list(variables), [g if isinstance(g, np.ndarray) else np.asarray(g) for g in grads]
         if len(variables) != len(grads):
             raise ValueError(f"{type(self).__name__}: {len(variables)} variables but {len(grads)} gradients")
-        if [g.shape for g in grads] != [v.value.shape for v in variables]:  # one comparison: this runs every step
-            for v, g in zip(variables, grads):
-                if g.shape != v.value.shape:
-                    raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} for {v.name} of shape "
-                                     f"{v.value.shape}")
+        for v, g in zip(variables, grads):  # every shape first: a bad one changes nothing
+            if type(g) is not np.ndarray or g.shape != v.value.shape:
+                grads = [np.asarray(g) for g in grads]
+                for v, g in zip(variables, grads):
+                    if g.shape != v.value.shape:
+                        raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} for {v.name} of shape "
+                                         f"{v.value.shape}")
+                break
         if self.global_clipnorm is not None:
             norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
             if norm > self.global_clipnorm:

@@ -15,7 +15,12 @@ hand-written numpy loop of the same recipe with the same shuffling reaches.
 
 Every recipe lives in :data:`MODELS` (name -> :class:`Recipe`); the command
 line (``python -m layergraph mnist --model NAME``) and :func:`train` look
-models up there, so a new model is one builder plus one registry entry.
+models up there, so a new model is one builder plus one registry entry. A
+recipe trains with ``model.fit``, or with its own loop (:attr:`Recipe.run`):
+``as-written`` is the tutorial's network exactly as the tutorial wrote it,
+bugs included (:func:`tutorial_as_written`, :mod:`.mnist_as_written`).
+Every recipe takes a gradient strategy (``gradient="analytic"`` or
+``"numeric"``).
 
 Example
 -------
@@ -29,6 +34,7 @@ True
 """
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -38,9 +44,10 @@ import numpy as np
 from .. import Sequential, layers, losses, optimizers
 from ..datasets import batching
 from ..datasets import mnist as mnist_data
+from . import mnist_as_written
 
 #: Seed of the tutorial's ``numpy.random.RandomState`` weight draw.
-TUTORIAL_SEED = 777
+TUTORIAL_SEED = mnist_as_written.SEED
 
 NUM_CLASSES = 10
 
@@ -56,13 +63,10 @@ def tutorial_weights(seed=TUTORIAL_SEED, hidden=64):
     ``W1 = 0.01 * randn(784, hidden)`` then ``W2 = 0.01 * randn(hidden, 10)``
     from one ``numpy.random.RandomState(seed)``, in that order; zero biases.
     """
-    rs = np.random.RandomState(seed)
-    w1 = 0.01 * rs.randn(784, hidden)
-    w2 = 0.01 * rs.randn(hidden, NUM_CLASSES)
-    return [w1, np.zeros(hidden), w2, np.zeros(NUM_CLASSES)]
+    return mnist_as_written.draw_weights(np.random.RandomState(seed), hidden)
 
 
-def tutorial_mlp(learning_rate=0.1, dtype="float64", seed=TUTORIAL_SEED, compile=True):
+def tutorial_mlp(learning_rate=0.1, dtype="float64", seed=TUTORIAL_SEED, compile=True, gradient="analytic"):
     """The tutorial's ``784 -> 64 sigmoid -> 10 softmax`` perceptron.
 
     Parameters
@@ -75,8 +79,11 @@ def tutorial_mlp(learning_rate=0.1, dtype="float64", seed=TUTORIAL_SEED, compile
         Seed of the shuffling in ``fit`` (default: the tutorial's 777). The
         weights always come from ``RandomState(777)`` (:func:`tutorial_weights`).
     compile : bool
-        Compile with SGD, :func:`tutorial_loss`, the analytic gradient and
-        the accuracy metric.
+        Compile with SGD, :func:`tutorial_loss`, ``gradient`` and the
+        accuracy metric.
+    gradient : {"analytic", "numeric"} or GradientStrategy
+        How the trainer gets the gradient (numeric: ``2 * 50,890`` forward
+        passes per step).
 
     Returns
     -------
@@ -90,19 +97,20 @@ def tutorial_mlp(learning_rate=0.1, dtype="float64", seed=TUTORIAL_SEED, compile
     model.set_weights(tutorial_weights())
     if compile:
         model.compile(optimizer=optimizers.SGD(learning_rate), loss=tutorial_loss(), metrics=["accuracy"],
-                      gradient="analytic", seed=seed)
+                      gradient=gradient, seed=seed)
     return model
 
 
-def modern_mlp(learning_rate=1e-3, dtype="float32", seed=0, compile=True, dropout=0.2, decay=0.85, steps_per_epoch=469):
+def modern_mlp(learning_rate=1e-3, dtype="float32", seed=0, compile=True, dropout=0.2, decay=0.85, steps_per_epoch=469,
+               gradient="analytic"):
     """A modern MLP: ``784 -> 256 -> 128 -> 10`` with He initialisation,
     batch normalisation before each ReLU, dropout after it, and Adam.
 
     ``Dense(256) -> BatchNormalization -> ReLU -> Dropout -> Dense(128) ->
     BatchNormalization -> ReLU -> Dropout -> Dense(10, softmax)``; the hidden
     Dense layers have no bias (batch normalisation's shift replaces it).
-    Compiled with Adam, categorical cross-entropy, the analytic gradient and
-    accuracy. The learning rate starts at ``learning_rate`` and is multiplied
+    Compiled with Adam, categorical cross-entropy, ``gradient`` (default
+    analytic) and accuracy. The learning rate starts at ``learning_rate`` and is multiplied
     by ``decay`` every ``steps_per_epoch`` steps (default: one epoch of
     60,000 images in batches of 128). ``seed`` seeds the weights, the dropout
     masks and the shuffling.
@@ -122,17 +130,17 @@ def modern_mlp(learning_rate=1e-3, dtype="float32", seed=0, compile=True, dropou
     if compile:
         rate = optimizers.ExponentialDecay(learning_rate, steps_per_epoch, decay) if decay != 1 else learning_rate
         model.compile(optimizer=optimizers.Adam(rate), loss="categorical_crossentropy", metrics=["accuracy"],
-                      gradient="analytic", seed=seed)
+                      gradient=gradient, seed=seed)
     return model
 
 
-def cnn(learning_rate=1e-3, dtype="float32", seed=0, compile=True):
+def cnn(learning_rate=1e-3, dtype="float32", seed=0, compile=True, gradient="analytic"):
     """The Keras example convnet on ``(28, 28, 1)`` images.
 
     ``Conv2D(32, 3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3, relu) ->
     MaxPooling2D(2) -> Flatten -> Dropout(0.5) -> Dense(10, softmax)``
     (34,826 weights), compiled with ``Adam(learning_rate)``, categorical
-    cross-entropy, the analytic gradient and accuracy.
+    cross-entropy, ``gradient`` (default analytic) and accuracy.
     """
     L = layers
     model = Sequential([
@@ -146,8 +154,87 @@ def cnn(learning_rate=1e-3, dtype="float32", seed=0, compile=True):
     ], name="mnist_cnn", dtype=dtype)
     if compile:
         model.compile(optimizer=optimizers.Adam(learning_rate), loss="categorical_crossentropy", metrics=["accuracy"],
-                      gradient="analytic", seed=seed)
+                      gradient=gradient, seed=seed)
     return model
+
+
+def as_written_mlp(learning_rate=mnist_as_written.LEARNING_RATE, dtype="float64", seed=TUTORIAL_SEED, compile=True,
+                   gradient="numeric"):
+    """The tutorial's network as written, at its initial weights.
+
+    ``Dense(64, sigmoid) -> Dense(10, batch_softmax)`` with the weights drawn
+    from ``RandomState(seed)`` (:func:`.mnist_as_written.build`), compiled
+    with ``SGD(learning_rate)``, the tutorial's ``0.5 * sum`` binary
+    cross-entropy (:func:`.mnist_as_written.tutorial_loss`) and ``gradient``.
+    Its training loop is not ``fit``: see :func:`tutorial_as_written`.
+    """
+    model = mnist_as_written.build(np.random.RandomState(seed), dtype=dtype)
+    if compile:
+        model.compile(optimizer=optimizers.SGD(learning_rate), loss=mnist_as_written.tutorial_loss(),
+                      gradient=gradient)
+    return model
+
+
+def tutorial_as_written(epochs=mnist_as_written.EPOCHS, batch_size=mnist_as_written.BATCH_SIZE,
+                        learning_rate=mnist_as_written.LEARNING_RATE, gradient="numeric", seed=TUTORIAL_SEED,
+                        source="idx", data_dir=None, limit=None, data=None, dtype="float64", print_fn=print,
+                        progress=False):
+    """The tutorial's MNIST network and training loop as written: its log, bugs included.
+
+    The batch-wide softmax, the ``0.5 * sum`` binary cross-entropy with no
+    batch mean, the numerical gradient (central differences, ``eps = 1e-5``,
+    every weight element), ``0.01 * randn`` weights from seed 777, and
+    ``epochs`` "epochs" of *one* SGD update each (lr 0.1) on 100 indices
+    drawn with replacement from the same generator. After each update it
+    prints ``Epoch: 1, Cost: ..., Train Accuracy: ..., Test Accuracy: ...``,
+    and the total time at the end. :mod:`.mnist_as_written` documents every
+    choice; a test proves the run equal to a plain-numpy transcription of the
+    tutorial's code. With the numeric gradient one update takes about 17 s
+    on a quiet machine.
+
+    Parameters
+    ----------
+    epochs, batch_size, learning_rate, seed
+        The tutorial's 2, 100, 0.1 and 777 by default.
+    gradient : {"numeric", "analytic"} or GradientStrategy
+        ``"numeric"`` (default) is ``NumericGradient(epsilon=1e-5)``.
+    source, data_dir, limit, dtype
+        See :func:`load_data` (``limit`` keeps the first samples of each split).
+    data : tuple, optional
+        ``((x_train, y_train), (x_test, y_test))`` from :func:`load_data`.
+    print_fn : callable or None
+        Receives each log line (default ``print``).
+    progress : bool
+        A progress bar over each numeric gradient's coordinates.
+
+    Returns
+    -------
+    mnist_as_written.AsWrittenResult
+        ``losses``, ``train_accuracies``, ``test_accuracies``, ``batches``,
+        ``weights``, ``seconds``, ``lines``, ``model`` and ``history``.
+
+    Example
+    -------
+    >>> result = tutorial_as_written()      # doctest: +SKIP
+    Epoch: 1, Cost: ..., Train Accuracy: ..., Test Accuracy: ...
+    Epoch: 2, Cost: ..., Train Accuracy: ..., Test Accuracy: ...
+    Total time: ... seconds
+    """
+    if data is None:
+        data = load_data(source, data_dir, dtype=dtype, flatten=True, limit=limit)
+    (x_train, y_train), (x_test, y_test) = data
+    return mnist_as_written.train(x_train, y_train, x_test, y_test, epochs=epochs, batch_size=batch_size,
+                                  learning_rate=learning_rate, seed=seed, gradient=gradient, dtype=dtype,
+                                  print_fn=print_fn, progress=progress)
+
+
+def _run_as_written(data, epochs, batch_size, learning_rate, dtype, seed, gradient, verbose):
+    """:attr:`Recipe.run` of ``as-written``: its log on ``verbose`` 1 and 2, with a
+    progress bar over the numeric gradient on 1 when stderr is a terminal."""
+    result = tutorial_as_written(epochs, batch_size, learning_rate, gradient=gradient, seed=seed, data=data,
+                                 dtype=dtype, print_fn=print if verbose else None,
+                                 progress=verbose == 1 and sys.stderr.isatty())
+    return result.model, result.history
 
 
 @dataclass(frozen=True)
@@ -157,7 +244,7 @@ class Recipe:
     Attributes
     ----------
     build : callable
-        ``build(learning_rate=..., dtype=..., seed=...) -> compiled model``.
+        ``build(learning_rate=..., dtype=..., seed=..., gradient=...) -> compiled model``.
     epochs, batch_size : int
         Defaults of :func:`train` and the command line.
     learning_rate : float
@@ -171,6 +258,16 @@ class Recipe:
         The test accuracy this recipe is expected to reach with its defaults.
     seed : int
         Default seed of :func:`train` and the command line.
+    gradient : {"analytic", "numeric"}
+        Default gradient strategy of :func:`train` and the command line.
+    run : callable, optional
+        The recipe's own training loop, for recipes that are not trained
+        with ``model.fit``: ``run(data, epochs=..., batch_size=...,
+        learning_rate=..., dtype=..., seed=..., gradient=..., verbose=...) ->
+        (model, history)``, ``history`` a
+        :class:`~layergraph.framework.callbacks.History` with
+        ``train_seconds``. ``None``: :func:`train` builds with :attr:`build`
+        and calls ``fit``.
     """
 
     build: Callable
@@ -182,6 +279,8 @@ class Recipe:
     description: str = ""
     target: float = 0.0
     seed: int = 0
+    gradient: str = "analytic"
+    run: Callable | None = None
 
 
 #: The models the command line knows, by name.
@@ -195,6 +294,12 @@ MODELS: dict[str, Recipe] = {
     "cnn": Recipe(cnn, epochs=15, batch_size=128, learning_rate=1e-3, flatten=False, dtype="float32",
                   description="the Keras example convnet (2 conv + 2 pool + dropout), Adam",
                   target=0.992),
+    "as-written": Recipe(as_written_mlp, epochs=mnist_as_written.EPOCHS, batch_size=mnist_as_written.BATCH_SIZE,
+                         learning_rate=mnist_as_written.LEARNING_RATE, flatten=True, seed=TUTORIAL_SEED,
+                         gradient="numeric", run=_run_as_written,
+                         description="the tutorial's network exactly as written, bugs included (batch-wide "
+                                     "softmax, 0.5*sum binary CE, numeric gradient, one update of 100 random "
+                                     "images per 'epoch', 2 epochs; ~17 s per update) and its log"),
 }
 
 
@@ -263,7 +368,7 @@ def load_data(source="idx", data_dir=None, dtype="float64", flatten=True, limit=
 
 
 def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=None, source="idx", data_dir=None,
-          verbose=2, dtype=None, seed=None, limit=None, data=None, callbacks=None, validation=True):
+          verbose=2, dtype=None, seed=None, limit=None, data=None, callbacks=None, validation=True, gradient=None):
     """Train a registered model on MNIST and measure its test accuracy.
 
     Parameters
@@ -275,7 +380,8 @@ def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=Non
     source, data_dir, limit
         See :func:`load_data`.
     verbose : {0, 1, 2}
-        ``fit``'s: 1 a progress bar per epoch, 2 one line per epoch.
+        ``fit``'s: 1 a progress bar per epoch, 2 one line per epoch (a
+        recipe with its own loop prints its own log on 1 and 2).
     dtype : {"float64", "float32"}, optional
         Default: the recipe's (float64 for the tutorial's model).
     seed : int, optional
@@ -285,9 +391,13 @@ def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=Non
         ``((x_train, y_train), (x_test, y_test))`` already loaded by
         :func:`load_data`; skips loading.
     callbacks : list of Callback, optional
+        For ``fit``; a recipe with its own loop (:attr:`Recipe.run`) takes none.
     validation : bool
         Evaluate on the test set after every epoch (``val_loss``,
-        ``val_accuracy`` in the history), as the tutorial does.
+        ``val_accuracy`` in the history), as the tutorial does. (A recipe
+        with its own loop scores the test set as its loop does.)
+    gradient : {"analytic", "numeric"} or GradientStrategy, optional
+        Default: the recipe's (numeric for ``as-written``, else analytic).
 
     Returns
     -------
@@ -303,10 +413,17 @@ def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=Non
     learning_rate = recipe.learning_rate if learning_rate is None else learning_rate
     dtype = recipe.dtype if dtype is None else dtype
     seed = recipe.seed if seed is None else seed
+    gradient = recipe.gradient if gradient is None else gradient
+    if recipe.run is not None and callbacks:
+        raise ValueError(f"train: MNIST model {model_name!r} runs its own training loop and takes no callbacks")
     if data is None:
         data = load_data(source, data_dir, dtype=dtype, flatten=recipe.flatten, limit=limit)
     (x_train, y_train), (x_test, y_test) = data
-    model = recipe.build(learning_rate=learning_rate, dtype=dtype, seed=seed)
+    if recipe.run is not None:
+        model, history = recipe.run(data, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                                    dtype=dtype, seed=seed, gradient=gradient, verbose=verbose)
+        return model, history, accuracy(model, x_test, y_test)
+    model = recipe.build(learning_rate=learning_rate, dtype=dtype, seed=seed, gradient=gradient)
     start = time.perf_counter()
     history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=verbose,
                         validation_data=(x_test, y_test) if validation else None, callbacks=callbacks)

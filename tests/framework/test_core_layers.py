@@ -83,7 +83,7 @@ class TestDense:
         for a, b in zip(before, layer.get_weights()):
             np.testing.assert_array_equal(a, b)
 
-    @pytest.mark.parametrize("activation", ["linear", "sigmoid", "tanh", "softmax"])
+    @pytest.mark.parametrize("activation", ["linear", "sigmoid", "tanh", "softmax", "batch_softmax"])
     def test_gradient_check(self, rng, activation):
         model = lg.Sequential([layers.Dense(3, activation=activation, input_shape=(4,), seed=1)])
         _check(model, "mse", rng.normal(size=(5, 4)), rng.normal(size=(5, 3)))
@@ -102,7 +102,7 @@ class TestDense:
 
 
 class TestActivations:
-    @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax", "relu", "linear"])
+    @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax", "batch_softmax", "relu", "linear"])
     def test_stable_at_extremes(self, name):
         z = np.array([[-1000.0, 0.0, 1000.0]])
         act = activations.get(name)
@@ -133,7 +133,7 @@ class TestActivations:
     def test_sigmoid_values(self):
         np.testing.assert_allclose(activations.sigmoid(np.array([0.0, np.log(3)])), [0.5, 0.75])
 
-    @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax"])
+    @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax", "batch_softmax"])
     def test_backward_matches_finite_differences(self, rng, name):
         act = activations.get(name)
         z = rng.normal(size=(3, 4))
@@ -149,11 +149,55 @@ class TestActivations:
             numeric[idx] = np.sum(g * (act(zp) - act(zm))) / (2 * eps)
         np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
 
+    def test_batch_softmax_normalises_the_whole_batch(self):
+        z = np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])
+        a = activations.get("batch_softmax")(z)
+        e = np.exp(z - 3.0)  # the tutorial's formula: exp(a - max) / sum over every entry
+        np.testing.assert_allclose(a, e / e.sum(), rtol=1e-15)
+        assert a.sum() == pytest.approx(1.0, rel=1e-15)
+        # By hand: the second row is three times e^-2 / (e^-2 + e^-1 + 1 + 3 e^-2)
+        assert a[1, 0] == pytest.approx(np.exp(-2) / (4 * np.exp(-2) + np.exp(-1) + 1), rel=1e-14)
+        # A sample's outputs depend on the rest of its batch; a row-wise softmax's do not
+        alone = activations.get("batch_softmax")(z[1:])
+        np.testing.assert_allclose(alone, [[1 / 3] * 3])
+        assert not np.allclose(alone, a[1:])
+
+    def test_batch_softmax_keeps_each_rows_arg_max(self, rng):
+        z = rng.normal(size=(50, 10)) * 5
+        z[-1] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 9]  # the last row too
+        batch, rows = activations.get("batch_softmax")(z), activations.softmax(z)
+        np.testing.assert_array_equal(batch.argmax(axis=1), rows.argmax(axis=1))
+        # ... because it is the row-wise softmax times each row's share of the total
+        shares = np.exp(z).sum(axis=1, keepdims=True) / np.exp(z).sum()
+        np.testing.assert_allclose(batch, rows * shares, rtol=1e-12)
+
+    def test_batch_softmax_is_no_softmax_to_the_losses(self, rng):
+        activation = activations.get("batch_softmax")
+        assert not isinstance(activation, activations.Softmax)
+        t, p = np.eye(3)[[0, 2]], np.full((2, 3), 1 / 6)
+        assert lg.losses.CategoricalCrossentropy().fused_gradient(activation, t, p) is None
+        model = lg.Sequential([layers.Dense(3, activation="batch_softmax", input_shape=(4,), seed=1)])
+        _check(model, "categorical_crossentropy", rng.normal(size=(5, 4)), np.eye(3)[rng.integers(0, 3, 5)])
+
+    def test_batch_softmax_of_an_empty_array_is_an_error(self):
+        act = activations.get("batch_softmax")
+        for forward in (act.forward, act.forward_inplace):
+            with pytest.raises(ValueError, match=r"batch_softmax: cannot normalise an empty array \(shape \(0, 10\)\)"):
+                forward(np.zeros((0, 10)))
+
+    def test_batch_softmax_survives_save_and_load(self, tmp_path):
+        model = lg.Sequential([layers.Dense(3, activation="batch_softmax", input_shape=(2,), seed=0)])
+        model.save(tmp_path / "m.lg")
+        loaded = lg.load_model(tmp_path / "m.lg")
+        assert loaded.layers[0].activation.name == "batch_softmax"
+        x = np.array([[0.5, -1.0], [2.0, 0.0]])
+        np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
     def test_activation_layer(self):
         out = layers.Activation("relu")(np.array([[-1.0, 2.0]]))
         np.testing.assert_array_equal(out, [[0.0, 2.0]])
 
-    @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax", "relu", "linear"])
+    @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax", "batch_softmax", "relu", "linear"])
     @pytest.mark.parametrize("dtype", [np.float64, np.float32])
     def test_forward_inplace_is_forward_in_z(self, rng, name, dtype):
         act = activations.get(name)
@@ -169,7 +213,7 @@ class TestActivations:
         g = rng.normal(size=z.shape).astype(dtype)
         np.testing.assert_array_equal(act.backward(g, cache_b), act.backward(g, cache))
 
-    @pytest.mark.parametrize("name", ["sigmoid", "softmax"])
+    @pytest.mark.parametrize("name", ["sigmoid", "softmax", "batch_softmax"])
     def test_integer_inputs_give_float64(self, name):
         act = activations.get(name)
         np.testing.assert_array_equal(act(np.array([[0, 1]])), act(np.array([[0.0, 1.0]])))
@@ -184,7 +228,7 @@ class TestActivations:
         x = rng.normal(size=(4, 2))
         np.testing.assert_allclose(layer(x), 2 * np.maximum(x @ layer.kernel.value, 0))
 
-    @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "softmax"])
+    @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "softmax", "batch_softmax"])
     def test_activations_never_overwrite_inputs(self, rng, activation):
         x = rng.normal(size=(4, 3))
         kept = x.copy()
@@ -318,3 +362,18 @@ class TestAddWeight:
         assert lg.gradients.check(model, "mse", x, y).passed
         model.layers[0].trainable = False
         assert [v.name for v, _ in model.penalties()] == [model.layers[1].kernel.name]
+
+
+def test_set_random_seed_makes_unseeded_layers_reproducible():
+    def weights():
+        lg.utils.set_random_seed(7)
+        model = lg.Sequential([layers.Dense(3, input_shape=(2,)), layers.Dropout(0.5), layers.Dense(1)])
+        mask = model.layers[1].forward(np.ones((4, 3)), training=True)[0]
+        return model.get_weights() + [mask]
+
+    first, second = weights(), weights()
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+    lg.utils.set_random_seed(8)
+    other = lg.Sequential([layers.Dense(3, input_shape=(2,))]).get_weights()[0]
+    assert not np.array_equal(other, first[0])

@@ -70,7 +70,7 @@ def test_registry():
     assert (recipe.epochs, recipe.batch_size, recipe.learning_rate, recipe.flatten, recipe.dtype) == \
         (20, 100, 0.1, True, "float64")
     assert recipe.target == 0.95
-    assert sorted(mnist.MODELS) == ["cnn", "mlp", "tutorial"]
+    assert sorted(mnist.MODELS) == ["as-written", "cnn", "mlp", "tutorial"]
     assert (mnist.MODELS["mlp"].build, mnist.MODELS["mlp"].flatten) == (mnist.modern_mlp, True)
     assert (mnist.MODELS["cnn"].build, mnist.MODELS["cnn"].flatten) == (mnist.cnn, False)
     assert mnist.MODELS["mlp"].epochs <= 15 and mnist.MODELS["mlp"].target == 0.982

@@ -13,6 +13,7 @@ from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, MaxPooling2D
 from .pooling1d import AveragePooling1D, MaxPooling1D
 from .preprocessing import Rescaling
+from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import Dropout, disabled_dropout, frozen_masks
 from .reshaping import Cropping2D, Flatten, Reshape, UpSampling2D, ZeroPadding2D
 from .serialization import deserialize, serialize
@@ -29,4 +30,6 @@ __all__ = ["Layer", "ActivatedLayer", "Input", "InputLayer", "Dense", "Activatio
            "Embedding", "ReLU", "LeakyReLU", "Softmax",
            # merging: layers and Keras' functional helpers
            "Average", "Maximum", "Minimum", "Multiply", "Subtract", "Dot",
-           "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"]
+           "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
+           # recurrent
+           "SimpleRNN", "LSTM", "GRU"]

@@ -12,7 +12,7 @@ import inspect
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, initializers, regularizers, seeding
 from ..naming import Registry, creation_index, to_snake_case, unique_name
 from ..symbolic import Node, SymbolicTensor, is_symbolic
 from ..variables import Variable, reserve_weight
@@ -238,7 +238,9 @@ class Layer:
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None, regularizer=None):
         """Create, register and return a :class:`Variable` of this layer (Keras 3 signature).
 
-        Works in ``__init__`` and in :meth:`build`.
+        Works in ``__init__`` and in :meth:`build`. The legacy order
+        ``add_weight(name, shape, initializer, trainable)`` (a string first) is
+        accepted too.
 
         Parameters
         ----------
@@ -257,9 +259,6 @@ class Layer:
             Unique within the layer; by default ``variable``, then ``variable_1`` and so on.
         regularizer : str or Regularizer, optional
             A penalty on this weight that joins the loss (see :meth:`penalties`).
-
-        The legacy order ``add_weight(name, shape, initializer, trainable)``
-        (a string first) is accepted too.
 
         Returns
         -------
@@ -306,7 +305,7 @@ class Layer:
     def _rng(self):
         """The layer's generator for weight initialisation (seeded by ``seed``)."""
         if self._init_rng is None:
-            self._init_rng = np.random.default_rng(self.seed)
+            self._init_rng = seeding.generator(self.seed)
         return self._init_rng
 
     @property

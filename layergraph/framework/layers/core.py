@@ -156,13 +156,14 @@ class Dense(ActivatedLayer):
         return (*input_shape[:-1], self.units)
 
     def forward_preactivation(self, x, training=False):
-        self._check_input_rank(x, 2, 8)
-        if x.shape[-1] != self.kernel.shape[0]:
+        w = self.kernel.value
+        if not 2 <= x.ndim <= 8 or x.shape[-1] != w.shape[0]:  # one test on the hot path; the message below
+            self._check_input_rank(x, 2, 8)
             raise ValueError(
-                f"Dense {self.name!r} expects inputs with last dimension {self.kernel.shape[0]}, "
-                f"got input shape {tuple(x.shape)} (kernel shape {self.kernel.shape})"
+                f"Dense {self.name!r} expects inputs with last dimension {w.shape[0]}, "
+                f"got input shape {tuple(x.shape)} (kernel shape {w.shape})"
             )
-        z = x @ self.kernel.value
+        z = x @ w
         if self.use_bias:
             z += self.bias.value
         return z, x
