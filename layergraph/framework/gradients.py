@@ -38,6 +38,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .layers.regularization import DROPOUT_MODES
+from .layers.tracing import backward_follows
 from .naming import Registry, lookup
 from .objective import Objective, as_list
 
@@ -123,7 +124,8 @@ class AnalyticGradient(GradientStrategy):
 
     def gradients(self, model, loss, x, y, sample_weight=None):
         objective = Objective.get(loss)
-        y_pred, cache = model.forward(x, training=True)
+        with backward_follows():  # layers differentiated by recording their call() record it now
+            y_pred, cache = model.forward(x, training=True)
         self.last_outputs = (x, y_pred)
         multi = isinstance(y_pred, list)
         preds = y_pred if multi else [y_pred]
