@@ -744,8 +744,12 @@ def _as_input_array(a, dtype):
 class ActivatedLayer(Layer):
     """A layer of the form ``a = activation(f(inputs))``.
 
-    Subclasses implement :meth:`forward_preactivation` and
-    :meth:`backward_preactivation` for ``f``; this class adds the activation.
+    Subclasses implement :meth:`backward_preactivation` for ``f``, and
+    either :meth:`preactivation` (``f`` in traceable numpy: then
+    :meth:`call` is ``activation(f(inputs))``, and the forward pass runs the
+    same code, its cache being the inputs and the activation's output) or,
+    when ``f`` cannot be traced, :meth:`forward_preactivation`; this class
+    adds the activation.
     ``backward_preactivation`` is also the entry point of the fused
     softmax/sigmoid + cross-entropy gradient: a loss that knows ``dL/dz``
     directly skips the activation's Jacobian.
@@ -773,9 +777,19 @@ class ActivatedLayer(Layer):
     def output_activation(self):
         return self.activation
 
+    def preactivation(self, inputs):
+        """``z = f(inputs)``, the layer's maths before its activation, in traceable numpy."""
+        raise NotImplementedError(f"{type(self).__name__} must implement preactivation() or "
+                                  f"forward_preactivation()")
+
+    def call(self, inputs):
+        """``activation(f(inputs))``; differentiable under recording when :meth:`preactivation` is."""
+        return self.activation.call(self.preactivation(inputs))
+
     def forward_preactivation(self, inputs, training=False):
-        """``(z, cache)``: the layer's computation before its activation."""
-        raise NotImplementedError(f"{type(self).__name__} must implement forward_preactivation()")
+        """``(z, cache)``: the layer's computation before its activation; by default
+        :meth:`preactivation`, the cache being the inputs."""
+        return self.preactivation(inputs), inputs
 
     def backward_preactivation(self, grad_z, cache, input_grad=True):
         """Like :meth:`backward`, but ``grad_z`` is ``dL/dz`` before the activation."""

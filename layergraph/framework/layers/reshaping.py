@@ -50,9 +50,12 @@ class Flatten(Layer):
         self.build(input_shape)
         return (input_shape[0], math.prod(input_shape[1:]))
 
+    def call(self, inputs):
+        self._check_input_rank(inputs, 1, 32)
+        return inputs.reshape(inputs.shape[0], math.prod(inputs.shape[1:]))
+
     def forward(self, x, training=False):
-        self._check_input_rank(x, 1, 32)
-        return x.reshape(x.shape[0], math.prod(x.shape[1:])), x.shape
+        return self.call(x), x.shape
 
     def backward(self, grad, cache, input_grad=True):
         return grad.reshape(cache), []
@@ -120,9 +123,12 @@ class Reshape(Layer):
         self.build(input_shape)
         return (input_shape[0], *self._resolve(input_shape[1:]))
 
+    def call(self, inputs):
+        self._check_input_rank(inputs, 2, 32)
+        return inputs.reshape(inputs.shape[0], *self._resolve(inputs.shape[1:]))
+
     def forward(self, x, training=False):
-        self._check_input_rank(x, 2, 32)
-        return x.reshape(x.shape[0], *self._resolve(x.shape[1:])), x.shape
+        return self.call(x), x.shape
 
     def backward(self, grad, cache, input_grad=True):
         return grad.reshape(cache), []
