@@ -202,6 +202,7 @@ def _archive_contents(model, include_optimizer):
         "weights": entries,
         "compile": model.get_compile_config(),
         "optimizer_state": None,
+        "build_config": model.get_build_config(),  # a subclassed model is built from it before its weights load
     }
     if meta["compile"] is not None and include_optimizer:
         meta["optimizer_state"] = _training_state(model, arrays)
@@ -398,6 +399,8 @@ def load_model(path, custom_objects=None, compile=True):
         model = serialization.deserialize(meta["model"], custom_objects)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
         raise reader.fail(f"cannot rebuild the architecture: {type(err).__name__}: {err}") from err
+    if not model.built and meta.get("build_config"):
+        model.build_from_config(meta["build_config"])
     values = _read_weights(reader, meta, arrays, model.weights)
     for w, value in zip(model.weights, values):
         w.value[...] = value

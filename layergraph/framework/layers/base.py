@@ -685,6 +685,18 @@ class Layer:
         """A new layer from :meth:`get_config`'s dict."""
         return cls(**config)
 
+    def get_build_config(self):
+        """``{"input_shape": ...}`` of a built layer (JSON-able, batch axis ``None``), else ``None`` (Keras 3)."""
+        if not self.built or self.input_shape is None:
+            return None
+        shape = self.input_shape
+        return {"input_shape": [list(s) for s in shape] if isinstance(shape, list) else list(shape)}
+
+    def build_from_config(self, config):
+        """Build the layer as :meth:`get_build_config` recorded (how a saved subclassed model gets its weights)."""
+        shape = config["input_shape"]
+        self._maybe_build([tuple(s) for s in shape] if shape and isinstance(shape[0], list) else tuple(shape))
+
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
 
