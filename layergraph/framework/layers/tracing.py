@@ -38,8 +38,7 @@ __all__ = ["backward_follows", "will_backward", "RecordedCall", "call_context"]
 class _State(threading.local):
     def __init__(self):
         self.backward_follows = False
-        self.depth = 0  # how many call() runs enclose the current code
-        self.training = False  # the training flag of the innermost enclosing call()
+        self.training = None  # the training flag of the innermost enclosing call(); None outside any
         self.losses = None  # [(layer, index, traced value)] of the add_loss calls of the recording under way
 
 
@@ -47,7 +46,7 @@ _state = _State()
 
 
 def call_context():
-    """The per-thread state (``backward_follows``, ``depth``, ``training``, ``losses``); layers read it."""
+    """The per-thread state (``backward_follows``, ``training``, ``losses``); layers read it."""
     return _state
 
 
