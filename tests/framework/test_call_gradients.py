@@ -147,3 +147,15 @@ def test_a_built_in_layer_inside_a_recording_is_one_op_whose_gradient_is_its_bac
     _, (dk2, _) = backward(g.copy(), input_grad=False)
     assert calls == [True, False]  # no input gradient wanted: the layer is told so
     np.testing.assert_allclose(dk2, hand_k, rtol=1e-14)
+
+
+def test_a_sequential_of_call_layers_inside_a_users_own_recording_gets_its_gradient():
+    class Tanh(lg.layers.Layer):
+        def call(self, inputs):
+            return np.tanh(inputs)
+
+    rng = np.random.default_rng(1)
+    stack = lg.Sequential([lg.Input(shape=(3,)), L.Dense(2, seed=0), Tanh()])
+    x = rng.standard_normal((4, 3))
+    result = autodiff.check_gradients(lambda t: stack(t), x, stack.trainable_weights)
+    assert result.passed, str(result)

@@ -89,10 +89,21 @@ class Layer:
     **The Keras way**: implement :meth:`call` ``(inputs, training=None) ->
     outputs`` in plain numpy (and :meth:`build` to create weights). The
     numeric gradient strategy needs nothing more; the analytic one
-    differentiates :meth:`call` automatically.
+    differentiates :meth:`call` automatically: inside its forward pass (a
+    :func:`~layergraph.framework.layers.tracing.backward_follows` block)
+    :meth:`forward` records :meth:`call` on the autodiff tape, and the
+    default :meth:`backward` replays it. Layers called inside a recorded
+    :meth:`call` (``self.dense(x)``) are recorded too: a :meth:`call` layer
+    op by op, a layer with its own :meth:`backward` as one op whose gradient
+    is that :meth:`backward`. Outside that block :meth:`call` runs on plain
+    arrays, with no tape. Inner layers inherit ``training`` from the
+    enclosing :meth:`call`, as in Keras.
 
     **With a hand-written gradient** (the built-in layers, for speed):
-    implement :meth:`forward` and :meth:`backward`.
+    implement :meth:`forward` and :meth:`backward` as well; :meth:`forward`
+    reuses :meth:`call`'s code where it can, so the maths is written once
+    (a test checks that the tape's gradient of :meth:`call` equals
+    :meth:`backward`).
 
     Every hook the framework calls, with its default:
 
@@ -136,6 +147,9 @@ class Layer:
       keyed by input name.
     - :meth:`get_config` / :meth:`from_config`: the constructor arguments as
       JSON for saving; call ``super().get_config()`` and add your own.
+    - :meth:`get_build_config` / :meth:`build_from_config`: the built input
+      shape, saved with a model so that a subclassed model gets its weights
+      before they are loaded.
     - :attr:`weights`, :attr:`trainable_weights`,
       :attr:`non_trainable_weights`: this layer's variables and those of the
       layers and variables assigned to its attributes (tracked recursively,
@@ -163,9 +177,12 @@ class Layer:
     ...     def build(self, input_shape):
     ...         self.s = self.add_weight(shape=input_shape[-1:], initializer="ones", name="s")
     ...     def call(self, inputs):
-    ...         return inputs * self.s.value
+    ...         return inputs * self.s
     >>> Scale()(np.array([[1.0, 2.0]]))
     array([[1., 2.]])
+    >>> model = lg.Sequential([lg.Input(shape=(2,)), Scale()])
+    >>> lg.gradients.check(model, "mse", np.array([[1.0, 2.0]]), np.array([[0.0, 1.0]])).passed
+    True
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -622,7 +639,8 @@ class Layer:
                              name=self.name)
 
     def _forward_for_op(self, inputs, training):
-        out, cache = self.forward(inputs, training)
+        with backward_follows():  # the op's gradient is this layer's backward: inner call() layers record
+            out, cache = self.forward(inputs, training)
         return out, lambda grads, input_grad: self.backward(grads, cache, input_grad=input_grad)
 
     def prepare_inputs(self, inputs):
