@@ -6,8 +6,9 @@ automatic gradient of ``call()`` (recorded by :func:`autodiff.record` with the
 layer's trainable weights watched) must equal ``backward`` to about 1e-10 in
 float64, for the inputs and every weight. Layers whose fast forward cannot
 be traced (the strided im2col views of Conv1D, Conv2D, Conv2DTranspose, the
-2-D and 1-D pooling windows) have no ``call()`` and keep their numeric
-gradient checks (tests/framework/test_conv_layers.py, test_pooling_reshape.py,
+2-D and 1-D pooling windows) have no ``call()``, nor do ``ZeroPadding2D``
+(a write into zeros, faster than ``np.pad``) and ``Dot``; they keep their
+numeric gradient checks (tests/framework/test_conv_layers.py, test_pooling_reshape.py,
 test_pooling1d_global.py, test_conv1d_transpose.py).
 """
 import numpy as np
@@ -51,6 +52,9 @@ CASES = {
     "global-average-1d-keepdims": (lambda: L.GlobalAveragePooling1D(keepdims=True), [(2, 5, 3)], False),
     "global-max-2d": (lambda: L.GlobalMaxPooling2D(), [(2, 3, 3, 4)], False),
     "global-max-1d": (lambda: L.GlobalMaxPooling1D(), [(2, 5, 3)], False),
+    "cropping2d": (lambda: L.Cropping2D(((1, 0), (0, 2))), [(2, 4, 5, 3)], False),
+    "upsampling2d-nearest": (lambda: L.UpSampling2D((2, 3)), [(2, 2, 3, 2)], False),
+    "upsampling2d-bilinear": (lambda: L.UpSampling2D(2, interpolation="bilinear"), [(2, 3, 3, 2)], False),
 }
 
 
@@ -95,7 +99,7 @@ def test_automatic_gradient_of_call_equals_the_hand_written_backward(name):
 
 
 def test_the_cases_cover_every_built_in_layer_with_call_and_backward():
-    covered = {type(CASES[name][0]()).__name__ for name in CASES}
+    covered = {type(CASES[name][0]()).__name__ for name in CASES} | {"Embedding"}  # integer inputs: below
     classes = [lg.layers.LAYERS.get(name) for name in lg.layers.LAYERS.names()]
     with_both = {cls.__name__ for cls in classes
                  if cls.__module__.startswith("layergraph.framework.layers")
@@ -159,3 +163,17 @@ def test_a_sequential_of_call_layers_inside_a_users_own_recording_gets_its_gradi
     x = rng.standard_normal((4, 3))
     result = autodiff.check_gradients(lambda t: stack(t), x, stack.trainable_weights)
     assert result.passed, str(result)
+
+
+def test_embedding_call_gradient_equals_its_backward():
+    rng = np.random.default_rng(2)
+    layer = L.Embedding(7, 3)
+    ids = np.array([[1, 4, 1], [6, 0, 4]])
+    out, cache = layer.forward(ids)
+    g = rng.standard_normal(out.shape)
+    _, (hand,) = layer.backward(g, cache)
+    auto_out, backward = autodiff.record(lambda i: layer.call(i), ids, layer.trainable_weights)
+    np.testing.assert_array_equal(auto_out, out)
+    dx, (auto,) = backward(g)
+    assert dx is None  # integer indices get no gradient
+    np.testing.assert_allclose(auto, hand, rtol=1e-12, atol=1e-14)  # rows 1 and 4 appear twice: the sums agree
