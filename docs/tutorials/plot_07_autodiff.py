@@ -154,18 +154,18 @@ print("dL/dX as well, from the same sweep:", dx.shape)
 # The tables hold one rule per operation; a few of them, with the tape's
 # conventions (``g`` the output's gradient, ``ans`` the output):
 #
-# ===================  ====================================================
-# operation            vector-Jacobian product
-# ===================  ====================================================
-# ``a + b``            ``g`` to both (summed back over broadcast axes)
-# ``a * b``            ``g * b`` to ``a``, ``g * a`` to ``b``
-# ``np.exp(a)``        ``g * ans``
-# ``np.tanh(a)``       ``g * (1 - ans**2)``
-# ``a @ b``            ``g @ b.T`` to ``a``, ``a.T @ g`` to ``b``
-# ``a.sum(axis=k)``    ``g`` with axis ``k`` put back, broadcast
-# ``a[index]``         ``g`` scattered into zeros of ``a``'s shape
-# ``np.maximum(a, b)`` ``g`` where each wins (split on ties)
-# ===================  ====================================================
+# ====================  ===============================================
+# operation             vector-Jacobian product
+# ====================  ===============================================
+# ``a + b``             ``g`` to both (summed back over broadcast axes)
+# ``a * b``             ``g * b`` to ``a``, ``g * a`` to ``b``
+# ``np.exp(a)``         ``g * ans``
+# ``np.tanh(a)``        ``g * (1 - ans**2)``
+# ``a @ b``             ``g @ b.T`` to ``a``, ``a.T @ g`` to ``b``
+# ``a.sum(axis=k)``     ``g`` with axis ``k`` put back, broadcast
+# ``a[index]``          ``g`` scattered into zeros of ``a``'s shape
+# ``np.maximum(a, b)``  ``g`` where each wins (split on ties)
+# ====================  ===============================================
 #
 # Broadcasting is undone in one place, the tape, not in each rule: a bias of
 # shape ``(2,)`` added to a ``(4, 2)`` batch gets ``g`` summed over the batch.
