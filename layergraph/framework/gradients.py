@@ -38,11 +38,14 @@ from typing import NamedTuple
 import numpy as np
 
 from .layers.regularization import DROPOUT_MODES
+from .layers.tracing import call_context
 from .naming import Registry, lookup
 from .objective import Objective, as_list
 
 __all__ = ["GradientStrategy", "AnalyticGradient", "NumericGradient", "GradientCheck", "WeightCheck", "check",
            "get", "serialize", "deserialize", "STRATEGIES"]
+
+_context = call_context()  # the per-thread recording setting of the layers
 
 #: Every :class:`GradientStrategy` subclass by class name, for :func:`deserialize`.
 STRATEGIES = Registry("gradient strategy")
@@ -123,7 +126,14 @@ class AnalyticGradient(GradientStrategy):
 
     def gradients(self, model, loss, x, y, sample_weight=None):
         objective = Objective.get(loss)
-        y_pred, cache = model.forward(x, training=True)
+        # Layers differentiated by recording their call() record it now (a per-thread setting, restored
+        # after; set directly rather than through the backward_follows() block, on this hot path).
+        context = _context
+        outer, context.backward_follows = context.backward_follows, True
+        try:
+            y_pred, cache = model.forward(x, training=True)
+        finally:
+            context.backward_follows = outer
         self.last_outputs = (x, y_pred)
         multi = isinstance(y_pred, list)
         preds = y_pred if multi else [y_pred]

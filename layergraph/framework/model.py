@@ -39,6 +39,7 @@ import numpy as np
 from . import saving
 from .full_batch import ScipyTrainer
 from .layers.base import Layer
+from .layers.tracing import backward_follows
 from .naming import custom_object_scope
 from .objective import as_list
 from .trainer import Trainer
@@ -152,7 +153,8 @@ class Model(Layer):
         self.built = True
         try:
             state = [w.value.copy() for w in self.non_trainable_weights]
-            self.forward(self.arrays_for_forward(zeros), training=False)
+            with backward_follows(False):  # a probe that creates the weights: nothing to record
+                self.forward(self.arrays_for_forward(zeros), training=False)
             for w, saved in zip(self.non_trainable_weights, state):
                 w.value[...] = saved
         except Exception:

@@ -242,6 +242,7 @@ def _archive_contents(model, include_optimizer):
         "weights": entries,
         "compile": model.get_compile_config(),
         "optimizer_state": None,
+        "build_config": model.get_build_config(),  # a subclassed model is built from it before its weights load
     }
     if meta["compile"] is not None and include_optimizer:
         meta["optimizer_state"] = _training_state(model, arrays)
@@ -505,6 +506,8 @@ def load_model(path, custom_objects=None, compile=True):
     try:
         with stored_weight_shapes([a.shape for a in stored], f"the file {path!r}"):
             model = serialization.deserialize(meta["model"], custom_objects)
+            if not model.built and meta.get("build_config"):  # a subclassed model makes its weights when built
+                model.build_from_config(meta["build_config"])
     except Exception as err:
         raise reader.fail(f"cannot rebuild the architecture: {type(err).__name__}: {err}") from err
     values = _read_weights(reader, stored, model.weights)

@@ -33,6 +33,7 @@ import threading
 import numpy as np
 
 from .autodiff import Traceable, TracingError, is_recording, stop_gradient
+from .autodiff._state import _local as _recordings  # read directly on the layers' hot path (see _resolve)
 
 __all__ = ["Variable", "stored_weight_shapes", "reserve_weight"]
 
@@ -138,6 +139,11 @@ class Variable(Traceable):
 
     def _plain_value(self):
         return self.value
+
+    def _resolve(self):
+        # Outside a recording (every forward pass but the analytic strategy's recorded ones) this is
+        # one call returning the array: built-in layers read their weights through it.
+        return Traceable._resolve(self) if _recordings.tapes else self.value
 
     # -- array attributes ---------------------------------------------------------------
     @property

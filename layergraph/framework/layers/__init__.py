@@ -6,6 +6,7 @@ from .convolutional1d import Conv1D
 from .convolutional_transpose import Conv2DTranspose
 from .core import Activation, Dense, Input, InputLayer
 from .embedding import Embedding
+from .lambda_layer import Lambda
 from .global_pooling import GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate,
                     dot, maximum, minimum, multiply, subtract)
@@ -15,12 +16,13 @@ from .pooling1d import AveragePooling1D, MaxPooling1D
 from .preprocessing import Rescaling
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import Dropout, disabled_dropout, frozen_masks
+from .tracing import backward_follows
 from .reshaping import Cropping2D, Flatten, Reshape, UpSampling2D, ZeroPadding2D
 from .serialization import deserialize, serialize
 
 __all__ = ["Layer", "ActivatedLayer", "Input", "InputLayer", "Dense", "Activation", "Concatenate", "Add",
            "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization",
-           "frozen_masks", "disabled_dropout", "serialize", "deserialize", "LAYERS",
+           "frozen_masks", "disabled_dropout", "serialize", "deserialize", "LAYERS", "Lambda", "backward_follows",
            # convolution and pooling
            "Conv1D", "Conv2DTranspose", "MaxPooling1D", "AveragePooling1D",
            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",

@@ -88,13 +88,22 @@ class Dropout(Layer):
         keep = self._generator.random(shape, dtype=uniform_dtype) >= self.rate
         return np.multiply(keep, 1.0 / (1.0 - self.rate), dtype=dtype)
 
-    def forward(self, x, training=False):
+    def _current_mask(self, x, training):
+        """The mask of this pass (``None`` when the layer is the identity), kept in ``_mask``."""
         if not training or self.rate == 0.0 or self._disabled:
-            return x, None
+            return None
         mask = self._mask
         if not self._frozen or mask is None or mask.shape != x.shape or mask.dtype != x.dtype:
             mask = self._mask = self._draw_mask(x.shape, x.dtype)
-        return x * mask, mask
+        return mask
+
+    def call(self, inputs, training=False):
+        mask = self._current_mask(inputs, training)
+        return inputs if mask is None else inputs * mask
+
+    def forward(self, x, training=False):
+        out = self.call(x, training)
+        return out, (None if out is x else self._mask)
 
     def backward(self, grad, mask, input_grad=True):
         return (grad if mask is None else grad * mask), []

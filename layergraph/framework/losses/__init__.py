@@ -36,8 +36,8 @@ Example
 """
 from __future__ import annotations
 
-from ..naming import lookup
-from .base import EPSILON, LOSSES, REDUCTIONS, ElementwiseLoss, Loss
+from ..naming import custom_object_scope, lookup
+from .base import EPSILON, LOSSES, REDUCTIONS, ElementwiseLoss, Loss, LossFunctionWrapper
 from .crossentropy import (BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
                            binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy)
 from .hinge import Hinge, SquaredHinge, hinge, squared_hinge
@@ -47,7 +47,7 @@ from .regression import (CosineSimilarity, Huber, LogCosh, MeanAbsoluteError, Me
                          log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
                          mean_squared_logarithmic_error)
 
-__all__ = ["Loss", "ElementwiseLoss", "MeanSquaredError", "SumSquaredError", "MeanAbsoluteError",
+__all__ = ["Loss", "ElementwiseLoss", "LossFunctionWrapper", "MeanSquaredError", "SumSquaredError", "MeanAbsoluteError",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Huber", "LogCosh", "CosineSimilarity",
            "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence",
            "Poisson", "Hinge", "SquaredHinge", "mean_squared_error", "mean_absolute_error",
@@ -103,6 +103,8 @@ def get(identifier) -> Loss:
     for function, cls in _FUNCTIONS.items():
         if identifier is function:
             return cls()
+    if callable(identifier) and not isinstance(identifier, (str, type)):
+        return LossFunctionWrapper(identifier)
     if isinstance(identifier, str) and identifier not in ("Loss", "ElementwiseLoss") \
             and identifier in LOSSES.names():
         return LOSSES.get(identifier)()  # a class name, as Keras takes "MeanAbsoluteError"
@@ -119,4 +121,5 @@ def deserialize(config, custom_objects=None) -> Loss:
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"A loss config must be {{'class_name': str, 'config': dict}}, got {config!r:.200}")
     cls = LOSSES.get(config["class_name"], custom_objects)
-    return cls.from_config(dict(config.get("config") or {}))
+    with custom_object_scope(custom_objects or {}):  # LossFunctionWrapper finds its function by name
+        return cls.from_config(dict(config.get("config") or {}))

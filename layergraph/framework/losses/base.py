@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import autodiff
 from .._checks import is_number
-from ..naming import Registry
+from ..naming import Registry, active_custom_objects
 
-__all__ = ["Loss", "ElementwiseLoss", "LOSSES", "REDUCTIONS", "EPSILON"]
+__all__ = ["Loss", "ElementwiseLoss", "LossFunctionWrapper", "LOSSES", "REDUCTIONS", "EPSILON"]
 
 #: Every :class:`Loss` subclass by class name, for :func:`deserialize`.
 LOSSES = Registry("loss")
@@ -33,9 +34,14 @@ EPSILON = 1e-7
 class Loss:
     """Base class.
 
-    Subclasses implement ``_per_sample(y_true, y_pred) -> (n,)`` and
-    ``_grad(y_true, y_pred) -> dL_sample/dy_pred`` (before reduction), and
-    may override :meth:`validate` (shape and range checks of one batch),
+    There are two ways to write a loss. **The Keras way**: implement
+    ``call(y_true, y_pred)`` returning the loss of each sample, shape
+    ``(batch,)`` (or ``(batch, ...)``, averaged over the other axes), in
+    plain numpy; the base class reduces it and differentiates it on the
+    autodiff tape. **With a hand-written gradient** (the built-in losses):
+    implement ``_per_sample(y_true, y_pred) -> (n,)`` and ``_grad(y_true,
+    y_pred) -> dL_sample/dy_pred`` (before reduction). Either may override
+    :meth:`validate` (shape and range checks of one batch),
     :meth:`check_labels` (the same checks on a whole dataset, once per
     ``fit``) and :meth:`fused_gradient`.
 
@@ -58,6 +64,11 @@ class Loss:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         LOSSES.register(cls)
+        # A loss written the Keras way (call() and no _per_sample of its own) is reduced and
+        # differentiated from call().
+        if "call" in cls.__dict__ and "_per_sample" not in cls.__dict__:
+            cls._per_sample = Loss._per_sample_from_call
+            cls._grad = Loss._grad_from_call
 
     def __init__(self, reduction="mean", scale=1.0, name=None):
         if reduction not in REDUCTIONS:
@@ -92,6 +103,27 @@ class Loss:
     def _unreduced(self, y_true, y_pred):
         """Hook of :meth:`call`: the loss reduced over the last axis only."""
         raise NotImplementedError(f"{type(self).__name__} has no unreduced form")
+
+    # -- losses written with call() -----------------------------------------------
+    def _call_values(self, t, y):
+        """``call(y_true, y_pred)`` with the labels in the predictions' dtype, checked to be per sample."""
+        out = self.call(np.asarray(t, dtype=y.dtype) if t.dtype != y.dtype else t, y)
+        shape = np.shape(out)
+        if len(shape) == 0 or shape[0] != len(y):
+            raise ValueError(f"{type(self).__name__}.call must return one loss per sample, shape ({len(y)},) "
+                             f"(or ({len(y)}, ...)), got shape {shape}")
+        return out
+
+    def _per_sample_from_call(self, t, y):
+        """``_per_sample`` of a loss written with ``call()``: its values averaged over all but the batch axis."""
+        out = np.asarray(autodiff.stop_gradient(self._call_values(t, y)), dtype=y.dtype)
+        return out if out.ndim == 1 else out.reshape(len(out), -1).mean(axis=1)
+
+    def _grad_from_call(self, t, y):
+        """``_grad`` of a loss written with ``call()``: its ops recorded on the tape and replayed backwards."""
+        out, backward = autodiff.record(lambda pred: self._call_values(t, pred), y, name=type(self).__name__)
+        seed = np.full(out.shape, len(out) / out.size, dtype=out.dtype)  # the mean over the non-batch axes
+        return backward(seed)[0]
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """``(loss, dL/dy_pred)`` with ``dL/dy_pred`` of ``y_pred``'s shape."""
@@ -257,3 +289,53 @@ class ElementwiseLoss(Loss):
 
     def _element_grad(self, t, y):
         raise NotImplementedError(f"{type(self).__name__} must implement _element_grad()")
+
+
+class LossFunctionWrapper(Loss):
+    """A loss from a function ``fn(y_true, y_pred, **kwargs)`` returning one value per sample (Keras' wrapper).
+
+    The base class reduces the values (``reduction``) and differentiates
+    the function on the autodiff tape, so it is written in plain numpy.
+    ``compile(loss=fn)`` wraps a function this way. Saving stores the
+    function's name; loading finds it in ``custom_objects`` or a
+    ``custom_object_scope``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> def mean_abs(y_true, y_pred):
+    ...     return np.mean(np.abs(y_true - y_pred), axis=-1)
+    >>> loss = LossFunctionWrapper(mean_abs)
+    >>> loss.name, loss(np.array([[1.0], [0.0]]), np.array([[0.5], [2.0]]))
+    ('mean_abs', 1.25)
+    >>> loss.value_and_gradient(np.array([[1.0], [0.0]]), np.array([[0.5], [2.0]]))[1].tolist()
+    [[-0.5], [0.5]]
+    """
+
+    def __init__(self, fn, reduction="mean", name=None, **kwargs):
+        if not callable(fn):
+            raise TypeError(f"LossFunctionWrapper: fn must be a function fn(y_true, y_pred), got {fn!r}")
+        # Any callable may be a loss; functools.partial objects, for one, have no __name__.
+        super().__init__(reduction=reduction, name=name or getattr(fn, "__name__", "loss"))
+        self.fn = fn
+        self.fn_kwargs = kwargs
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self.fn_kwargs)
+
+    def get_config(self):
+        name = getattr(self.fn, "__name__", None)
+        if name is None or name == "<lambda>":
+            raise ValueError(f"The loss function {self.fn!r} cannot be saved by name: give it a name (def), or "
+                             f"save the weights only")
+        return {"fn": name, "reduction": self.reduction, "name": self.name, **self.fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        name = config.pop("fn")
+        fn = active_custom_objects().get(name)
+        if fn is None:
+            raise ValueError(f"Unknown loss function {name!r}: pass custom_objects={{{name!r}: {name}}} when "
+                             f"loading, or use layergraph.utils.custom_object_scope")
+        return cls(fn, **config)
