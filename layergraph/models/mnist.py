@@ -38,7 +38,8 @@ import numpy as np
 from .. import layers, losses, optimizers
 from ..datasets import batching
 from ..datasets import mnist as mnist_data
-from ..framework.graph import Sequential
+from ..framework.graph import Input, Sequential
+from ..framework.schedules import CosineDecay
 
 #: Seed of the tutorial's ``numpy.random.RandomState`` weight draw.
 TUTORIAL_SEED = 777
@@ -151,6 +152,76 @@ def cnn(learning_rate=1e-3, dtype="float32", seed=0, compile=True):
     return model
 
 
+def augmented_cnn(learning_rate=3e-3, dtype="float32", seed=0, compile=True, epochs=12, steps_per_epoch=469,
+                  augment=True):
+    """A small convnet with augmentation, batch normalisation and a cosine schedule.
+
+    ``RandomRotation(10 degrees) -> RandomZoom(0.1) -> RandomTranslation(0.1, 0.1)``
+    (constant black fill; active only in training) ``-> Conv2D(32, 3) ->
+    BatchNormalization -> ReLU -> MaxPooling2D(2) -> Conv2D(64, 3) ->
+    BatchNormalization -> ReLU -> MaxPooling2D(2) -> Flatten -> Dense(128) ->
+    BatchNormalization -> ReLU -> Dropout(0.4) -> Dense(10, softmax)``
+    (225,706 weights; the layers before batch normalisation have no bias, He
+    initialisation). Compiled with Adam whose learning rate rises linearly
+    from 0 to ``learning_rate`` over the first epoch and then follows a
+    cosine to 0 at the end of epoch ``epochs``
+    (:class:`~layergraph.framework.schedules.CosineDecay` with warmup: the
+    shape of the one-cycle policy), categorical cross-entropy, the analytic
+    gradient and accuracy.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The peak rate, reached after one epoch.
+    dtype : {"float32", "float64"}
+    seed : int
+        Seeds the weights, the augmentation draws, the dropout masks and the
+        shuffling.
+    compile : bool
+    epochs, steps_per_epoch : int
+        The length of the schedule (:func:`train` passes the run's).
+    augment : bool
+        Include the three augmentation layers.
+
+    Returns
+    -------
+    Sequential
+        Inputs ``(n, 28, 28, 1)`` in ``[0, 1]``, outputs ``(n, 10)`` probabilities.
+    """
+    L = layers
+    s = 100 * seed  # distinct seeds for every random layer, distinct across recipe seeds
+    augmentation = [
+        L.RandomRotation(10 / 360, fill_mode="constant", seed=s + 1, name="rotation"),
+        L.RandomZoom(0.1, fill_mode="constant", seed=s + 2, name="zoom"),
+        L.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=s + 3, name="translation"),
+    ] if augment else []
+
+    def conv_block(filters, k):
+        return [L.Conv2D(filters, 3, use_bias=False, kernel_initializer="he_uniform", seed=s + 10 + k,
+                         name=f"conv_{k}"),
+                L.BatchNormalization(name=f"bn_{k}"), L.Activation("relu", name=f"relu_{k}"),
+                L.MaxPooling2D(2, name=f"pool_{k}")]
+
+    model = Sequential([
+        Input(shape=(28, 28, 1)),
+        *augmentation,
+        *conv_block(32, 1),
+        *conv_block(64, 2),
+        L.Flatten(name="flatten"),
+        L.Dense(128, use_bias=False, kernel_initializer="he_uniform", seed=s + 20, name="dense"),
+        L.BatchNormalization(name="bn_3"),
+        L.Activation("relu", name="relu_3"),
+        L.Dropout(0.4, seed=s + 21, name="dropout"),
+        L.Dense(NUM_CLASSES, activation="softmax", seed=s + 22, name="output"),
+    ], name="mnist_augmented_cnn", dtype=dtype)
+    if compile:
+        schedule = CosineDecay(0.0, decay_steps=max(1, (epochs - 1) * steps_per_epoch), warmup_target=learning_rate,
+                               warmup_steps=steps_per_epoch)
+        model.compile(optimizer=optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"],
+                      gradient="analytic", seed=seed)
+    return model
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How to build and train one MNIST model.
@@ -172,6 +243,9 @@ class Recipe:
         The test accuracy this recipe is expected to reach with its defaults.
     seed : int
         Default seed of :func:`train` and the command line.
+    scheduled : bool
+        ``build`` also takes ``epochs=`` and ``steps_per_epoch=``: its
+        learning-rate schedule spans the run :func:`train` makes.
     """
 
     build: Callable
@@ -183,6 +257,7 @@ class Recipe:
     description: str = ""
     target: float = 0.0
     seed: int = 0
+    scheduled: bool = False
 
 
 #: The models the command line knows, by name.
@@ -196,6 +271,10 @@ MODELS: dict[str, Recipe] = {
     "cnn": Recipe(cnn, epochs=15, batch_size=128, learning_rate=1e-3, flatten=False, dtype="float32",
                   description="the Keras example convnet (2 conv + 2 pool + dropout), Adam",
                   target=0.992),
+    "cnn-aug": Recipe(augmented_cnn, epochs=12, batch_size=128, learning_rate=3e-3, flatten=False, dtype="float32",
+                      description="convnet with rotation/zoom/translation augmentation, batch norm, dropout, "
+                                  "Adam with warmup + cosine decay (>= 99.4% in 12 epochs)",
+                      target=0.994, scheduled=True),
 }
 
 
@@ -307,7 +386,12 @@ def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=Non
     if data is None:
         data = load_data(source, data_dir, dtype=dtype, flatten=recipe.flatten, limit=limit)
     (x_train, y_train), (x_test, y_test) = data
-    model = recipe.build(learning_rate=learning_rate, dtype=dtype, seed=seed)
+    if recipe.scheduled:
+        steps_per_epoch = -(-len(x_train) // batch_size)
+        model = recipe.build(learning_rate=learning_rate, dtype=dtype, seed=seed, epochs=epochs,
+                             steps_per_epoch=steps_per_epoch)
+    else:
+        model = recipe.build(learning_rate=learning_rate, dtype=dtype, seed=seed)
     start = time.perf_counter()
     history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=verbose,
                         validation_data=(x_test, y_test) if validation else None, callbacks=callbacks)

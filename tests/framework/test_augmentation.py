@@ -138,6 +138,13 @@ class TestRandomness:
                 assert out.shape == shape and out.dtype == dtype
         assert layer.compute_output_shape((None, 6, 7, 2)) == (None, 6, 7, 2)
 
+    def test_integer_pixels_become_floats(self, index):
+        x = np.arange(64, dtype=np.uint8).reshape(1, 8, 8, 1)
+        layer = _layers()[index]
+        out = layer.forward(x, training=False)[0]
+        assert out.dtype == np.float64 and np.array_equal(out, x)
+        assert _train(layer, x).dtype == np.float64
+
     def test_identity_in_inference(self, index, rng):
         x = rng.normal(size=(2, 6, 6, 1))
         layer = _layers()[index]

@@ -144,6 +144,8 @@ class RandomAffineLayer(RandomLayer):
 
     def forward(self, x, training=False):
         self._check_images(x)
+        if x.dtype.kind != "f":  # integer pixels (uint8): computed and returned as floats, as in Keras
+            x = x.astype(self.dtype)
         if not training or self.randomness_disabled:
             return x, None
         images = x if x.ndim == 4 else x[None]
