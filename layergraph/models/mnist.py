@@ -154,20 +154,30 @@ def cnn(learning_rate=1e-3, dtype="float32", seed=0, compile=True):
 
 def augmented_cnn(learning_rate=3e-3, dtype="float32", seed=0, compile=True, epochs=12, steps_per_epoch=469,
                   augment=True):
-    """A small convnet with augmentation, batch normalisation and a cosine schedule.
+    """A small convnet with augmentation, batch normalisation and a warmup + cosine schedule.
 
-    ``RandomRotation(10 degrees) -> RandomZoom(0.1) -> RandomTranslation(0.1, 0.1)``
-    (constant black fill; active only in training) ``-> Conv2D(32, 3) ->
-    BatchNormalization -> ReLU -> MaxPooling2D(2) -> Conv2D(64, 3) ->
-    BatchNormalization -> ReLU -> MaxPooling2D(2) -> Flatten -> Dense(128) ->
-    BatchNormalization -> ReLU -> Dropout(0.4) -> Dense(10, softmax)``
-    (225,706 weights; the layers before batch normalisation have no bias, He
-    initialisation). Compiled with Adam whose learning rate rises linearly
-    from 0 to ``learning_rate`` over the first epoch and then follows a
-    cosine to 0 at the end of epoch ``epochs``
-    (:class:`~layergraph.framework.schedules.CosineDecay` with warmup: the
-    shape of the one-cycle policy), categorical cross-entropy, the analytic
-    gradient and accuracy.
+    Augmentation (Keras preprocessing layers, active only in training; black
+    ``"constant"`` fill): ``RandomRotation`` up to 10 degrees either way,
+    ``RandomZoom(0.1)``, ``RandomTranslation(0.1, 0.1)`` (up to 2.8 pixels,
+    with ``"nearest"`` interpolation: whole-pixel shifts, so that only two of
+    the three resamplings blur the strokes). Then::
+
+        Conv2D(32, 3) -> MaxPooling2D(2) -> BatchNormalization -> ReLU     26x26 -> 13x13x32
+        Conv2D(64, 3) -> BatchNormalization -> ReLU                        11x11x64
+        Conv2D(64, 3) -> MaxPooling2D(2) -> BatchNormalization -> ReLU     9x9 -> 4x4x64
+        Flatten -> Dense(128) -> BatchNormalization -> ReLU -> Dropout(0.3) -> Dense(10, softmax)
+
+    (189,098 weights; no biases before batch normalisation, He-uniform
+    initialisation). Pooling before batch normalisation and ReLU does that
+    per-element work on a quarter of the first block's pixels. Compiled with
+    Adam whose learning rate rises linearly from 0 to ``learning_rate`` over
+    the first epoch and then follows a cosine to 0 at the end of epoch
+    ``epochs`` (:class:`~layergraph.framework.schedules.CosineDecay` with
+    warmup: the shape of the one-cycle policy), categorical cross-entropy,
+    the analytic gradient and accuracy.
+
+    Measured (``python -m layergraph mnist --model cnn-aug --seed N``, 12
+    epochs on 2 shared cores): see the README's results table.
 
     Parameters
     ----------
@@ -189,29 +199,30 @@ def augmented_cnn(learning_rate=3e-3, dtype="float32", seed=0, compile=True, epo
         Inputs ``(n, 28, 28, 1)`` in ``[0, 1]``, outputs ``(n, 10)`` probabilities.
     """
     L = layers
-    s = 100 * seed  # distinct seeds for every random layer, distinct across recipe seeds
+    s = 100 * seed  # a distinct seed for every random layer, and distinct sets across recipe seeds
     augmentation = [
-        L.RandomRotation(10 / 360, fill_mode="constant", seed=s + 1, name="rotation"),
-        L.RandomZoom(0.1, fill_mode="constant", seed=s + 2, name="zoom"),
-        L.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=s + 3, name="translation"),
+        L.RandomRotation(10 / 360, fill_mode="constant", seed=s, name="rotation"),
+        L.RandomZoom(0.1, fill_mode="constant", seed=s + 1, name="zoom"),
+        L.RandomTranslation(0.1, 0.1, fill_mode="constant", interpolation="nearest", seed=s + 2,
+                            name="translation"),
     ] if augment else []
 
-    def conv_block(filters, k):
-        return [L.Conv2D(filters, 3, use_bias=False, kernel_initializer="he_uniform", seed=s + 10 + k,
-                         name=f"conv_{k}"),
-                L.BatchNormalization(name=f"bn_{k}"), L.Activation("relu", name=f"relu_{k}"),
-                L.MaxPooling2D(2, name=f"pool_{k}")]
+    def conv(filters, k):
+        return L.Conv2D(filters, 3, use_bias=False, kernel_initializer="he_uniform", seed=s + 9 + k, name=f"conv_{k}")
+
+    def normalized(k):
+        return [L.BatchNormalization(name=f"bn_{k}"), L.Activation("relu", name=f"relu_{k}")]
 
     model = Sequential([
         Input(shape=(28, 28, 1)),
         *augmentation,
-        *conv_block(32, 1),
-        *conv_block(64, 2),
+        conv(32, 1), L.MaxPooling2D(2, name="pool_1"), *normalized(1),
+        conv(64, 2), *normalized(2),
+        conv(64, 3), L.MaxPooling2D(2, name="pool_3"), *normalized(3),
         L.Flatten(name="flatten"),
         L.Dense(128, use_bias=False, kernel_initializer="he_uniform", seed=s + 20, name="dense"),
-        L.BatchNormalization(name="bn_3"),
-        L.Activation("relu", name="relu_3"),
-        L.Dropout(0.4, seed=s + 21, name="dropout"),
+        *normalized(4),
+        L.Dropout(0.3, seed=s + 21, name="dropout"),
         L.Dense(NUM_CLASSES, activation="softmax", seed=s + 22, name="output"),
     ], name="mnist_augmented_cnn", dtype=dtype)
     if compile:
