@@ -53,12 +53,12 @@ def test_float32_run(mnist_dir, capsys):
     assert "float32, seed 3" in out and "Test accuracy:" in out and "Epoch 1/1" not in out
 
 
-@pytest.mark.parametrize("model", ["mlp", "cnn"])
-def test_other_registered_models(mnist_dir, capsys, model):
+@pytest.mark.parametrize("model, lr", [("mlp", "0.001"), ("cnn", "0.001"), ("cnn-aug", "0.003")])
+def test_other_registered_models(mnist_dir, capsys, model, lr):
     assert main(["mnist", "--model", model, "--data-dir", str(mnist_dir), "--limit", "256", "--epochs", "1",
                  "--verbose", "2"]) == 0
     out = capsys.readouterr().out
-    assert f"== MNIST '{model}' model: 1 epochs, batch 128, lr 0.001, float32, seed 0, analytic gradient ==" in out
+    assert f"== MNIST '{model}' model: 1 epochs, batch 128, lr {lr}, float32, seed 0, analytic gradient ==" in out
     assert "Epoch 1/1" in out and "Test accuracy:" in out
 
 

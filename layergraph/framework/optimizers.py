@@ -93,9 +93,11 @@ class Optimizer:
         except (ArithmeticError, TypeError, ValueError) as err:  # e.g. decay_rate ** step overflowing
             raise ValueError(f"{type(self).__name__}: the learning-rate schedule {type(lr).__name__} failed at step "
                              f"{self.iterations} ({type(err).__name__}: {err})") from None
-        if not (math.isfinite(value) and value > 0):
+        # 0 is a rate a schedule may give (a warmup from 0, a cosine decayed to alpha=0), as in
+        # Keras; a fixed rate of 0 is rejected by the setter, where it can only be a mistake.
+        if not (math.isfinite(value) and value >= 0):
             raise ValueError(f"{type(self).__name__}: the learning-rate schedule {type(lr).__name__} gave "
-                             f"{value!r} at step {self.iterations}; a rate must be a positive finite number")
+                             f"{value!r} at step {self.iterations}; a rate must be a non-negative finite number")
         return value
 
     def state_for(self, var, key, init=np.zeros_like):

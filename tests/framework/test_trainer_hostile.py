@@ -225,7 +225,7 @@ class _NegativeAfter(schedules.LearningRateSchedule):
 
 @pytest.mark.parametrize("schedule,match", [
     (_NegativeAfter(7), r"SGD: the learning-rate schedule _NegativeAfter gave -0.1 at step 7; a rate must be a "
-                        r"positive finite number"),
+                        r"non-negative finite number"),
     (schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=1e300), r"SGD: the learning-rate schedule "
                                                                        r"ExponentialDecay failed at step 2 "
                                                                        r"\(OverflowError: "),

@@ -1,5 +1,6 @@
 """Layers. Every layer follows the contract of :class:`~layergraph.framework.layers.base.Layer`."""
 from .activation import LeakyReLU, ReLU, Softmax
+from .augmentation import RandomRotation, RandomTranslation, RandomZoom
 from .base import LAYERS, ActivatedLayer, Layer
 from .convolutional import Conv2D
 from .convolutional1d import Conv1D
@@ -14,6 +15,7 @@ from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, MaxPooling2D
 from .pooling1d import AveragePooling1D, MaxPooling1D
 from .preprocessing import Rescaling
+from .randomness import RandomLayer
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import Dropout, disabled_dropout, frozen_masks
 from .tracing import backward_follows
@@ -34,4 +36,6 @@ __all__ = ["Layer", "ActivatedLayer", "Input", "InputLayer", "Dense", "Activatio
            "Average", "Maximum", "Minimum", "Multiply", "Subtract", "Dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
            # recurrent
-           "SimpleRNN", "LSTM", "GRU"]
+           "SimpleRNN", "LSTM", "GRU",
+           # augmentation (random layers, active only in training)
+           "RandomLayer", "RandomTranslation", "RandomRotation", "RandomZoom"]
