@@ -155,7 +155,8 @@ class Layer:
             raise ValueError(f"{owner}: invalid initializer for weight {name!r}: {err}") from None
         taken = {w.name.rsplit("/", 1)[-1] for w in self._weights}
         if name is None:
-            name = next(n for n in ("variable", *(f"variable_{k}" for k in itertools.count(1))) if n not in taken)
+            name = next(n for n in itertools.chain(["variable"], (f"variable_{k}" for k in itertools.count(1)))
+                        if n not in taken)
         elif not isinstance(name, str) or not name:
             raise TypeError(f"{owner}: a weight name must be a non-empty string, got {name!r}")
         elif name in taken:
