@@ -24,7 +24,6 @@ import warnings
 import numpy as np
 
 from . import gradients as gradients_module
-from . import memory
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
@@ -64,7 +63,6 @@ class Trainer:
     """
 
     def __init__(self, model, loss, optimizer="sgd", gradient="analytic", metrics=None, seed=None):
-        memory.retain_freed_memory()  # steady steps without page faults (see framework.memory)
         self.model = model
         self.loss = losses_module.get(loss)
         self.optimizer = optimizers_module.get(optimizer)
@@ -255,7 +253,6 @@ def predict_batch_size(model):
 def predict(model, x, batch_size=None):
     """Inference-mode outputs of ``model`` for ``x``, computed in batches of
     ``batch_size`` (default :func:`predict_batch_size`)."""
-    memory.retain_freed_memory()
     infer = getattr(model, "forward_inference", None) or (lambda a: model.forward(a, training=False)[0])
     if getattr(model, "_multi_input", False):
         xs = [_as_float_array(a, model.dtype, f"x[{i}]") for i, a in enumerate(x)]
