@@ -26,18 +26,40 @@ per-repetition ratios).
 
 Usage::
 
-    PYTHONPATH=. python benchmarks/bench_conv.py [--steps 20] [--repeats 7] [--threads 2]
+    PYTHONPATH=. python benchmarks/bench_conv.py [--steps 20] [--repeats 7] [--threads 2] [--retain-memory]
+
+``--threads`` sets the BLAS threads (before numpy loads) and torch's threads
+alike (0 leaves both alone). Every contestant runs with the C library's
+default allocator settings; ``--retain-memory`` opts all of them in to
+``layergraph.framework.memory.retain_freed_memory`` instead.
 """
 from __future__ import annotations
 
 import argparse
 import math
 import statistics
+import sys
 
-import numpy as np
-from _common import WorkerProcess, interleave, median_ratio, timer
+from _common import WorkerProcess, interleave, limit_blas_threads, median_ratio, retain_freed_memory, timer
 
 BATCH, CLASSES = 128, 10
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20, help="training steps (batches of 128) per repetition")
+    parser.add_argument("--repeats", type=int, default=7, help="interleaved repetitions (medians reported)")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads (0 leaves them alone)")
+    parser.add_argument("--retain-memory", action="store_true",
+                        help="raise glibc's malloc thresholds in every contestant's process first")
+    return parser.parse_args(argv)
+
+
+ARGS = _parse(sys.argv[1:]) if __name__ == "__main__" else None
+if ARGS is not None:  # before numpy loads its BLAS
+    limit_blas_threads(ARGS.threads)
+
+import numpy as np  # noqa: E402
 
 
 def make_data(steps, seed=0):
@@ -48,7 +70,8 @@ def make_data(steps, seed=0):
 
 
 # -- layergraph ---------------------------------------------------------------------
-def layergraph_runner(x, y, seed=0):
+def layergraph_model(seed=0):
+    """The net as a compiled ``Sequential(dtype="float32")`` with Adam(1e-3)."""
     import layergraph as lg
     from layergraph import layers
 
@@ -63,7 +86,11 @@ def layergraph_runner(x, y, seed=0):
         layers.Dense(CLASSES, activation="softmax", seed=seed + 2),
     ], dtype="float32")
     model.compile(optimizer=lg.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
-    return batches_runner(model.train_on_batch, x, y)
+    return model
+
+
+def layergraph_runner(x, y, seed=0):
+    return batches_runner(layergraph_model(seed).train_on_batch, x, y)
 
 
 def batches_runner(step, x, y):
@@ -79,7 +106,25 @@ def batches_runner(step, x, y):
 
 # -- hand-written numpy ----------------------------------------------------------------
 class NumpyCNN:
-    """The same net, written directly in numpy as fast as we know how (float32)."""
+    """The same net, written directly in numpy as fast as we know how (float32).
+
+    What makes it fast (layergraph's Conv2D and MaxPooling2D do the same,
+    except for the ReLU fused into the pooling's backward pass):
+
+    - im2col into a matrix with a last column of ones, and the bias as the
+      last row of the kernel matrix: the GEMM adds the bias, and the weight
+      gradient's GEMM sums the bias gradient;
+    - ReLU in place on the GEMM's output;
+    - max pooling as a running maximum over the four strided window offsets;
+      its backward pass routes the gradient to each window's first maximum
+      with one mask and one multiply, and applies the ReLU's mask on the 4x
+      smaller pooled gradient (at a window's maximum ``relu(z) > 0`` iff the
+      pooled output is);
+    - the second convolution's input gradient as one GEMM per kernel offset
+      added into a strided window (col2im), none for the first;
+    - every large array reused from step to step (:meth:`buffer`), so that
+      steady steps allocate nothing large and fault in no pages.
+    """
 
     def __init__(self, seed=0):
         rng = np.random.default_rng(seed)
@@ -95,62 +140,76 @@ class NumpyCNN:
         self.v = [np.zeros_like(p) for p in self.params]
         self.t = 0
         self.rng = np.random.default_rng(seed + 1)
+        self.buffers = {}
+
+    def buffer(self, name, shape, dtype=np.float32):
+        """The array kept under ``name``, new when the shape changes (its contents are the last step's)."""
+        buf = self.buffers.get(name)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self.buffers[name] = np.empty(shape, dtype)
+        return buf
 
     @staticmethod
-    def im2col(x, oh, ow):
+    def im2col(x, oh, ow, out=None):
+        """``(n * oh * ow, 9 * c + 1)`` 3x3 receptive fields of ``x`` and a last column of ones."""
         n, _, _, c = x.shape
+        if out is None:
+            out = np.empty((n * oh * ow, 9 * c + 1), x.dtype)
+        fields = out[:, :-1].reshape(n, oh, ow, 3, 3, c)
         if c >= 8:
             view = np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(1, 2))
-            return np.ascontiguousarray(view.transpose(0, 1, 2, 4, 5, 3)).reshape(n * oh * ow, 9 * c)
-        cols = np.empty((n, oh, ow, 3, 3, c), x.dtype)
-        for i in range(3):
-            for j in range(3):
-                cols[:, :, :, i, j, :] = x[:, i:i + oh, j:j + ow, :]
-        return cols.reshape(n * oh * ow, 9 * c)
+            np.copyto(fields, view.transpose(0, 1, 2, 4, 5, 3))
+        else:
+            for i in range(3):
+                for j in range(3):
+                    fields[:, :, :, i, j, :] = x[:, i:i + oh, j:j + ow, :]
+        out[:, -1] = 1
+        return out
 
     @staticmethod
-    def conv_relu(cols, w, b, shape):
-        z = cols @ w.reshape(-1, w.shape[-1])
-        z += b
+    def conv_relu(cols, w, b, shape, out=None):
+        """``relu(cols @ [W; b])`` (the bias added by the GEMM), in place, as ``shape``."""
+        z = np.matmul(cols, np.concatenate([w.reshape(-1, w.shape[-1]), b[None]]), out=out)
         np.maximum(z, 0, out=z)
         return z.reshape(shape)
 
     @staticmethod
-    def pool_forward(a):
+    def pool_forward(a, out=None):
         """2x2 max pooling: a running maximum over the four strided window offsets."""
         n, h, w, c = a.shape
         blocks = a[:, :h // 2 * 2, :w // 2 * 2].reshape(n, h // 2, 2, w // 2, 2, c)
-        out = np.maximum(blocks[:, :, 0, :, 0], blocks[:, :, 0, :, 1])
+        out = np.maximum(blocks[:, :, 0, :, 0], blocks[:, :, 0, :, 1], out=out)
         np.maximum(out, blocks[:, :, 1, :, 0], out=out)
         np.maximum(out, blocks[:, :, 1, :, 1], out=out)
         return blocks, out
 
-    @staticmethod
-    def pool_backward(blocks, out, g, shape):
+    def pool_backward(self, name, blocks, out, g, shape):
         """Route ``g`` to the first maximum of each window (and through the
         ReLU before the pool: its mask is ``out > 0`` at the maximum)."""
-        g = g * (out > 0)
-        mask = blocks == out[:, :, None, :, None, :]
-        taken = mask[:, :, 0, :, 0].copy()
+        g = np.multiply(g, out > 0, out=self.buffer(name + "/g", g.shape))
+        mask = np.equal(blocks, out[:, :, None, :, None, :], out=self.buffer(name + "/mask", blocks.shape, bool))
+        taken = self.buffer(name + "/taken", out.shape, bool)
+        np.copyto(taken, mask[:, :, 0, :, 0])
         for i, j in ((0, 1), (1, 0), (1, 1)):
             m = mask[:, :, i, :, j]
             np.greater(m, taken, out=m)
             taken |= m
-        dx = np.zeros(shape, g.dtype)
+        dx = self.buffer(name + "/dx", shape)
+        dx[:, blocks.shape[1] * 2:], dx[:, :, blocks.shape[3] * 2:] = 0, 0  # rows/columns no window covers
         dblocks = dx[:, :blocks.shape[1] * 2, :blocks.shape[3] * 2].reshape(blocks.shape)
-        np.copyto(dblocks, g[:, :, None, :, None, :])
-        dblocks *= mask
+        np.multiply(g[:, :, None, :, None, :], mask, out=dblocks)
         return dx
 
     def step(self, x, y):
         w1, b1, w2, b2, w3, b3 = self.params
+        buf = self.buffer
         n = len(x)
-        cols1 = self.im2col(x, 26, 26)
-        a1 = self.conv_relu(cols1, w1, b1, (n, 26, 26, 32))
-        blk1, p1 = self.pool_forward(a1)
-        cols2 = self.im2col(p1, 11, 11)
-        a2 = self.conv_relu(cols2, w2, b2, (n, 11, 11, 64))
-        blk2, p2 = self.pool_forward(a2)
+        cols1 = self.im2col(x, 26, 26, out=buf("cols1", (n * 676, 10)))
+        a1 = self.conv_relu(cols1, w1, b1, (n, 26, 26, 32), out=buf("a1", (n * 676, 32)))
+        blk1, p1 = self.pool_forward(a1, out=buf("p1", (n, 13, 13, 32)))
+        cols2 = self.im2col(p1, 11, 11, out=buf("cols2", (n * 121, 289)))
+        a2 = self.conv_relu(cols2, w2, b2, (n, 11, 11, 64), out=buf("a2", (n * 121, 64)))
+        blk2, p2 = self.pool_forward(a2, out=buf("p2", (n, 5, 5, 64)))
         f = p2.reshape(n, -1)
         mask = (self.rng.random(f.shape, dtype=np.float32) >= 0.5) * np.float32(2.0)
         d = f * mask
@@ -164,20 +223,20 @@ class NumpyCNN:
         dz /= n
         gw3, gb3 = d.T @ dz, dz.sum(axis=0)
         df = (dz @ w3.T) * mask
-        da2 = self.pool_backward(blk2, p2, df.reshape(p2.shape), a2.shape)
+        da2 = self.pool_backward("pool2", blk2, p2, df.reshape(p2.shape), a2.shape)
         g2 = da2.reshape(-1, 64)
-        gw2, gb2 = (cols2.T @ g2).reshape(w2.shape), g2.sum(axis=0)
-        dp1 = np.zeros((n, 13, 13, 32), np.float32)
-        part = np.empty((n * 121, 32), np.float32)
+        gw2 = cols2.T @ g2  # the bias gradient is the last row
+        dp1 = buf("dp1", (n, 13, 13, 32))
+        dp1.fill(0)
+        part = buf("part", (n * 121, 32))
         for i in range(3):
             for j in range(3):
                 np.matmul(g2, w2[i, j].T, out=part)
                 dp1[:, i:i + 11, j:j + 11, :] += part.reshape(n, 11, 11, 32)
-        da1 = self.pool_backward(blk1, p1, dp1, a1.shape)
-        g1 = da1.reshape(-1, 32)
-        gw1, gb1 = (cols1.T @ g1).reshape(w1.shape), g1.sum(axis=0)
+        da1 = self.pool_backward("pool1", blk1, p1, dp1, a1.shape)
+        gw1 = cols1.T @ da1.reshape(-1, 32)
         # (no input gradient for the first convolution)
-        self.adam([gw1, gb1, gw2, gb2, gw3, gb3])
+        self.adam([gw1[:-1].reshape(w1.shape), gw1[-1], gw2[:-1].reshape(w2.shape), gw2[-1], gw3, gb3])
         return loss
 
     def adam(self, grads, lr=1e-3, b1=0.9, b2=0.999, eps=1e-7):
@@ -199,7 +258,8 @@ def torch_runner(x, y, threads, seed=0):
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(threads)
+    if threads > 0:
+        torch.set_num_threads(threads)
     torch.manual_seed(seed)
     nn = torch.nn
     model = nn.Sequential(
@@ -232,23 +292,21 @@ def torch_runs(steps, threads):
     return None if run is None else {"torch": run}
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=20, help="training steps (batches of 128) per repetition")
-    parser.add_argument("--repeats", type=int, default=7, help="interleaved repetitions (medians reported)")
-    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
-    args = parser.parse_args(argv)
-
+def main(args):
+    if args.retain_memory:
+        retain_freed_memory()
     x, y = make_data(args.steps)
     timed = {"layergraph": timer(layergraph_runner(x, y)), "numpy": timer(numpy_runner(x, y))}
-    with WorkerProcess(torch_runs, args.steps, args.threads) as torch_process:
+    with WorkerProcess(torch_runs, args.steps, args.threads, retain_memory=args.retain_memory) as torch_process:
         if torch_process.available:
             timed["torch"] = torch_process.timer("torch")
         else:
             print("torch not importable: skipping the PyTorch comparison")
         times = {name: [t / args.steps for t in ts] for name, ts in interleave(timed, args.repeats).items()}
-    print(f"Keras-example CNN, batch {BATCH}, float32, {args.steps} steps x {args.repeats} repeats "
-          f"(median ms per step; min in brackets)")
+    threads = args.threads if args.threads > 0 else "default"
+    allocator = "raised malloc thresholds" if args.retain_memory else "default allocator"
+    print(f"Keras-example CNN, batch {BATCH}, float32, {args.steps} steps x {args.repeats} repeats, "
+          f"threads {threads}, {allocator} (median ms per step; min in brackets)")
     for name, ts in times.items():
         print(f"  {name:<11} {1e3 * statistics.median(ts):8.2f} ms  [{1e3 * min(ts):.2f}]")
     for other in ("numpy", "torch"):
@@ -258,4 +316,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)
