@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .. import initializers, regularizers
+from .. import initializers, parallel, regularizers
 from ..workspace import Workspace
 from .base import ActivatedLayer, _unique_name
 
@@ -241,17 +241,21 @@ class Conv2D(ActivatedLayer):
         n, k = x.shape[0], kh * kw * in_c
         dtype = np.result_type(x.dtype, self.kernel.value.dtype)
         ws = self._workspace
-        xp = x
-        if any(p for pair in pads for p in pair):
-            xp = pad_spatial(x, pads, out=ws.empty((n, x.shape[1] + sum(pads[0]), x.shape[2] + sum(pads[1]), in_c),
-                                                   dtype))
+        padded = any(p for pair in pads for p in pair)
+        xp = ws.empty((n, x.shape[1] + sum(pads[0]), x.shape[2] + sum(pads[1]), in_c), dtype) if padded else x
         # With a bias, cols has a last column of ones and the kernel matrix a
         # last row of biases: the product adds the bias (and, in backward,
         # cols.T @ grad sums the bias gradient) without a pass of its own.
         cols = ws.empty((n * oh * ow, k + self.use_bias), dtype)
-        im2col(xp, (kh, kw), self.strides, (oh, ow), out=cols[:, :k].reshape(n, oh, ow, kh, kw, in_c))
-        if self.use_bias:
-            cols[:, k] = 1
+        fields = cols[:, :k].reshape(n, oh, ow, kh, kw, in_c)
+
+        def gather(part):  # pad, then im2col, for the samples in part
+            xp_part = pad_spatial(x[part], pads, out=xp[part]) if padded else xp[part]
+            im2col(xp_part, (kh, kw), self.strides, (oh, ow), out=fields[part])
+            if self.use_bias:
+                cols[part.start * oh * ow:part.stop * oh * ow, k] = 1
+
+        parallel.over_batch(gather, n, cols.size)
         z = np.matmul(cols, self._kernel_matrix(), out=ws.empty((n * oh * ow, filters), dtype))
         return z.reshape(n, oh, ow, filters), (cols, x.shape, xp.shape, pads)
 
@@ -271,22 +275,29 @@ class Conv2D(ActivatedLayer):
         if not input_grad:
             return None, grads
         ws = self._workspace
-        dxp = ws.zeros(xp_shape, g.dtype)
+        dxp = ws.empty(xp_shape, g.dtype)
+        parallel.over_batch(lambda part: dxp[part].fill(0), n, dxp.size)
         if in_c >= 8:
             # Per kernel offset: one GEMM into a contiguous buffer, then one add
             # into the strided window, whose (ow, c) axes coalesce into long rows.
-            part = ws.empty((n * oh * ow, in_c), g.dtype)
+            part_grad = ws.empty((n * oh * ow, in_c), g.dtype).reshape(n, oh, ow, in_c)
             for i in range(kh):
                 for j in range(kw):
-                    np.matmul(g, w[i, j].T, out=part)
-                    window_view(dxp, (i, j), (oh, ow), self.strides)[...] += part.reshape(n, oh, ow, in_c)
+                    np.matmul(g, w[i, j].T, out=part_grad.reshape(n * oh * ow, in_c))
+                    window = window_view(dxp, (i, j), (oh, ow), self.strides)
+                    parallel.over_batch(lambda part: np.add(window[part], part_grad[part], out=window[part]),
+                                        n, part_grad.size)
         else:
             # Few input channels: one GEMM reads grad once, then strided adds.
             dcols = np.matmul(g, w.reshape(k, filters).T, out=ws.empty((n * oh * ow, k), g.dtype))
             dcols = dcols.reshape(n, oh, ow, kh, kw, in_c)
-            for i in range(kh):
-                for j in range(kw):
-                    window_view(dxp, (i, j), (oh, ow), self.strides)[...] += dcols[:, :, :, i, j, :]
+
+            def scatter(part):  # col2im for the samples in part
+                for i in range(kh):
+                    for j in range(kw):
+                        window_view(dxp[part], (i, j), (oh, ow), self.strides)[...] += dcols[part, :, :, i, j, :]
+
+            parallel.over_batch(scatter, n, dcols.size)
         h, wd = x_shape[1], x_shape[2]
         dx = dxp[:, top:top + h, left:left + wd, :] if dxp.shape != tuple(x_shape) else dxp
         return dx, grads

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import parallel
 from ..workspace import Workspace
 from .base import Layer, _unique_name
 from .convolutional import conv_output_length, normalize_pair, normalize_padding, pad_spatial, window_view
@@ -83,21 +84,26 @@ class _Pooling2D(Layer):
             return x
         (top, bottom), (left, right) = pads
         n, h, w, c = x.shape
-        return pad_spatial(x, pads, value, out=self._workspace.empty((n, h + top + bottom, w + left + right, c),
-                                                                     x.dtype))
+        xp = self._workspace.empty((n, h + top + bottom, w + left + right, c), x.dtype)
+        parallel.over_batch(lambda part: pad_spatial(x[part], pads, value, out=xp[part]), n, xp.size)
+        return xp
 
     def _reduce_windows(self, ufunc, xp, out_size):
         """``ufunc`` folded over the strided window views of ``xp``, one per
         offset, into a workspace array (the first two combined straight into it)."""
-        windows = [window_view(xp, offset, out_size, self.strides) for offset in self._offsets()]
         n, c = xp.shape[0], xp.shape[3]
         out = self._workspace.empty((n, *out_size, c), xp.dtype)
-        if len(windows) == 1:
-            np.copyto(out, windows[0])
-            return out
-        ufunc(windows[0], windows[1], out=out)
-        for window in windows[2:]:
-            ufunc(out, window, out=out)
+
+        def reduce(part):
+            windows = [window_view(xp[part], offset, out_size, self.strides) for offset in self._offsets()]
+            if len(windows) == 1:
+                np.copyto(out[part], windows[0])
+                return
+            ufunc(windows[0], windows[1], out=out[part])
+            for window in windows[2:]:
+                ufunc(out[part], window, out=out[part])
+
+        parallel.over_batch(reduce, n, xp.size)
         return out
 
     def _offsets(self):
@@ -154,25 +160,35 @@ class MaxPooling2D(_Pooling2D):
     def backward(self, grad, cache, input_grad=True):
         x, out, out_size, pads = cache
         ws = self._workspace
+        n, offsets = x.shape[0], self._offsets()
+        taken = ws.empty(out.shape, bool)
         blocks = self._blocks(x, out_size, pads)
         if blocks is not None:
-            # Non-overlapping windows: one mask over the (n, oh, ph, ow, pw, c)
+            # Windows that tile the input: one mask over the (n, oh, ph, ow, pw, c)
             # blocks, keep only each window's first maximum, one multiply.
-            mask = np.equal(blocks, out[:, :, None, :, None, :], out=ws.empty(blocks.shape, bool))
-            for _ in self._keep_first((mask[:, :, i, :, j, :] for i, j in self._offsets()), ws.empty(out.shape, bool)):
-                pass  # each window's slice of the mask is cleared in place
-            n, oh, ph, ow, pw, c = blocks.shape
+            mask = ws.empty(blocks.shape, bool)
             dx = ws.empty(x.shape, grad.dtype)
-            dx[:, oh * ph:], dx[:, :, ow * pw:] = 0, 0  # rows and columns that no window covers
-            dblocks = self._blocks(dx, out_size, pads)  # a view of dx
-            np.multiply(grad[:, :, None, :, None, :], mask, out=dblocks)
+            _, oh, ph, ow, pw, _ = blocks.shape
+
+            def route(part):
+                np.equal(blocks[part], out[part, :, None, :, None, :], out=mask[part])
+                for _ in self._keep_first((mask[part, :, i, :, j, :] for i, j in offsets), taken[part]):
+                    pass  # each window's slice of the mask is cleared in place
+                dx[part, oh * ph:], dx[part, :, ow * pw:] = 0, 0  # rows and columns that no window covers
+                np.multiply(grad[part, :, None, :, None, :], mask[part], out=self._blocks(dx[part], out_size, pads))
+
+            parallel.over_batch(route, n, x.size)
             return dx, []
         xp = self._padded(x, pads, -np.inf)
-        dxp = ws.zeros(xp.shape, grad.dtype)
-        taken = ws.empty(out.shape, bool)
-        masks = (np.equal(window_view(xp, offset, out_size, self.strides), out) for offset in self._offsets())
-        for offset, mask in zip(self._offsets(), self._keep_first(masks, taken)):
-            window_view(dxp, offset, out_size, self.strides)[...] += grad * mask
+        dxp = ws.empty(xp.shape, grad.dtype)
+
+        def route_overlapping(part):
+            dxp[part].fill(0)
+            masks = (np.equal(window_view(xp[part], offset, out_size, self.strides), out[part]) for offset in offsets)
+            for offset, mask in zip(offsets, self._keep_first(masks, taken[part])):
+                window_view(dxp[part], offset, out_size, self.strides)[...] += grad[part] * mask
+
+        parallel.over_batch(route_overlapping, n, xp.size)
         (top, _), (left, _) = pads
         return dxp[:, top:top + x.shape[1], left:left + x.shape[2], :], []
 
@@ -238,13 +254,17 @@ class AveragePooling2D(_Pooling2D):
         shape, out_size, pads, counts = cache
         share = grad / counts
         n, h, w, c = shape
-        ws = self._workspace
-        if self._tiles(pads):
-            dx = ws.zeros(shape, share.dtype)
-            self._blocks(dx, out_size, pads)[...] = share[:, :, None, :, None, :]  # a view of dx
-            return dx, []
         (top, bottom), (left, right) = pads
-        dxp = ws.zeros((n, h + top + bottom, w + left + right, c), share.dtype)
-        for offset in self._offsets():
-            window_view(dxp, offset, out_size, self.strides)[...] += share
+        dxp = self._workspace.empty((n, h + top + bottom, w + left + right, c), share.dtype)
+        tiles = self._tiles(pads)
+
+        def spread(part):
+            dxp[part].fill(0)
+            if tiles:
+                self._blocks(dxp[part], out_size, pads)[...] = share[part, :, None, :, None, :]
+                return
+            for offset in self._offsets():
+                window_view(dxp[part], offset, out_size, self.strides)[...] += share[part]
+
+        parallel.over_batch(spread, n, dxp.size)
         return dxp[:, top:top + h, left:left + w, :], []
