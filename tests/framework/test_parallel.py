@@ -125,3 +125,25 @@ def test_layers_compute_the_same_numbers_in_threads(threads, make, shape):
     assert len(serial) == len(threaded)
     for a, b in zip(serial, threaded):
         np.testing.assert_array_equal(a, b)
+
+
+def test_relu_gives_the_same_numbers_in_threads(threads):
+    from layergraph.framework import activations
+
+    relu = activations.get("relu")
+    z = np.random.default_rng(3).normal(size=(7, 4, 3)).astype(np.float32)
+    z[0, 0, 0] = 0.0  # the kink: gradient 0
+    grad = np.random.default_rng(4).normal(size=z.shape).astype(np.float32)
+    results = []
+    for k in (1, 3):
+        threads(k)
+        a, cache = relu.forward(z)
+        a_inplace, _ = relu.forward_inplace(z.copy())
+        results.append((a, a_inplace, relu.backward(grad, cache)))
+    (a1, i1, g1), (a3, i3, g3) = results
+    for one, three in ((a1, a3), (i1, i3), (g1, g3)):
+        assert one.dtype == three.dtype == np.float32
+        np.testing.assert_array_equal(one, three)
+    np.testing.assert_array_equal(results[1][0], np.maximum(z, 0))
+    np.testing.assert_array_equal(results[1][2], grad * (z > 0))
+    assert results[1][2][0, 0, 0] == 0.0
