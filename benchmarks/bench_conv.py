@@ -13,9 +13,11 @@ three alike):
 
 - ``layergraph``: ``model.train_on_batch`` of a ``Sequential(dtype="float32")``;
 - ``numpy``: the same forward, backward and Adam update written by hand in
-  numpy (im2col + one GEMM per convolution, in-place bias and ReLU, the
-  ReLU mask applied on the 4x smaller pooled gradient, and no input
-  gradient for the first convolution, which nobody needs);
+  numpy, with every trick layergraph uses and one it cannot (see
+  :class:`NumpyCNN`: the bias inside the GEMM, buffers reused across steps,
+  element-wise work split over ``--threads`` threads, the ReLU mask applied
+  on the 4x smaller pooled gradient, and no input gradient for the first
+  convolution, which nobody needs);
 - ``torch``: PyTorch on the CPU with ``torch.set_num_threads(threads)``, in
   a separate worker process (its OpenMP threads would otherwise spin
   against OpenBLAS' threads); skipped when torch is not importable.
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import sys
 
@@ -58,6 +61,8 @@ def _parse(argv):
 ARGS = _parse(sys.argv[1:]) if __name__ == "__main__" else None
 if ARGS is not None:  # before numpy loads its BLAS
     limit_blas_threads(ARGS.threads)
+
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -108,8 +113,8 @@ def batches_runner(step, x, y):
 class NumpyCNN:
     """The same net, written directly in numpy as fast as we know how (float32).
 
-    What makes it fast (layergraph's Conv2D and MaxPooling2D do the same,
-    except for the ReLU fused into the pooling's backward pass):
+    What makes it fast (layergraph's Conv2D, MaxPooling2D and ReLU do the
+    same, except for the ReLU fused into the pooling's backward pass):
 
     - im2col into a matrix with a last column of ones, and the bias as the
       last row of the kernel matrix: the GEMM adds the bias, and the weight
@@ -123,10 +128,13 @@ class NumpyCNN:
     - the second convolution's input gradient as one GEMM per kernel offset
       added into a strided window (col2im), none for the first;
     - every large array reused from step to step (:meth:`buffer`), so that
-      steady steps allocate nothing large and fault in no pages.
+      steady steps allocate nothing large and fault in no pages;
+    - the element-wise work (im2col, ReLU, pooling, col2im) split over the
+      batch into ``threads`` threads (:meth:`split`; numpy releases the GIL
+      in its loops), as the GEMMs are split by the BLAS.
     """
 
-    def __init__(self, seed=0):
+    def __init__(self, seed=0, threads=1):
         rng = np.random.default_rng(seed)
 
         def glorot(shape):
@@ -141,6 +149,8 @@ class NumpyCNN:
         self.t = 0
         self.rng = np.random.default_rng(seed + 1)
         self.buffers = {}
+        self.threads = threads
+        self.workers = ThreadPoolExecutor(threads - 1) if threads > 1 else None
 
     def buffer(self, name, shape, dtype=np.float32):
         """The array kept under ``name``, new when the shape changes (its contents are the last step's)."""
@@ -148,6 +158,17 @@ class NumpyCNN:
         if buf is None or buf.shape != shape or buf.dtype != dtype:
             buf = self.buffers[name] = np.empty(shape, dtype)
         return buf
+
+    def split(self, fn, n):
+        """``fn(part)`` for ``self.threads`` slices covering ``range(n)``, in parallel."""
+        if self.workers is None:
+            fn(slice(0, n))
+            return
+        bounds = [n * k // self.threads for k in range(self.threads + 1)]
+        futures = [self.workers.submit(fn, slice(a, b)) for a, b in zip(bounds[1:-1], bounds[2:])]
+        fn(slice(0, bounds[1]))
+        for future in futures:
+            future.result()
 
     @staticmethod
     def im2col(x, oh, ow, out=None):
@@ -183,33 +204,52 @@ class NumpyCNN:
         np.maximum(out, blocks[:, :, 1, :, 1], out=out)
         return blocks, out
 
-    def pool_backward(self, name, blocks, out, g, shape):
-        """Route ``g`` to the first maximum of each window (and through the
-        ReLU before the pool: its mask is ``out > 0`` at the maximum)."""
-        g = np.multiply(g, out > 0, out=self.buffer(name + "/g", g.shape))
-        mask = np.equal(blocks, out[:, :, None, :, None, :], out=self.buffer(name + "/mask", blocks.shape, bool))
-        taken = self.buffer(name + "/taken", out.shape, bool)
+    @staticmethod
+    def pool_backward(blocks, out, g, dx, g_relu, mask, taken):
+        """Route ``g`` into ``dx``: to the first maximum of each window, and
+        through the ReLU before the pool (its mask is ``out > 0`` at the maximum)."""
+        np.multiply(g, out > 0, out=g_relu)
+        np.equal(blocks, out[:, :, None, :, None, :], out=mask)
         np.copyto(taken, mask[:, :, 0, :, 0])
         for i, j in ((0, 1), (1, 0), (1, 1)):
             m = mask[:, :, i, :, j]
             np.greater(m, taken, out=m)
             taken |= m
-        dx = self.buffer(name + "/dx", shape)
         dx[:, blocks.shape[1] * 2:], dx[:, :, blocks.shape[3] * 2:] = 0, 0  # rows/columns no window covers
         dblocks = dx[:, :blocks.shape[1] * 2, :blocks.shape[3] * 2].reshape(blocks.shape)
-        np.multiply(g[:, :, None, :, None, :], mask, out=dblocks)
+        np.multiply(g_relu[:, :, None, :, None, :], mask, out=dblocks)
+
+    def conv_layer(self, name, x, w, b, oh, ow):
+        """im2col (in threads), one GEMM with the bias, ReLU (in threads): ``(cols, a)``."""
+        n, c, f = len(x), x.shape[-1], w.shape[-1]
+        cols = self.buffer(name + "/cols", (n * oh * ow, 9 * c + 1))
+        self.split(lambda s: self.im2col(x[s], oh, ow, out=cols[s.start * oh * ow:s.stop * oh * ow]), n)
+        z = np.matmul(cols, np.concatenate([w.reshape(-1, f), b[None]]), out=self.buffer(name + "/a", (n * oh * ow, f)))
+        a = z.reshape(n, oh, ow, f)
+        self.split(lambda s: np.maximum(a[s], 0, out=a[s]), n)
+        return cols, a
+
+    def pool_layer(self, name, a):
+        n, h, w, c = a.shape
+        out = self.buffer(name + "/out", (n, h // 2, w // 2, c))
+        self.split(lambda s: self.pool_forward(a[s], out=out[s]), n)
+        return out
+
+    def pool_layer_backward(self, name, a, out, g):
+        n, h, w, c = a.shape
+        blocks = a[:, :h // 2 * 2, :w // 2 * 2].reshape(n, h // 2, 2, w // 2, 2, c)
+        dx, g_relu = self.buffer(name + "/dx", a.shape), self.buffer(name + "/g", out.shape)
+        mask, taken = self.buffer(name + "/mask", blocks.shape, bool), self.buffer(name + "/taken", out.shape, bool)
+        self.split(lambda s: self.pool_backward(blocks[s], out[s], g[s], dx[s], g_relu[s], mask[s], taken[s]), n)
         return dx
 
     def step(self, x, y):
         w1, b1, w2, b2, w3, b3 = self.params
-        buf = self.buffer
         n = len(x)
-        cols1 = self.im2col(x, 26, 26, out=buf("cols1", (n * 676, 10)))
-        a1 = self.conv_relu(cols1, w1, b1, (n, 26, 26, 32), out=buf("a1", (n * 676, 32)))
-        blk1, p1 = self.pool_forward(a1, out=buf("p1", (n, 13, 13, 32)))
-        cols2 = self.im2col(p1, 11, 11, out=buf("cols2", (n * 121, 289)))
-        a2 = self.conv_relu(cols2, w2, b2, (n, 11, 11, 64), out=buf("a2", (n * 121, 64)))
-        blk2, p2 = self.pool_forward(a2, out=buf("p2", (n, 5, 5, 64)))
+        cols1, a1 = self.conv_layer("conv1", x, w1, b1, 26, 26)
+        p1 = self.pool_layer("pool1", a1)
+        cols2, a2 = self.conv_layer("conv2", p1, w2, b2, 11, 11)
+        p2 = self.pool_layer("pool2", a2)
         f = p2.reshape(n, -1)
         mask = (self.rng.random(f.shape, dtype=np.float32) >= 0.5) * np.float32(2.0)
         d = f * mask
@@ -223,17 +263,18 @@ class NumpyCNN:
         dz /= n
         gw3, gb3 = d.T @ dz, dz.sum(axis=0)
         df = (dz @ w3.T) * mask
-        da2 = self.pool_backward("pool2", blk2, p2, df.reshape(p2.shape), a2.shape)
+        da2 = self.pool_layer_backward("pool2", a2, p2, df.reshape(p2.shape))
         g2 = da2.reshape(-1, 64)
         gw2 = cols2.T @ g2  # the bias gradient is the last row
-        dp1 = buf("dp1", (n, 13, 13, 32))
-        dp1.fill(0)
-        part = buf("part", (n * 121, 32))
+        dp1 = self.buffer("dp1", (n, 13, 13, 32))
+        self.split(lambda s: dp1[s].fill(0), n)
+        part = self.buffer("part", (n, 11, 11, 32))
         for i in range(3):
             for j in range(3):
-                np.matmul(g2, w2[i, j].T, out=part)
-                dp1[:, i:i + 11, j:j + 11, :] += part.reshape(n, 11, 11, 32)
-        da1 = self.pool_backward("pool1", blk1, p1, dp1, a1.shape)
+                np.matmul(g2, w2[i, j].T, out=part.reshape(-1, 32))
+                window = dp1[:, i:i + 11, j:j + 11, :]
+                self.split(lambda s, window=window: np.add(window[s], part[s], out=window[s]), n)
+        da1 = self.pool_layer_backward("pool1", a1, p1, dp1)
         gw1 = cols1.T @ da1.reshape(-1, 32)
         # (no input gradient for the first convolution)
         self.adam([gw1[:-1].reshape(w1.shape), gw1[-1], gw2[:-1].reshape(w2.shape), gw2[-1], gw3, gb3])
@@ -248,8 +289,8 @@ class NumpyCNN:
             p -= alpha * m / (np.sqrt(v) + eps)
 
 
-def numpy_runner(x, y, seed=0):
-    return batches_runner(NumpyCNN(seed).step, x, y)
+def numpy_runner(x, y, seed=0, threads=1):
+    return batches_runner(NumpyCNN(seed, threads).step, x, y)
 
 
 # -- PyTorch -----------------------------------------------------------------------------
@@ -296,7 +337,8 @@ def main(args):
     if args.retain_memory:
         retain_freed_memory()
     x, y = make_data(args.steps)
-    timed = {"layergraph": timer(layergraph_runner(x, y)), "numpy": timer(numpy_runner(x, y))}
+    threads = args.threads if args.threads > 0 else len(os.sched_getaffinity(0))
+    timed = {"layergraph": timer(layergraph_runner(x, y)), "numpy": timer(numpy_runner(x, y, threads=threads))}
     with WorkerProcess(torch_runs, args.steps, args.threads, retain_memory=args.retain_memory) as torch_process:
         if torch_process.available:
             timed["torch"] = torch_process.timer("torch")
