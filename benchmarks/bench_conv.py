@@ -125,8 +125,9 @@ class NumpyCNN:
       with one mask and one multiply, and applies the ReLU's mask on the 4x
       smaller pooled gradient (at a window's maximum ``relu(z) > 0`` iff the
       pooled output is);
-    - the second convolution's input gradient as one GEMM per kernel offset
-      added into a strided window (col2im), none for the first;
+    - the second convolution's input gradient as one GEMM for all kernel
+      offsets, then one add per offset into a strided window (col2im); none
+      for the first;
     - every large array reused from step to step (:meth:`buffer`), so that
       steady steps allocate nothing large and fault in no pages;
     - the element-wise work (im2col, ReLU, pooling, col2im) split over the
@@ -266,14 +267,18 @@ class NumpyCNN:
         da2 = self.pool_layer_backward("pool2", a2, p2, df.reshape(p2.shape))
         g2 = da2.reshape(-1, 64)
         gw2 = cols2.T @ g2  # the bias gradient is the last row
+        dcols = np.matmul(g2, w2.reshape(288, 64).T, out=self.buffer("dcols2", (n * 121, 288)))
+        dcols = dcols.reshape(n, 11, 11, 3, 3, 32)
         dp1 = self.buffer("dp1", (n, 13, 13, 32))
-        self.split(lambda s: dp1[s].fill(0), n)
-        part = self.buffer("part", (n, 11, 11, 32))
-        for i in range(3):
-            for j in range(3):
-                np.matmul(g2, w2[i, j].T, out=part.reshape(-1, 32))
-                window = dp1[:, i:i + 11, j:j + 11, :]
-                self.split(lambda s, window=window: np.add(window[s], part[s], out=window[s]), n)
+
+        def col2im(s):
+            dp1[s].fill(0)
+            for i in range(3):
+                for j in range(3):
+                    window = dp1[s, i:i + 11, j:j + 11, :]
+                    np.add(window, dcols[s, :, :, i, j, :], out=window)
+
+        self.split(col2im, n)
         da1 = self.pool_layer_backward("pool1", a1, p1, dp1)
         gw1 = cols1.T @ da1.reshape(-1, 32)
         # (no input gradient for the first convolution)
