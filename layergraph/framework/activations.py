@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ops
+from . import ops, parallel
 from .autodiff import is_recording, record_opaque
 from .naming import lookup
 
@@ -164,7 +164,11 @@ class Tanh(ActivationFunction):
 
 
 class ReLU(ActivationFunction):
-    """Rectified linear unit ``max(z, 0)`` (gradient 0 at the kink)."""
+    """Rectified linear unit ``max(z, 0)`` (gradient 0 at the kink).
+
+    On large arrays (a convolution's output) each pass runs in the
+    :mod:`~layergraph.framework.parallel` threads, split over the first axis.
+    """
 
     name = "relu"
 
@@ -172,15 +176,28 @@ class ReLU(ActivationFunction):
         return ops.relu(z)
 
     def forward(self, z):
-        a = np.maximum(z, 0)
-        return a, a
+        z = np.asarray(z)
+        a = np.empty_like(z, dtype=np.result_type(z, 0))
+        return self._apply(z, a)
 
     def forward_inplace(self, z):
-        a = np.maximum(z, 0, out=z)
+        return self._apply(z, z)
+
+    @staticmethod
+    def _apply(z, a):
+        if z.ndim == 0:
+            np.maximum(z, 0, out=a)
+        else:
+            parallel.over_batch(lambda part: np.maximum(z[part], 0, out=a[part]), len(z), z.size)
         return a, a
 
     def backward(self, grad, a):
-        return grad * (a > 0)
+        grad = np.asarray(grad)
+        if grad.shape != a.shape or grad.ndim == 0:
+            return grad * (a > 0)  # broadcasting: a plain product
+        out = np.empty_like(grad, dtype=np.result_type(grad, a))
+        parallel.over_batch(lambda part: np.multiply(grad[part], a[part] > 0, out=out[part]), len(grad), grad.size)
+        return out
 
 
 class Softmax(ActivationFunction):
