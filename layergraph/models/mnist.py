@@ -245,9 +245,12 @@ class Recipe:
     ----------
     build : callable
         ``build(learning_rate=..., dtype=..., seed=..., gradient=...) -> compiled model``.
-    epochs, batch_size : int
-        Defaults of :func:`train` and the command line.
+    epochs : int
+        Default number of epochs of :func:`train` and the command line.
+    batch_size : int
+        Default batch size of :func:`train` and the command line.
     learning_rate : float
+        Default learning rate of the recipe's optimizer.
     flatten : bool
         Inputs ``(n, 784)`` when true, else images ``(n, 28, 28, 1)``.
     dtype : str

@@ -250,8 +250,10 @@ class AsWrittenResult:
         The trained network (compiled with the run's strategy).
     losses : list of float
         ``Cost`` of each update: the loss on its batch after the update.
-    train_accuracies, test_accuracies : list of float
-        After each update, on the whole training and test sets.
+    train_accuracies : list of float
+        After each update, on the whole training set.
+    test_accuracies : list of float
+        After each update, on the whole test set.
     batches : list of numpy.ndarray
         The indices of each update's batch.
     seconds : float

@@ -103,8 +103,10 @@ class Run:
 
     Attributes
     ----------
-    name, settings : str
-        See :class:`Contender`.
+    name : str
+        The contender's label (see :class:`Contender`).
+    settings : str
+        Its hyper-parameters in words (:meth:`Contender.settings`).
     batch_losses : list of float
         Training loss of every batch, in order (``epochs * ceil(n / batch_size)`` values).
     epoch_losses : list of float

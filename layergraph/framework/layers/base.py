@@ -238,7 +238,9 @@ class Layer:
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None, regularizer=None):
         """Create, register and return a :class:`Variable` of this layer (Keras 3 signature).
 
-        Works in ``__init__`` and in :meth:`build`.
+        Works in ``__init__`` and in :meth:`build`. The legacy order
+        ``add_weight(name, shape, initializer, trainable)`` (a string first) is
+        accepted too.
 
         Parameters
         ----------
@@ -257,9 +259,6 @@ class Layer:
             Unique within the layer; by default ``variable``, then ``variable_1`` and so on.
         regularizer : str or Regularizer, optional
             A penalty on this weight that joins the loss (see :meth:`penalties`).
-
-        The legacy order ``add_weight(name, shape, initializer, trainable)``
-        (a string first) is accepted too.
 
         Returns
         -------

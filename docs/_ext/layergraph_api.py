@@ -1,0 +1,153 @@
+"""The API reference, one page per public namespace, under public names only.
+
+A page says which namespace it documents::
+
+    .. lg-namespace:: layergraph.layers
+
+and this directive writes the entries: every name the namespace exports,
+under its public path (``layergraph.layers.Dense``, never the module that
+defines it), grouped into sections, each class with the members a user
+calls and links to those it inherits. A name added to a namespace appears
+in the reference without touching the docs. The rules (what is public,
+which members show) live in :mod:`layergraph_public`, which
+``tests/test_api_reference.py`` uses too.
+"""
+from __future__ import annotations
+
+import inspect
+import sys
+
+from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.parsing import nested_parse_to_nodes
+
+from layergraph_public import (GROUPS, NAMESPACES, data_doc, inherited_members, own_members, primary_names,
+                               public_bases, public_entries, resolve_module)
+
+
+def _signature_text(obj):
+    try:
+        return str(inspect.signature(obj))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
+def _indent(lines, prefix="   "):
+    return [prefix + line if line else "" for line in lines]
+
+
+def render_entry(namespace, name, obj, kind, primary):
+    """RST lines documenting one public name."""
+    full = f"{namespace}.{name}"
+    if kind == "data":
+        doc = data_doc(namespace, name) or [f"A ``{type(obj).__name__}``."]
+        return [f".. py:data:: {name}", f"   :module: {namespace}", f"   :type: {type(obj).__name__}", ""] + \
+            _indent(doc) + [""]
+    home = primary.get(id(obj))
+    if home != full:  # documented in full under another public name
+        role, directive, what = ("class", "py:class", "class") if kind == "class" else ("func", "py:function",
+                                                                                         "function")
+        return [f".. {directive}:: {name}{_signature_text(obj)}", f"   :module: {namespace}", "",
+                f"   The same {what} as :{role}:`{home}`.", ""]
+    if kind == "function":
+        return [f".. autofunction:: {full}", ""]
+    lines = [f".. autoclass:: {full}"]
+    members = own_members(obj, primary)
+    if members:
+        lines.append(f"   :members: {', '.join(members)}")
+        special = [m for m in members if m.startswith("__")]
+        if special:
+            lines.append(f"   :special-members: {', '.join(special)}")
+    else:
+        lines.append("   :no-members:")
+    if public_bases(obj, primary):
+        lines.append("   :show-inheritance:")
+    lines.append("")
+    for base, names in inherited_members(obj, primary):
+        base_name = primary[id(base)]
+        refs = ", ".join(f":meth:`~{base_name}.{n}`" if inspect.isroutine(getattr(base, n, None)) else
+                         f":attr:`~{base_name}.{n}`" for n in names)
+        lines += [f"   *Inherited from* :class:`~{base_name}`: {refs}.", ""]
+    return lines
+
+
+def group_entries(entries, groups):
+    """``[(title, entries)]``: by defining module when ``groups`` names them, else by kind."""
+    if groups is not None:
+        by_module = {}
+        for entry in entries:
+            module = getattr(entry[1], "__module__", "") if entry[2] != "data" else ""
+            by_module.setdefault(module.rsplit(".", 1)[-1], []).append(entry)
+        out = []
+        for title, modules in groups:
+            chosen = [e for m in modules for e in by_module.pop(m, [])]
+            if chosen:
+                out.append((title, chosen))
+        for module, chosen in by_module.items():  # modules no title names yet: their docstring's first words
+            out.append((_module_title(chosen[0][1], module), chosen))
+        return out
+    titles = {"class": "Classes", "function": "Functions", "data": "Constants and registries"}
+    return [(titles[k], [e for e in entries if e[2] == k]) for k in ("class", "function", "data")
+            if any(e[2] == k for e in entries)]
+
+
+def _module_title(obj, fallback):
+    module = sys.modules.get(getattr(obj, "__module__", ""), None)
+    first = (inspect.getdoc(module) or "").strip().splitlines()[:1] if module else []
+    if first:
+        return first[0].split(":")[0].split(".")[0].strip() or fallback
+    return fallback.replace("_", " ").capitalize() if fallback else "Other"
+
+
+def render_namespace(namespace, title=None, summary=True, docstring=True):
+    """The RST of a namespace's part of a page."""
+    primary = primary_names()
+    module = resolve_module(namespace)
+    lines = []
+    sub = "~" if title else "-"
+    if title:
+        lines += [title, "-" * len(title), ""]
+    if docstring and namespace == module.__name__:
+        lines += [f".. automodule:: {namespace}", "   :no-members:", ""]
+    else:  # a module re-exported under another name, or a page with its own introduction
+        lines += [f".. py:module:: {namespace}", ""]
+        if docstring and module.__doc__:
+            lines += inspect.cleandoc(module.__doc__).splitlines() + [""]
+    entries = public_entries(namespace)
+    if summary and entries:
+        lines += [".. autosummary::", "   :nosignatures:", ""] + [f"   {name}" for name, _, _ in entries] + [""]
+    for group_title, group in group_entries(entries, GROUPS.get(namespace)):
+        lines += [group_title, sub * len(group_title), ""]
+        for name, obj, kind in group:
+            lines += render_entry(namespace, name, obj, kind, primary)
+    return lines
+
+
+class NamespaceDirective(SphinxDirective):
+    """``.. lg-namespace:: layergraph.layers``: the entries of one public namespace."""
+
+    required_arguments = 1
+    option_spec = {"title": directives.unchanged, "no-summary": directives.flag,
+                   "no-docstring": directives.flag}
+
+    def run(self):
+        namespace = self.arguments[0]
+        if namespace not in NAMESPACES:
+            raise self.error(f"{namespace} is not in layergraph_public.NAMESPACES")
+        lines = render_namespace(namespace, self.options.get("title"), "no-summary" not in self.options,
+                                 "no-docstring" not in self.options)
+        content = StringList(lines, source=f"<lg-namespace {namespace}>")
+        return nested_parse_to_nodes(self.state, content, allow_section_headings=True)
+
+
+def _public_bases(app, name, obj, options, bases):
+    """Show a class's bases under their public names; drop ``object`` and undocumented ones."""
+    primary = primary_names()
+    bases[:] = [f":py:class:`{primary[id(b)]}`" for b in bases if id(b) in primary]
+
+
+def setup(app):
+    app.add_directive("lg-namespace", NamespaceDirective)
+    app.connect("autodoc-process-bases", _public_bases)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
