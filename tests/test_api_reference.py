@@ -128,7 +128,26 @@ def _constructor(cls):
     return None
 
 
+def _resolve(dotted):
+    """The object at a dotted public path such as ``layergraph.Model.fit``."""
+    parts = dotted.lstrip("~").split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for part in parts[i:]:
+            obj = getattr(obj, part)
+        return obj
+    raise ImportError(dotted)
+
+
 def _missing_parameters(doc, func):
+    # "Same arguments as :meth:`layergraph.Model.fit`": the arguments are documented there.
+    same = re.search(r"Same arguments as :(?:meth|func|class):`([~\w.]+)`", doc)
+    if same:
+        target = _resolve(same.group(1))
+        doc = inspect.cleandoc(target.__doc__ or "")
     documented = _documented_parameters(doc)
     problems = []
     for name in _signature_parameters(func):

@@ -367,6 +367,7 @@ def load_model(path, custom_objects=None, compile=True):
     Parameters
     ----------
     path : str or os.PathLike
+        A file written by ``model.save(path)``.
     custom_objects : dict, optional
         ``{class_name: class}`` for layers (and losses, optimizers, gradient
         strategies, metric functions) that are not layergraph's own.

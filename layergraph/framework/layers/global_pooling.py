@@ -103,8 +103,12 @@ class GlobalAveragePooling1D(_GlobalAverage):
     Parameters
     ----------
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
     keepdims : bool
         Keep the steps axis with length 1.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -129,8 +133,12 @@ class GlobalAveragePooling2D(_GlobalAverage):
     Parameters
     ----------
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
     keepdims : bool
         Keep the spatial axes with length 1.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -153,7 +161,12 @@ class GlobalMaxPooling1D(_GlobalMax):
     Parameters
     ----------
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
     keepdims : bool
+        Keep the pooled axes, with length 1.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -180,7 +193,12 @@ class GlobalMaxPooling2D(_GlobalMax):
     Parameters
     ----------
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
     keepdims : bool
+        Keep the pooled axes, with length 1.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------

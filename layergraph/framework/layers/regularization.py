@@ -125,6 +125,12 @@ def frozen_masks(model):
     it. Blocks nest (an inner block changes nothing), so a gradient check
     can hold one mask across the analytic and the numeric strategy.
 
+    Parameters
+    ----------
+    model : Layer
+        A model or layer; its :class:`Dropout` layers (nested ones included)
+        are affected.
+
     Example
     -------
     >>> import numpy as np
@@ -153,6 +159,12 @@ def frozen_masks(model):
 def disabled_dropout(model):
     """Within the block, each :class:`Dropout` of ``model`` is the identity,
     in training too. Blocks nest.
+
+    Parameters
+    ----------
+    model : Layer
+        A model or layer; its :class:`Dropout` layers (nested ones included)
+        are affected.
 
     Example
     -------
