@@ -63,6 +63,7 @@ root_doc = "index"
 autodoc_default_options = {"member-order": "bysource"}
 autosummary_generate = False
 autodoc_typehints = "description"
+autodoc_preserve_defaults = True  # defaults as written (``contenders=CONTENDERS``), not reprs with addresses
 autodoc_class_signature = "separated"
 autoclass_content = "class"
 napoleon_google_docstring = False

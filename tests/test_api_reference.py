@@ -33,6 +33,22 @@ def _load_rules():
 
 rules = _load_rules()
 
+#: Modules that the ``kerasapi`` branch rewrites into packages (Keras 3's callbacks, losses and
+#: metrics). Their docstrings get their pass after that merge, not here: until then the checks of
+#: arguments, members and examples are expected to fail for names they define (reported as
+#: xfailed, so the debt stays visible); every public name must still have a docstring.
+PENDING_MODULES = ("layergraph.framework.callbacks", "layergraph.framework.losses", "layergraph.framework.metrics")
+
+
+def _pending(obj):
+    module = getattr(obj, "__module__", "") or ""
+    return module == PENDING_MODULES or module.startswith(PENDING_MODULES)
+
+
+def _param(name, *values, defined_by):
+    marks = [pytest.mark.xfail(reason="docstring pass after the kerasapi merge")] if _pending(defined_by) else []
+    return pytest.param(name, *values, marks=marks, id=name)
+
 
 def _primary_entries():
     """``[(public name, object, kind)]`` for every object documented in full, once each."""
@@ -94,6 +110,22 @@ def _documented_parameters(doc):
     return {name: (kind, " ".join(desc)) for name, (kind, desc) in params.items()}
 
 
+def _stray_lines(doc):
+    """Lines of the Parameters section that napoleon would read as parameters but are prose.
+
+    In a NumPy-style section every line at the section's indentation starts
+    an entry (``name : type``); a sentence there becomes a bogus parameter
+    named after its first words.
+    """
+    bad = []
+    for line in _sections(doc).get("Parameters", []):
+        if line and not line.startswith(" "):
+            head = line.partition(" : ")[0]
+            if not re.fullmatch(r"\*{0,2}\w+(, \*{0,2}\w+)*", head):
+                bad.append(line)
+    return bad
+
+
 def _signature_parameters(func):
     """The names a caller passes, as a docstring should spell them (``*args``, ``**kwargs``)."""
     try:
@@ -143,12 +175,16 @@ def _resolve(dotted):
 
 
 def _missing_parameters(doc, func):
+    stray = _stray_lines(doc)
+    if stray:
+        return [f"prose inside the Parameters section (move it above): {line!r}" for line in stray]
     # "Same arguments as :meth:`layergraph.Model.fit`": the arguments are documented there.
+    # (plus the docstring's own Parameters section, for arguments of its own).
+    documented = {}
     same = re.search(r"Same arguments as :(?:meth|func|class):`([~\w.]+)`", doc)
     if same:
-        target = _resolve(same.group(1))
-        doc = inspect.cleandoc(target.__doc__ or "")
-    documented = _documented_parameters(doc)
+        documented.update(_documented_parameters(inspect.cleandoc(_resolve(same.group(1)).__doc__ or "")))
+    documented.update(_documented_parameters(doc))
     problems = []
     for name in _signature_parameters(func):
         entry = documented.get(name) or documented.get(name.lstrip("*"))
@@ -238,18 +274,18 @@ def test_public_name_has_a_docstring(name, obj, kind):
         assert (obj.__doc__ or "").strip(), f"{name} has no docstring"
 
 
-@pytest.mark.parametrize("name,cls,member", MEMBERS, ids=[m[0] for m in MEMBERS])
+@pytest.mark.parametrize("name,cls,member", [_param(*m, defined_by=m[1]) for m in MEMBERS])
 def test_shown_member_has_a_docstring(name, cls, member):
     assert rules.member_doc(cls, member).strip(), f"{name} has no docstring"
 
 
-@pytest.mark.parametrize("name,func", FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
+@pytest.mark.parametrize("name,func", [_param(*f, defined_by=f[1]) for f in FUNCTIONS])
 def test_function_arguments_are_documented(name, func):
     problems = _missing_parameters(inspect.cleandoc(func.__doc__ or ""), func)
     assert not problems, f"{name}: document in its Parameters section: {problems}"
 
 
-@pytest.mark.parametrize("name,cls", CLASSES, ids=[c[0] for c in CLASSES])
+@pytest.mark.parametrize("name,cls", [_param(*c, defined_by=c[1]) for c in CLASSES])
 def test_constructor_arguments_are_documented(name, cls):
     init = _constructor(cls)
     if init is None:
@@ -272,13 +308,13 @@ def _documented_attributes(doc):
 METHODS = [(n, cls, m) for n, cls, m in MEMBERS if inspect.isfunction(vars(cls)[m])]
 
 
-@pytest.mark.parametrize("name,cls,member", METHODS, ids=[m[0] for m in METHODS])
+@pytest.mark.parametrize("name,cls,member", [_param(*m, defined_by=m[1]) for m in METHODS])
 def test_method_arguments_are_documented(name, cls, member):
     func = vars(cls)[member]
     problems = _missing_parameters(inspect.cleandoc(func.__doc__ or ""), func)
     assert not problems, f"{name}: document in its Parameters section: {problems}"
 
 
-@pytest.mark.parametrize("name,cls", CLASSES, ids=[c[0] for c in CLASSES])
+@pytest.mark.parametrize("name,cls", [_param(*c, defined_by=c[1]) for c in CLASSES])
 def test_class_has_an_example(name, cls):
     assert ">>>" in (cls.__doc__ or ""), f"{name}: add a short runnable example (an 'Example' section)"

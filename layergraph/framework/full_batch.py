@@ -48,6 +48,10 @@ __all__ = ["ScipyOptimizer", "ScipyTrainer", "get_optimizer"]
 class ScipyOptimizer:
     """The settings of full-batch training with :func:`scipy.optimize.minimize` (L-BFGS-B by default).
 
+    Each epoch of ``fit`` is one call of the solver on the whole training
+    set (``batch_size`` is ignored); the gradient comes from the compiled
+    gradient strategy.
+
     Parameters
     ----------
     method : str
@@ -62,10 +66,6 @@ class ScipyOptimizer:
         scipy's ``tol``.
     name : str, optional
         Default ``"scipy_optimizer"``.
-
-    Each epoch of ``fit`` is one call of the solver on the whole training
-    set (``batch_size`` is ignored); the gradient comes from the compiled
-    gradient strategy.
 
     Example
     -------

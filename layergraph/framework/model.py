@@ -347,6 +347,8 @@ class Model(Layer):
             ``history.history`` maps ``"loss"``, each metric and their
             ``"val_"`` counterparts to one value per epoch.
 
+        Notes
+        -----
         Before the first update every array is checked (shapes, labels
         against the loss); a non-finite loss stops training and restores
         the weights from before the update that produced it (see

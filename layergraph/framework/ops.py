@@ -663,6 +663,9 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     """``x`` as an array: a traced value stays traced (and differentiable), a variable gives what it
     stands for, anything else goes through ``np.asarray``; cast to ``dtype`` when given.
 
+    Use it where numpy code would call ``np.asarray(x)``, which refuses traced values.
+    ``sparse`` and ``ragged`` are accepted for Keras compatibility; arrays here are dense.
+
     Parameters
     ----------
     x : array-like, traced value or Variable
@@ -673,9 +676,6 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
         Accepted for Keras compatibility (arrays are dense).
     ragged : bool, optional
         Accepted for Keras compatibility.
-
-    Use it where numpy code would call ``np.asarray(x)``, which refuses traced values.
-    ``sparse`` and ``ragged`` are accepted for Keras compatibility; arrays here are dense.
 
     Example
     -------

@@ -599,13 +599,13 @@ def primitive(vjp, differentiable=frozenset({0}), constant=frozenset(), sequence
 def stop_gradient(x):
     """The plain value of ``x``: a constant for the tape (``keras.ops.stop_gradient``).
 
+    Plain arrays come back unchanged; a watched variable gives its plain
+    value.
+
     Parameters
     ----------
     x : array-like, traced value or Variable
         The value to treat as a constant.
-
-    Plain arrays come back unchanged; a watched variable gives its plain
-    value.
 
     Example
     -------

@@ -23,6 +23,12 @@ from .base import Layer
 class Flatten(Layer):
     """Flattens every axis but the batch axis (row-major order, like Keras' channels-last).
 
+    Parameters
+    ----------
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
+
     Shapes
     ------
     input ``(n, d1, ..., dk)``, output ``(n, d1 * ... * dk)``; an input
