@@ -1,6 +1,13 @@
-"""Public alias of :mod:`layergraph.framework.optimizers`, plus :class:`ScipyOptimizer` (full-batch scipy).
+"""Optimizers (Keras' ``keras.optimizers``), learning-rate schedules, and :class:`ScipyOptimizer` (full-batch scipy).
 
 ``get`` here also knows ``"lbfgs"`` (a :class:`ScipyOptimizer`).
+
+Example
+-------
+>>> import layergraph as lg
+>>> optimizer = lg.optimizers.Adam(learning_rate=lg.optimizers.schedules.ExponentialDecay(1e-3, 1000, 0.9))
+>>> optimizer.current_learning_rate
+0.001
 """
 from .framework.optimizers import *  # noqa: F401,F403
 from .framework.optimizers import __all__ as _all

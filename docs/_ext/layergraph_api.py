@@ -113,15 +113,32 @@ def render_namespace(namespace, title=None, summary=True, docstring=True):
     else:  # a module re-exported under another name, or a page with its own introduction
         lines += [f".. py:module:: {namespace}", ""]
         if docstring and module.__doc__:
-            lines += inspect.cleandoc(module.__doc__).splitlines() + [""]
+            lines += _rubrics(inspect.cleandoc(module.__doc__).splitlines()) + [""]
     entries = public_entries(namespace)
-    if summary and entries:
-        lines += [".. autosummary::", "   :nosignatures:", ""] + [f"   {name}" for name, _, _ in entries] + [""]
+    # The summary table lists classes and functions: a constant's own docstring is its type's
+    # (a dict's says "dict() -> new empty dictionary"), not the ``#:`` comment its entry shows.
+    summarised = [name for name, _, kind in entries if kind != "data"]
+    if summary and summarised:
+        lines += [".. autosummary::", "   :nosignatures:", ""] + [f"   {name}" for name in summarised] + [""]
     for group_title, group in group_entries(entries, GROUPS.get(namespace)):
         lines += [group_title, sub * len(group_title), ""]
         for name, obj, kind in group:
             lines += render_entry(namespace, name, obj, kind, primary)
     return lines
+
+
+def _rubrics(lines):
+    """A docstring's NumPy-style section titles (``Example`` over dashes) as rubrics, not page sections."""
+    out, i = [], 0
+    while i < len(lines):
+        if i + 1 < len(lines) and lines[i].strip() and set(lines[i + 1].strip()) == {"-"} \
+                and len(lines[i + 1].strip()) >= len(lines[i].strip()):
+            out += [f".. rubric:: {lines[i].strip()}", ""]
+            i += 2
+            continue
+        out.append(lines[i])
+        i += 1
+    return out
 
 
 class NamespaceDirective(SphinxDirective):

@@ -442,7 +442,7 @@ class Orthogonal(Initializer):
     Example
     -------
     >>> import numpy as np
-    >>> from layergraph.framework.initializers import Orthogonal
+    >>> from layergraph.initializers import Orthogonal
     >>> w = Orthogonal(seed=0)((3, 6))
     >>> np.allclose(w @ w.T, np.eye(3))
     True

@@ -7,7 +7,7 @@ loss, the analytic one because it adds :meth:`Regularizer.gradient`.
 Example
 -------
 >>> import numpy as np
->>> from layergraph.framework.regularizers import l2
+>>> from layergraph.regularizers import l2
 >>> l2(0.5)(np.array([1.0, 2.0]))
 2.5
 """

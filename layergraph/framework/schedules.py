@@ -6,8 +6,8 @@ before each update.
 
 Example
 -------
->>> from layergraph.framework.schedules import ExponentialDecay
->>> schedule = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+>>> import layergraph as lg
+>>> schedule = lg.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
 >>> schedule(0), schedule(10), schedule(20)
 (0.1, 0.05, 0.025)
 """
