@@ -36,20 +36,35 @@ def test_tutorials_exist_and_parse():
         assert set(underline) == {"="} and len(underline) >= len(title), f"{path.name}: title underline"
 
 
-def test_getting_started_example_runs():
-    text = (DOCS / "getting_started.rst").read_text(encoding="utf-8")
-    section = text.split("A Keras-style example in ten lines", 1)[1]
+def _first_python_block(text):
     lines = []
-    for line in section.split(".. code-block:: python", 1)[1].splitlines()[1:]:
+    for line in text.split(".. code-block:: python", 1)[1].splitlines()[1:]:
         if line.strip() and not line.startswith("   "):
             break
         lines.append(line[3:])
-    code = "\n".join(lines).strip()
-    assert len(code.splitlines()) <= 12
+    return "\n".join(lines).strip()
+
+
+def _run(code, name):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "getting_started.rst", "exec"), {})
-    assert out.getvalue().strip()
+        exec(compile(code, name, "exec"), {})
+    return out.getvalue().strip()
+
+
+def test_getting_started_example_runs():
+    text = (DOCS / "getting_started.rst").read_text(encoding="utf-8")
+    code = _first_python_block(text.split("A Keras-style example in ten lines", 1)[1])
+    assert len(code.splitlines()) <= 12
+    assert _run(code, "getting_started.rst")
+
+
+def test_coming_from_keras_example_runs_with_only_the_import_changed():
+    code = _first_python_block((DOCS / "coming_from_keras.rst").read_text(encoding="utf-8"))
+    assert "import layergraph as keras  # the only change" in code
+    printed = _run(code, "coming_from_keras.rst")
+    accuracy = float(re.match(r"accuracy (\d\.\d+);", printed).group(1))
+    assert accuracy >= 0.9, printed  # the task is learnable: a model that trains gets it
 
 
 # -- the built site ------------------------------------------------------------------

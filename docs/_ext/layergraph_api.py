@@ -14,6 +14,7 @@ which members show) live in :mod:`layergraph_public`, which
 """
 from __future__ import annotations
 
+import importlib
 import inspect
 import sys
 
@@ -22,6 +23,7 @@ from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.parsing import nested_parse_to_nodes
 
+import keras_names
 from layergraph_public import (GROUPS, NAMESPACES, data_doc, inherited_members, own_members, primary_names,
                                public_bases, public_entries, resolve_module)
 
@@ -158,6 +160,92 @@ class NamespaceDirective(SphinxDirective):
         return nested_parse_to_nodes(self.state, content, allow_section_headings=True)
 
 
+def framework_modules():
+    """Every module of ``layergraph.framework`` (private ones too), in import order of their names."""
+    import pkgutil
+
+    import layergraph.framework
+
+    names = ["layergraph.framework"]
+    names += [info.name for info in pkgutil.walk_packages(layergraph.framework.__path__, "layergraph.framework.")]
+    return sorted(names)
+
+
+class InternalsDirective(SphinxDirective):
+    """``.. lg-internals::``: each module of ``layergraph.framework`` for contributors.
+
+    Its docstring, links to the public names it defines (documented in the
+    user reference) and the entries of what it defines that no public
+    namespace exports (not indexed: the user reference stays the one
+    target of every public name).
+    """
+
+    def run(self):
+        primary = primary_names()
+        lines = []
+        for name in framework_modules():
+            module = importlib.import_module(name)
+            defined = [(n, o) for n, o in vars(module).items()
+                       if not n.startswith("_") and (inspect.isclass(o) or inspect.isfunction(o))
+                       and getattr(o, "__module__", None) == name]
+            public = [primary[id(o)] for _, o in defined if id(o) in primary]
+            internal = [n for n, o in defined if id(o) not in primary]
+            lines += [name, "-" * len(name), "", f".. py:module:: {name}", "",
+                      f".. automodule:: {name}", "   :no-index:", "   :no-members:", ""]
+            if public:
+                lines += ["Public, in the reference: " + ", ".join(f":obj:`~{p}`" for p in public) + ".", ""]
+            for n in internal:
+                directive = "autoclass" if inspect.isclass(getattr(module, n)) else "autofunction"
+                lines += [f".. {directive}:: {name}.{n}", "   :no-index:"]
+                if directive == "autoclass":
+                    lines.append("   :members:")
+                lines.append("")
+        content = StringList(lines, source="<lg-internals>")
+        return nested_parse_to_nodes(self.state, content, allow_section_headings=True)
+
+
+class KerasTableDirective(SphinxDirective):
+    """``.. lg-keras-table:: layergraph.layers``: Keras 3's names and whether layergraph has each.
+
+    The Keras names come from :mod:`keras_names`; the status is read from
+    the namespace's public names when the page is built.
+    """
+
+    required_arguments = 1
+
+    def run(self):
+        namespace = self.arguments[0]
+        tables = {ns: names for _, ns, names in keras_names.TABLES}
+        if namespace not in tables:
+            raise self.error(f"keras_names.TABLES has no entry for {namespace}")
+        names = tables[namespace]
+        groups = names if isinstance(names, dict) else {"": names}
+        public = {name for name, _, kind in public_entries(namespace) if kind == "class"}
+        rows = []
+        for group, members in groups.items():
+            have = [f":class:`~{namespace}.{n}`" for n in members if n in public]
+            missing = [f"``{n}``" for n in members if n not in public]
+            rows.append((group, ", ".join(have) or "none yet", ", ".join(missing) or "all of them"))
+        keras_all = {n for members in groups.values() for n in members}
+        extra = sorted(public - keras_all)
+        header = ["Keras group", "in layergraph", "not (yet) in layergraph"] if len(groups) > 1 else \
+            ["in layergraph", "not (yet) in layergraph"]
+        lines = [".. list-table::", "   :header-rows: 1", "   :widths: " + ("15 45 40" if len(groups) > 1 else "50 50"),
+                 ""]
+        lines += ["   * - " + header[0]] + [f"     - {h}" for h in header[1:]]
+        for group, have, missing in rows:
+            cells = ([group] if len(groups) > 1 else []) + [have, missing]
+            lines += ["   * - " + cells[0]] + [f"     - {c}" for c in cells[1:]]
+        lines.append("")
+        if extra:
+            lines += ["layergraph's own, not in Keras: " + ", ".join(f":class:`~{namespace}.{n}`" for n in extra) + ".",
+                      ""]
+        have_count = sum(1 for n in keras_all if n in public)
+        lines += [f"{have_count} of Keras' {len(keras_all)} names here are available.", ""]
+        content = StringList(lines, source=f"<lg-keras-table {namespace}>")
+        return nested_parse_to_nodes(self.state, content)
+
+
 def _public_bases(app, name, obj, options, bases):
     """Show a class's bases under their public names; drop ``object`` and undocumented ones."""
     primary = primary_names()
@@ -166,5 +254,7 @@ def _public_bases(app, name, obj, options, bases):
 
 def setup(app):
     app.add_directive("lg-namespace", NamespaceDirective)
+    app.add_directive("lg-keras-table", KerasTableDirective)
+    app.add_directive("lg-internals", InternalsDirective)
     app.connect("autodoc-process-bases", _public_bases)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

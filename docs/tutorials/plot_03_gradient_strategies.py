@@ -6,7 +6,7 @@ The original tutorial computes every gradient *numerically*: nudge one weight
 up, nudge it down, and look at how the cost changes. That is simple and always
 right, but it costs two forward passes **per weight**. Backpropagation gets all
 the gradients from one forward and one backward pass. In layergraph the two are
-interchangeable **gradient strategies** (:mod:`layergraph.framework.gradients`)
+interchangeable **gradient strategies** (:mod:`layergraph.gradients`)
 that the trainer injects; this tutorial compares them, checks one against the
 other, measures their cost as the model grows, and plugs a strategy of our own
 into the trainer.
@@ -57,7 +57,7 @@ for eps in (1e-1, 1e-3, 1e-5, 1e-7, 1e-9, 1e-11):
 # %%
 # ``gradients.check``: the analytic gradient on trial
 # ---------------------------------------------------
-# :func:`~layergraph.framework.gradients.check` runs both strategies and
+# :func:`~layergraph.gradients.check` runs both strategies and
 # returns, for each trainable weight, the largest relative error
 # :math:`|a - n| / \max(|a| + |n|, 10^{-8})`. Every layer's ``backward`` is
 # tested this way in the test suite (and :doc:`plot_06_custom_layer` uses it
@@ -149,7 +149,7 @@ print(f"{mnist_net.count_params()} parameters; one forward pass {per_pass * 1e3:
 # %%
 # How the trainer injects the strategy
 # ------------------------------------
-# The :class:`~layergraph.framework.trainer.Trainer` receives the strategy
+# The :class:`~layergraph.Trainer` receives the strategy
 # and never looks inside it; the layers never know which strategy runs. Pick
 # one by name in ``compile``:
 xor_x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -167,7 +167,7 @@ print("compile(gradient='numeric') ->", m1.trainer.gradient)
 
 # %%
 # or pass an instance (with its own settings) to ``compile`` or straight to a
-# :class:`~layergraph.framework.trainer.Trainer`, which is what ``compile``
+# :class:`~layergraph.Trainer`, which is what ``compile``
 # builds:
 m2 = xor_net()
 trainer = lg.Trainer(m2, loss="binary_crossentropy", optimizer=lg.optimizers.SGD(1.0),
@@ -177,7 +177,7 @@ print("Trainer(..., gradient=NumericGradient(epsilon=1e-6)): final loss", h2.his
 
 
 # %%
-# A strategy is any :class:`~layergraph.framework.gradients.GradientStrategy`
+# A strategy is any :class:`~layergraph.gradients.GradientStrategy`
 # subclass. This one wraps backpropagation and counts the calls and the time
 # spent — the trainer uses it like any other:
 class TimedGradient(lg.gradients.GradientStrategy):
@@ -224,7 +224,7 @@ print("largest weight difference after 300 epochs:",
 # %%
 # The same strategies feed a full-batch optimiser
 # -----------------------------------------------
-# :class:`~layergraph.framework.full_batch.ScipyOptimizer` hands the whole
+# :class:`~layergraph.optimizers.ScipyOptimizer` hands the whole
 # problem to :func:`scipy.optimize.minimize` (L-BFGS-B by default): each
 # ``fit`` epoch runs up to ``maxiter`` solver iterations on the full batch,
 # and the loss and gradient the solver asks for come from the trainer's

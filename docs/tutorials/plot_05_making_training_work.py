@@ -72,7 +72,7 @@ def run(model, optimizer, n_train, epochs, batch_size=64, seed=0):
 # layers), five optimisers with their usual learning rates. Plain SGD moves
 # every weight by ``lr × gradient``; momentum accumulates a velocity; Adagrad,
 # RMSprop and Adam give each weight its own step size from the history of its
-# gradients (:mod:`layergraph.framework.optimizers`).
+# gradients (:mod:`layergraph.optimizers`).
 def mlp(hidden=64):
     return lg.Sequential([L.Dense(hidden, activation="relu", input_shape=(784,), seed=1),
                           L.Dense(10, activation="softmax", seed=2)])
@@ -184,7 +184,7 @@ for label, init in initializers.items():
 # %%
 # Batch normalisation
 # -------------------
-# :class:`~layergraph.framework.layers.normalization.BatchNormalization`
+# :class:`~layergraph.layers.BatchNormalization`
 # normalises every feature over the batch (then learns a scale and a shift),
 # so each layer sees inputs of a stable scale however the weights beneath it
 # change. It rescues a badly initialised deep network and lets training use
@@ -216,7 +216,7 @@ plt.show()
 # accuracy reaches 100 % while the validation accuracy stalls. Two classic
 # remedies:
 #
-# - :class:`~layergraph.framework.layers.regularization.Dropout` zeroes a
+# - :class:`~layergraph.layers.Dropout` zeroes a
 #   random fraction of the activations at every training step (and is the
 #   identity at inference), so no unit can rely on any other;
 # - **weight decay**, an L2 penalty :math:`\lambda \sum w^2` added to the loss
@@ -283,9 +283,9 @@ for label, history in reg_histories.items():
 # A convolutional network
 # -----------------------
 # Dense layers see an image as 784 unrelated numbers. A
-# :class:`~layergraph.framework.layers.convolutional.Conv2D` layer slides
+# :class:`~layergraph.layers.Conv2D` layer slides
 # small filters over the image, so it detects a stroke wherever it is and
-# needs few weights; :class:`~layergraph.framework.layers.pooling.MaxPooling2D`
+# needs few weights; :class:`~layergraph.layers.MaxPooling2D`
 # shrinks the feature maps. Images keep their shape ``(n, 28, 28, 1)``
 # (channels last). Computing in float32 halves the memory traffic.
 N_CNN, EPOCHS_CNN = min(20_000, len(images) - N_VAL), 2

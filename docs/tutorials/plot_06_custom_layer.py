@@ -3,7 +3,7 @@ Writing your own layer
 ======================
 
 A layer in layergraph is a small class with a clear contract
-(:class:`~layergraph.framework.layers.base.Layer`):
+(:class:`~layergraph.layers.Layer`):
 
 - ``build(input_shape)`` creates the weights with ``add_weight`` once the
   input shape is known (lazy build, as in Keras);
@@ -17,7 +17,7 @@ A layer in layergraph is a small class with a clear contract
   rebuilt (and saved).
 
 This tutorial writes three layers, proves their ``backward`` with
-:func:`~layergraph.framework.gradients.check`, shows the check catching a
+:func:`~layergraph.gradients.check`, shows the check catching a
 bug, and trains a network that uses them.
 """
 
@@ -152,7 +152,7 @@ for w, e in zip(broken.trainable_weights, lg.gradients.check(broken, "binary_cro
 # %%
 # Layers that end in an activation: ``ActivatedLayer``
 # ----------------------------------------------------
-# :class:`~layergraph.framework.layers.base.ActivatedLayer` is the base of
+# :class:`~layergraph.layers.ActivatedLayer` is the base of
 # layers of the form ``activation(f(x))`` such as ``Dense``. A subclass writes
 # ``forward_preactivation`` and ``backward_preactivation`` for ``f`` only; the
 # base class applies the activation and its derivative. Because the
