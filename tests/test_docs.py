@@ -67,6 +67,29 @@ def test_coming_from_keras_example_runs_with_only_the_import_changed():
     assert accuracy >= 0.9, printed  # the task is learnable: a model that trains gets it
 
 
+def test_readme_command_line_names_only_real_commands_and_options():
+    """The README's synopsis is hand-written (the docs' CLI page is generated): it must not drift."""
+    import argparse
+
+    from layergraph.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    block = (ROOT / "README.md").read_text(encoding="utf-8").split("## Command line", 1)[1].split("```")[1]
+    seen, command = 0, None
+    for line in block.splitlines()[1:]:  # after the fence's language
+        words = line.split()
+        if words[:3] == ["python", "-m", "layergraph"]:
+            command = words[3]
+            assert command in commands, f"README names an unknown command: {command}"
+        options = re.findall(r"\[(--[\w-]+)", line)
+        known = {o for a in commands[command]._actions for o in a.option_strings}
+        unknown = [o for o in options if o not in known]
+        assert not unknown, f"README: `{command}` has no option {unknown}"
+        seen += len(options)
+    assert seen >= 10, "the README's command-line block was not found"
+
+
 # -- the built site ------------------------------------------------------------------
 
 class _Resources(HTMLParser):

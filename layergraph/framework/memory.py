@@ -17,10 +17,11 @@ same step took anywhere from 37 to 75 ms.
 (``mallopt(M_MMAP_THRESHOLD, 32 MiB)``, glibc's maximum, and
 ``mallopt(M_TRIM_THRESHOLD, 1 GiB)``), so freed blocks are reused: steady
 training runs without page faults. The price is that memory freed after a
-peak stays with the process (it is reused, not leaked). The trainer calls it
-when it is created and ``predict`` when it runs; set the environment variable
-``LAYERGRAPH_RETAIN_MEMORY=0`` to leave the allocator alone. Elsewhere than
-glibc (macOS, Windows, musl) it does nothing.
+peak stays with the process (it is reused, not leaked). It changes the whole
+process for good, so the library never calls it (``compile``, ``fit`` and
+``predict`` leave the allocator alone): a program that owns its process may.
+``LAYERGRAPH_RETAIN_MEMORY=0`` makes it a no-op. Elsewhere than glibc
+(macOS, Windows, musl) it does nothing.
 
 Example
 -------
