@@ -202,7 +202,9 @@ for ax, (title, model) in zip(axes[:2], [("composed: AND(NAND, OR)", composed), 
     ax.set_xlabel("input x1")
     ax.set_ylabel("input x2")
     ax.set_aspect("equal")
-fig.colorbar(filled, ax=axes[:2], label="predicted probability of 1", shrink=0.8)
+# The colorbar goes under the two maps: beside them, its label would run into
+# the third panel's axis label.
+fig.colorbar(filled, ax=axes[:2], location="bottom", label="predicted probability of 1", shrink=0.6, aspect=40)
 axes[2].plot(learned_history.history["cost"])
 axes[2].set_yscale("log")
 axes[2].set_xlabel("epoch")
