@@ -64,7 +64,7 @@ autodoc_default_options = {"member-order": "bysource"}
 autosummary_generate = False
 autodoc_typehints = "description"
 autodoc_preserve_defaults = True  # defaults as written (``contenders=CONTENDERS``), not reprs with addresses
-autodoc_class_signature = "separated"
+autodoc_class_signature = "mixed"  # the constructor's signature first, on the class line
 autoclass_content = "class"
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True

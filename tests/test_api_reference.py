@@ -243,7 +243,7 @@ def test_internals_stay_out_of_the_user_reference():
     shown = {member for _, cls, member in MEMBERS} | {m for _, cls in CLASSES
                                                      for _, ms in rules.inherited_members(cls, primary) for m in ms}
     assert not shown & rules.HIDDEN_MEMBERS
-    for name, obj, kind in ENTRIES:
+    for name, _, _ in ENTRIES:
         assert ".framework." not in name and "._" not in name, name
     # the Layer contract is on Layer's entry; Dense shows no hook of its own
     dense_members = rules.own_members(importlib.import_module("layergraph.layers").Dense, primary)

@@ -178,7 +178,8 @@ def test_built_site(check):
     check(BUILT)
 
 
-@pytest.mark.skipif(os.environ.get("LAYERGRAPH_TEST_DOCS") != "1", reason="set LAYERGRAPH_TEST_DOCS=1 (or run make docs)")
+@pytest.mark.skipif(os.environ.get("LAYERGRAPH_TEST_DOCS") != "1",
+                    reason="set LAYERGRAPH_TEST_DOCS=1 (or run make docs)")
 def test_sphinx_build(tmp_path):
     pytest.importorskip("sphinx")
     pytest.importorskip("sphinx_gallery")

@@ -18,14 +18,22 @@ import importlib
 import inspect
 import sys
 
+import keras_names
 from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
+from layergraph_public import (
+    GROUPS,
+    NAMESPACES,
+    data_doc,
+    inherited_members,
+    own_members,
+    primary_names,
+    public_bases,
+    public_entries,
+    resolve_module,
+)
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.parsing import nested_parse_to_nodes
-
-import keras_names
-from layergraph_public import (GROUPS, NAMESPACES, data_doc, inherited_members, own_members, primary_names,
-                               public_bases, public_entries, resolve_module)
 
 
 def _signature_text(obj):
@@ -252,9 +260,18 @@ def _public_bases(app, name, obj, options, bases):
     bases[:] = [f":py:class:`{primary[id(b)]}`" for b in bases if id(b) in primary]
 
 
+def _constructor_signature(app, what, name, obj, options, signature, return_annotation):
+    """A class whose ``__new__`` takes ``(*args, **kwargs)`` (``Model``) shows its ``__init__``'s signature."""
+    if what == "class" and signature == "(*args, **kwargs)" and "__init__" in vars(obj):
+        params = list(inspect.signature(obj.__init__).parameters.values())[1:]
+        return str(inspect.Signature(params)), return_annotation
+    return None
+
+
 def setup(app):
     app.add_directive("lg-namespace", NamespaceDirective)
     app.add_directive("lg-keras-table", KerasTableDirective)
     app.add_directive("lg-internals", InternalsDirective)
     app.connect("autodoc-process-bases", _public_bases)
+    app.connect("autodoc-process-signature", _constructor_signature)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
