@@ -228,14 +228,14 @@ class KerasTableDirective(SphinxDirective):
             raise self.error(f"keras_names.TABLES has no entry for {namespace}")
         names = tables[namespace]
         groups = names if isinstance(names, dict) else {"": names}
-        public = {name for name, _, kind in public_entries(namespace) if kind == "class"}
+        public = {name for name, _, kind in public_entries(namespace) if kind != "data"}
         rows = []
         for group, members in groups.items():
-            have = [f":class:`~{namespace}.{n}`" for n in members if n in public]
+            have = [f":obj:`~{namespace}.{n}`" for n in members if n in public]
             missing = [f"``{n}``" for n in members if n not in public]
             rows.append((group, ", ".join(have) or "none yet", ", ".join(missing) or "all of them"))
         keras_all = {n for members in groups.values() for n in members}
-        extra = sorted(public - keras_all)
+        extra = sorted(n for n in public - keras_all if n[0].isupper())  # classes: Keras' functions are not listed
         header = ["Keras group", "in layergraph", "not (yet) in layergraph"] if len(groups) > 1 else \
             ["in layergraph", "not (yet) in layergraph"]
         lines = [".. list-table::", "   :header-rows: 1", "   :widths: " + ("15 45 40" if len(groups) > 1 else "50 50"),
@@ -246,7 +246,7 @@ class KerasTableDirective(SphinxDirective):
             lines += ["   * - " + cells[0]] + [f"     - {c}" for c in cells[1:]]
         lines.append("")
         if extra:
-            lines += ["layergraph's own, not in Keras: " + ", ".join(f":class:`~{namespace}.{n}`" for n in extra) + ".",
+            lines += ["layergraph's own, not in Keras: " + ", ".join(f":obj:`~{namespace}.{n}`" for n in extra) + ".",
                       ""]
         have_count = sum(1 for n in keras_all if n in public)
         lines += [f"{have_count} of Keras' {len(keras_all)} names here are available.", ""]
