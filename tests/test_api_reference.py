@@ -305,6 +305,29 @@ def _documented_attributes(doc):
     return names
 
 
+ATTRIBUTES = [(n, cls, m) for n, cls, m in MEMBERS
+              if isinstance(vars(cls)[m], property) or rules._is_plain_data(vars(cls)[m])]
+
+
+@pytest.mark.parametrize("name,cls,member", [_param(*m, defined_by=m[1]) for m in ATTRIBUTES])
+def test_attribute_summary_has_no_colon(name, cls, member):
+    """napoleon reads a property's first line ``a: b`` as type ``a`` and description ``b`` ("TYPE: a")."""
+    first = (rules.member_doc(cls, member).strip().splitlines() or [""])[0]
+    assert not re.search(r"(?<!:):(?!:)", re.sub(r"``.*?``|:\w+:`[^`]*`", "", first)), \
+        f"{name}: reword the first line without a colon outside literals: {first!r}"
+
+
+LAYER_CLASSES = [(n, c) for n, c in CLASSES if n.startswith("layergraph.layers.")
+                 and issubclass(c, _resolve("layergraph.layers.Layer"))
+                 and n.rsplit(".", 1)[1] not in ("Layer", "ActivatedLayer", "InputLayer")]
+
+
+@pytest.mark.parametrize("name,cls", LAYER_CLASSES, ids=[n for n, _ in LAYER_CLASSES])
+def test_layer_says_its_shapes(name, cls):
+    assert "Shapes" in _sections(inspect.cleandoc(cls.__doc__ or "")), \
+        f"{name}: add a 'Shapes' section (input and output shapes, batch axis first)"
+
+
 METHODS = [(n, cls, m) for n, cls, m in MEMBERS if inspect.isfunction(vars(cls)[m])]
 
 

@@ -205,7 +205,7 @@ class Trainer:
 
     @property
     def metrics_names(self):
-        """The keys of the logs: ``loss`` (per output ``<name>_loss``), then the metrics."""
+        """The keys of the logs, ``loss`` (per output ``<name>_loss``) then the metrics."""
         names = ["loss"]
         if len(self.output_names) > 1:
             names += [f"{name}_loss" for name in self.output_names]

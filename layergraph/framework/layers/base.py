@@ -317,8 +317,8 @@ class Layer:
 
     @property
     def weights(self):
-        """All variables, in Keras' order: this layer's own (trainable, then
-        non-trainable), then each tracked sublayer's, each variable once."""
+        """All variables, in Keras' order (this layer's own, trainable then
+        non-trainable, then each tracked sublayer's), each variable once."""
         own = [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
         if not self._layers:
             return own

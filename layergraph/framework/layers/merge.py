@@ -204,6 +204,11 @@ class Add(_ElementwiseMerge):
 class Subtract(_ElementwiseMerge):
     """``inputs[0] - inputs[1]`` (exactly two inputs, Keras broadcasting).
 
+    Shapes
+    ------
+    inputs ``(batch, ...)`` whose feature shapes broadcast (see the module
+    docstring); output the broadcast shape.
+
     Example
     -------
     >>> import numpy as np
@@ -223,6 +228,11 @@ class Subtract(_ElementwiseMerge):
 
 class Multiply(_ElementwiseMerge):
     """Element-wise product of the inputs (Keras broadcasting).
+
+    Shapes
+    ------
+    inputs ``(batch, ...)`` whose feature shapes broadcast (see the module
+    docstring); output the broadcast shape.
 
     Notes
     -----
@@ -260,6 +270,11 @@ class Multiply(_ElementwiseMerge):
 
 class Average(_ElementwiseMerge):
     """Element-wise mean of the inputs (Keras broadcasting).
+
+    Shapes
+    ------
+    inputs ``(batch, ...)`` whose feature shapes broadcast (see the module
+    docstring); output the broadcast shape.
 
     Example
     -------
@@ -305,6 +320,11 @@ class _Extremum(_ElementwiseMerge):
 class Maximum(_Extremum):
     """Element-wise maximum of the inputs (Keras broadcasting).
 
+    Shapes
+    ------
+    inputs ``(batch, ...)`` whose feature shapes broadcast (see the module
+    docstring); output the broadcast shape.
+
     Notes
     -----
     Where several inputs tie for the maximum, the whole gradient goes to the
@@ -323,6 +343,11 @@ class Maximum(_Extremum):
 
 class Minimum(_Extremum):
     """Element-wise minimum of the inputs (Keras broadcasting).
+
+    Shapes
+    ------
+    inputs ``(batch, ...)`` whose feature shapes broadcast (see the module
+    docstring); output the broadcast shape.
 
     Notes
     -----
