@@ -295,9 +295,13 @@ for label, history in reg_histories.items():
 # small filters over the image, so it detects a stroke wherever it is and
 # needs few weights; :class:`~layergraph.layers.MaxPooling2D`
 # shrinks the feature maps. Images keep their shape ``(n, 28, 28, 1)``
-# (channels last). Computing in float32 halves the memory traffic.
+# (channels last). Computing in float32 halves the memory traffic. The
+# sections above built dozens of models; as in Keras,
+# :func:`~layergraph.utils.clear_session` restarts the default layer names,
+# so the summary below reads ``dense``, ``dense_1`` again.
 N_CNN, EPOCHS_CNN = min(20_000, len(images) - N_VAL), 2
 x_img = images[..., None]
+lg.utils.clear_session()
 cnn = lg.Sequential([
     L.Conv2D(16, 3, activation="relu", input_shape=(28, 28, 1), seed=1),
     L.MaxPooling2D(2),
