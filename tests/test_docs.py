@@ -172,9 +172,19 @@ def check_no_build_paths(html_dir):
     assert not leaks, f"build paths in the pages: {leaks[:10]}"
 
 
+def _site_is_stale():
+    """Whether a source changed after the site was built (its reference may then lack new names)."""
+    built = (BUILT / "index.html").stat().st_mtime
+    sources = [*(ROOT / "layergraph").rglob("*.py"), *DOCS.glob("*.rst"), *(DOCS / "api").glob("*.rst"),
+               *(DOCS / "_ext").glob("*.py")]
+    return any(p.stat().st_mtime > built for p in sources)
+
+
 @pytest.mark.skipif(not (BUILT / "index.html").exists(), reason="no built site (run make docs)")
 @pytest.mark.parametrize("check", [check_site_is_offline, check_reference_names, check_no_build_paths])
 def test_built_site(check):
+    if check is check_reference_names and _site_is_stale():
+        pytest.skip("the built site is older than the sources: run make docs")
     check(BUILT)
 
 
