@@ -17,6 +17,7 @@ import inspect
 
 import numpy as np
 
+from . import seeding
 from .naming import lookup
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
@@ -53,7 +54,7 @@ class Initializer:
         if self.seed is not None:
             rng = np.random.default_rng(self.seed)
         elif rng is None:
-            rng = np.random.default_rng()
+            rng = seeding.generator()
         return np.asarray(self.sample(tuple(shape), rng), dtype=dtype)
 
     def sample(self, shape, rng):

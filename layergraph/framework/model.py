@@ -39,6 +39,7 @@ import numpy as np
 from . import saving
 from .full_batch import ScipyTrainer
 from .layers.base import Layer
+from .naming import custom_object_scope
 from .objective import as_list
 from .trainer import Trainer
 from .trainer import predict as predict_arrays
@@ -126,6 +127,8 @@ class Model(Layer):
         self._trainer = None
         self.stop_training = False
         self.history = None
+        # During fit: the first epoch, which a callback's on_train_begin may move (Keras' BackupAndRestore).
+        self._initial_epoch = None
         self._num_inputs = 1
 
     # -- structure -------------------------------------------------------------------
@@ -542,7 +545,11 @@ class Model(Layer):
         saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
-        """Write the weights alone (in :attr:`weights` order, shape-checked on loading), atomically.
+        """Write the weights (in :attr:`weights` order, shape-checked on loading), atomically.
+
+        When the model is compiled, the file also holds its training state
+        (optimizer state, step count, learning rate, shuffling), as Keras 3's
+        weights files do.
 
         Parameters
         ----------
@@ -555,6 +562,9 @@ class Model(Layer):
 
     def load_weights(self, filepath):
         """Read weights written by :meth:`save_weights` (or a full model file) into this model.
+
+        A compiled model with the same optimizer class also gets the training
+        state back.
 
         Parameters
         ----------
@@ -651,6 +661,16 @@ class Model(Layer):
                 f"implement get_config() and from_config() to save the whole model, or save its weights only with "
                 f"model.save_weights(path)")
         return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model from :meth:`get_config`: ``keras.Model.from_config`` rebuilds a functional model from a
+        functional config (``"layers"``, ``"input_layers"``, ``"output_layers"``), as in Keras; a subclassed
+        model is ``cls(**config)``."""
+        if cls is Model and {"layers", "input_layers", "output_layers"} <= set(config):
+            return _FUNCTIONAL[0].from_config(config, custom_objects)
+        with custom_object_scope(custom_objects or {}):
+            return cls(**config)
 
 
 def _defined_below_model(cls):

@@ -48,8 +48,13 @@ from ``model.get_compile_config()`` and the optimizer and shuffling state
 from the trainer's ``get_state()``; this module only packs them.
 
 **Weights files** (``model.save_weights``): the same container, format
-``"layergraph.weights"``, holding only the weights (and their names and
-shapes, checked on loading).
+``"layergraph.weights"``, holding the weights (and their names and shapes,
+checked on loading) and, when the model is compiled, its training state
+(``"optimizer_state"`` as above, plus the optimizer's class and learning
+rate), as Keras 3's weights files carry the optimizer's variables:
+``model.load_weights`` into a model compiled with the same optimizer class
+restores it, so that ``fit`` resumes exactly (what
+:class:`~layergraph.callbacks.BackupAndRestore` relies on).
 
 Example
 -------
@@ -70,6 +75,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 import zipfile
 import zlib
 
@@ -216,7 +222,11 @@ def _training_state(model, arrays):
         name = f"optimizer_{len(slots)}"
         arrays[name] = np.ascontiguousarray(value)
         slots.append({"weight": index, "slot": slot, "array": name})
-    return {"iterations": state["optimizer"]["iterations"], "slots": slots, "shuffle_rng": state["shuffle_rng"]}
+    optimizer = model.trainer.optimizer
+    lr = optimizer.learning_rate if isinstance(optimizer, optimizers_module.Optimizer) else None  # not scipy's
+    return {"iterations": state["optimizer"]["iterations"], "slots": slots, "shuffle_rng": state["shuffle_rng"],
+            "optimizer_class": type(optimizer).__name__,
+            "learning_rate": float(lr) if isinstance(lr, (int, float, np.floating)) else None}
 
 
 def _write_archive(fileobj, members):
@@ -257,12 +267,18 @@ def save_model(model, path, overwrite=True, include_optimizer=True):
 
 
 def save_weights(model, path, overwrite=True):
-    """Write ``model.weights`` (values, names, shapes) to ``path`` atomically; see :func:`load_weights`."""
+    """Write ``model.weights`` (values, names, shapes) to ``path`` atomically; see :func:`load_weights`.
+
+    When the model is compiled, its training state (optimizer state, step
+    count, learning rate, shuffling state) is written too, as Keras 3 does.
+    """
     if not model.built:
         raise ValueError(f"Cannot save the weights of model {model.name!r}: it is not built yet")
     arrays, entries = _weight_arrays(model)
     meta = {"format": WEIGHTS_FORMAT_NAME, "format_version": FORMAT_VERSION, "layergraph_version": __version__,
-            "weights": entries}
+            "weights": entries, "optimizer_state": None}
+    if model.trainer is not None:
+        meta["optimizer_state"] = _training_state(model, arrays)
     _write(path, _pack(meta, arrays), overwrite)
 
 
@@ -422,7 +438,10 @@ def load_weights(model, path):
     """Read weights saved by ``save_weights`` (or a whole-model file) into ``model``, by position.
 
     Every shape is checked before any weight changes. ``ValueError`` names
-    the file.
+    the file. When ``model`` is compiled with the optimizer class the file's
+    training state was saved with, that state (optimizer state, step count,
+    learning rate, shuffling state) is restored too, as in Keras 3; with
+    another optimizer class it is skipped with a warning.
     """
     path = os.fspath(path)
     reader = _Reader(path)
@@ -432,5 +451,36 @@ def load_weights(model, path):
     if not model.built:
         raise ValueError(f"load_weights: model {model.name!r} is not built yet; build it (or call it on data) first")
     values = _read_weights(reader, meta, arrays, model.weights, where=f"model {model.name!r}")
+    if model.trainer is not None and meta.get("optimizer_state"):
+        _restore_training_state(reader, model, meta, arrays)
     for w, value in zip(model.weights, values):
         w.value[...] = value
+
+
+def _saved_optimizer_class(meta):
+    state = meta.get("optimizer_state") or {}
+    if state.get("optimizer_class"):
+        return state["optimizer_class"]
+    optimizer = (meta.get("compile") or {}).get("optimizer")
+    return optimizer.get("class_name") if isinstance(optimizer, dict) else None
+
+
+def _restore_training_state(reader, model, meta, arrays):
+    """Put the file's training state into ``model``'s trainer (validated before anything changes)."""
+    state, trainer = meta["optimizer_state"], model.trainer
+    saved_class, own_class = _saved_optimizer_class(meta), type(trainer.optimizer).__name__
+    if saved_class != own_class:
+        warnings.warn(f"load_weights: {reader.path!r} holds the state of a {saved_class} optimizer; model "
+                      f"{model.name!r} is compiled with {own_class}, so only the weights are loaded", stacklevel=3)
+        return
+    try:
+        slots = [(entry["weight"], entry["slot"], arrays[entry["array"]]) for entry in state["slots"]]
+        trainer.set_state({"optimizer": {"iterations": state.get("iterations", 0), "slots": slots},
+                           "shuffle_rng": state.get("shuffle_rng")})
+    except (ValueError, TypeError, KeyError) as err:
+        raise reader.fail(f"cannot restore the optimizer state: {err}") from err
+    lr = state.get("learning_rate")
+    optimizer = trainer.optimizer
+    if isinstance(lr, float) and isinstance(optimizer, optimizers_module.Optimizer) \
+            and isinstance(optimizer.learning_rate, float):  # a schedule computes its own rate from the step
+        optimizer.learning_rate = lr

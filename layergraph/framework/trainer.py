@@ -43,6 +43,7 @@ from . import gradients as gradients_module
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
+from . import seeding
 from .callbacks import CallbackList, History, ProgressLogger
 from .objective import Objective, as_list
 
@@ -189,7 +190,7 @@ class Trainer:
         self._multi_output = len(self.output_names) > 1
         self._output_losses = None
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.rng = seeding.generator(seed)  # seed None: fresh, or from layergraph.utils.set_random_seed
         self.stop_training = False
         self.epoch = 0
         self.stopped = None
@@ -428,14 +429,19 @@ class Trainer:
                            {"epochs": epochs, "steps": steps, "verbose": verbose, "samples": n,
                             "batch_size": batch_size})
         self._plan(model)
-        start_state = self._snapshot.save()
-        start_rng = self.rng.bit_generator.state
         self.stop_training = model.stop_training = False
         self.stopped = history.stopped = None
-        batches = _BatchStream(n, batch_size, shuffle, self.rng)
         epoch_logs = {}
-        cbs.on_train_begin({})
+        # A callback may restore a backup in on_train_begin (weights, optimizer and shuffling
+        # state) and move the first epoch, as Keras' BackupAndRestore does through
+        # model._initial_epoch: what follows reads the state after that hook.
+        model._initial_epoch = initial_epoch
         try:
+            cbs.on_train_begin({})
+            initial_epoch = _resumed_epoch(model._initial_epoch)
+            start_state = self._snapshot.save()
+            start_rng = self.rng.bit_generator.state
+            batches = _BatchStream(n, batch_size, shuffle, self.rng)
             for epoch in range(initial_epoch, epochs):
                 self.epoch = epoch
                 cbs.on_epoch_begin(epoch, {})
@@ -458,6 +464,7 @@ class Trainer:
         finally:
             self._snapshot = None
             self.objective.unbind()
+            model._initial_epoch = None
         history.stopped = self.stopped
         cbs.on_train_end(dict(epoch_logs))
         model.history = history
@@ -577,6 +584,7 @@ class Trainer:
         outputs, added = [], []
         self._reset_metrics()
         batch_logs = cbs is not None and cbs.wants("on_test_batch_end")
+        running, seen = {}, 0
         for step, start in enumerate(range(0, n, batch_size)):
             index = slice(start, start + batch_size)
             if cbs is not None:
@@ -591,8 +599,11 @@ class Trainer:
             swb = None if sws is None else data_module.take(sws, index)
             for _, i, metric in self.metrics:
                 metric.update_state(yb[i], preds[i], None if swb is None else swb[i])
-            if batch_logs:
-                cbs.call("on_test_batch_end", step, {"loss": self._loss_of(yb, preds, swb, added[-1][0]),
+            if batch_logs:  # running means over the batches so far, as the metrics and Keras' batch logs
+                seen += added[-1][1]
+                for key, value in self._loss_logs(yb, preds, swb, added[-1][0]).items():
+                    running[key] = running.get(key, 0.0) + value * added[-1][1]
+                cbs.call("on_test_batch_end", step, {**{key: total / seen for key, total in running.items()},
                                                      **self._metric_results()})
         preds = [np.concatenate(parts) if len(outputs) > 1 else parts[0] for parts in zip(*outputs)]
         extra = sum(v * m for v, m in added) / n if any(v for v, _ in added) else 0.0
@@ -601,9 +612,6 @@ class Trainer:
         if cbs is not None:
             cbs.call("on_test_end", dict(logs))
         return logs
-
-    def _loss_of(self, ys, preds, sws, extra):
-        return self._loss_logs(ys, preds, sws, extra)["loss"]
 
     def _loss_logs(self, ys, preds, sws, extra):
         objective = self.objective
@@ -646,6 +654,13 @@ class Trainer:
 
     _snapshot = None
     _trainable = ()
+
+
+def _resumed_epoch(epoch):
+    """The first epoch after ``on_train_begin`` (a callback may have moved it), validated."""
+    if not isinstance(epoch, (int, np.integer)) or isinstance(epoch, bool) or epoch < 0:
+        raise ValueError(f"fit: a callback set the initial epoch to {epoch!r}; it must be a non-negative integer")
+    return int(epoch)
 
 
 class _BatchStream:

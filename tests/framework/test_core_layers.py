@@ -357,3 +357,18 @@ class TestAddWeight:
         assert lg.gradients.check(model, "mse", x, y).passed
         model.layers[0].trainable = False
         assert [v.name for v, _ in model.penalties()] == [model.layers[1].kernel.name]
+
+
+def test_set_random_seed_makes_unseeded_layers_reproducible():
+    def weights():
+        lg.utils.set_random_seed(7)
+        model = lg.Sequential([layers.Dense(3, input_shape=(2,)), layers.Dropout(0.5), layers.Dense(1)])
+        mask = model.layers[1].forward(np.ones((4, 3)), training=True)[0]
+        return model.get_weights() + [mask]
+
+    first, second = weights(), weights()
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+    lg.utils.set_random_seed(8)
+    other = lg.Sequential([layers.Dense(3, input_shape=(2,))]).get_weights()[0]
+    assert not np.array_equal(other, first[0])

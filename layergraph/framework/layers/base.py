@@ -12,7 +12,7 @@ import inspect
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, initializers, regularizers, seeding
 from ..naming import Registry, creation_index, to_snake_case, unique_name
 from ..symbolic import Node, SymbolicTensor, is_symbolic
 from ..variables import Variable
@@ -307,7 +307,7 @@ class Layer:
     def _rng(self):
         """The layer's generator for weight initialisation (seeded by ``seed``)."""
         if self._init_rng is None:
-            self._init_rng = np.random.default_rng(self.seed)
+            self._init_rng = seeding.generator(self.seed)
         return self._init_rng
 
     @property

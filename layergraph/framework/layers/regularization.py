@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from .. import seeding
 from .base import Layer
 
 
@@ -74,7 +75,7 @@ class Dropout(Layer):
                 or not math.isfinite(rate) or not 0 <= rate < 1):
             raise ValueError(f"Dropout {self.name!r}: rate must be a number in [0, 1), got {rate!r}")
         self.rate = float(rate)
-        self._generator = np.random.default_rng(seed)
+        self._generator = seeding.generator(seed)
         self._mask = None  # the last mask drawn, reused inside frozen_masks
         self._frozen = 0  # nesting depth of frozen_masks blocks
         self._disabled = 0  # nesting depth of disabled_dropout blocks
