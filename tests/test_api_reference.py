@@ -33,21 +33,8 @@ def _load_rules():
 
 rules = _load_rules()
 
-#: Modules that the ``kerasapi`` branch rewrites into packages (Keras 3's callbacks, losses and
-#: metrics). Their docstrings get their pass after that merge, not here: until then the checks of
-#: arguments, members and examples are expected to fail for names they define (reported as
-#: xfailed, so the debt stays visible); every public name must still have a docstring.
-PENDING_MODULES = ("layergraph.framework.callbacks", "layergraph.framework.losses", "layergraph.framework.metrics")
-
-
-def _pending(obj):
-    module = getattr(obj, "__module__", "") or ""
-    return module == PENDING_MODULES or module.startswith(PENDING_MODULES)
-
-
-def _param(name, *values, defined_by):
-    marks = [pytest.mark.xfail(reason="docstring pass after the kerasapi merge")] if _pending(defined_by) else []
-    return pytest.param(name, *values, marks=marks, id=name)
+def _param(name, *values, defined_by=None):
+    return pytest.param(name, *values, id=name)
 
 
 def _primary_entries():

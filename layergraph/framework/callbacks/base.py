@@ -18,7 +18,7 @@ __all__ = ["Callback", "CallbackList", "History", "HOOKS"]
 
 
 class Callback:
-    """Base class of the callbacks; override any of the hooks. ``self.model`` and ``self.params`` are set by the trainer.
+    """Base class of the callbacks; override any hook. ``self.model`` and ``self.params`` are set by the trainer.
 
     Hooks (Keras' names and arguments): ``on_train_begin/end(logs)``,
     ``on_epoch_begin/end(epoch, logs)``, ``on_train_batch_begin/end(batch,

@@ -146,7 +146,8 @@ class MeanSquaredLogarithmicError(ElementwiseLoss):
     Example
     -------
     >>> import numpy as np, layergraph as lg
-    >>> round(lg.losses.MeanSquaredLogarithmicError()(np.array([[0.0]]), np.array([[np.e - 1]])), 6)   # (log e - log 1)^2
+    >>> loss = lg.losses.MeanSquaredLogarithmicError()
+    >>> round(loss(np.array([[0.0]]), np.array([[np.e - 1]])), 6)   # (log e - log 1)^2
     1.0
     """
 
