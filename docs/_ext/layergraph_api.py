@@ -56,9 +56,12 @@ def render_entry(namespace, name, obj, kind, primary):
             _indent(doc) + [""]
     home = primary.get(id(obj))
     if home != full:  # documented in full under another public name
+        # Not indexed: one target per object keeps type references in docstrings unambiguous
+        # (``Model`` means layergraph.Model); the anchor still gives the public name a place.
         role, directive, what = ("class", "py:class", "class") if kind == "class" else ("func", "py:function",
                                                                                          "function")
-        return [f".. {directive}:: {name}{_signature_text(obj)}", f"   :module: {namespace}", "",
+        return [".. raw:: html", "", f'   <span id="{full}"></span>', "",
+                f".. {directive}:: {name}{_signature_text(obj)}", f"   :module: {namespace}", "   :no-index:", "",
                 f"   The same {what} as :{role}:`{home}`.", ""]
     if kind == "function":
         return [f".. autofunction:: {full}", ""]
