@@ -37,13 +37,15 @@ demo: $(VENV)/.installed
 	$(BIN)/python -m layergraph mnist --skip-missing --verbose 2 --plot build/demo/mnist.png
 
 # `make docs`: the Sphinx site in docs/_build/html, every tutorial executed;
-# offline, warnings are errors. The docs extra gets its own stamp file.
+# offline, warnings are errors; then the checks of the built pages. The docs
+# extra gets its own stamp file.
 $(VENV)/.installed-docs: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet $(LOCKED) -e ".[test,dev,docs]"
 	touch $@
 
 docs: $(VENV)/.installed-docs
 	$(BIN)/python -m sphinx -b html -E -W --keep-going -D sphinx_gallery_conf.run_stale_examples=True docs docs/_build/html
+	$(BIN)/python -m pytest -q tests/test_docs.py -k built_site  # offline, every public name, no build paths
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

@@ -22,6 +22,7 @@ matplotlib.use("Agg")  # no display while tutorials run
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS / "_ext"))  # layergraph_api (the reference by namespace), layergraph_gallery
 
 # The MNIST tutorials read the four IDX files from $LAYERGRAPH_MNIST_DIR, else
 # from ../shared/data/mnist beside the repository; without them they still build.
@@ -39,21 +40,31 @@ release = version = layergraph.__version__
 
 extensions = [
     "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax 3 from the pip package, copied into _static/mathjax
     "sphinx.ext.viewcode",
+    "sphinxarg.ext",  # the command-line reference, read from the argument parser
     "sphinx_gallery.gen_gallery",
     "matplotlib.sphinxext.plot_directive",
+    "layergraph_api",
 ]
 
 exclude_patterns = ["_build", "tutorials/README.rst", "Thumbs.db", ".DS_Store"]
 templates_path = []
 root_doc = "index"
 
+# -- the API reference -------------------------------------------------------------
+# One page per public namespace (docs/api/*.rst, each with ``.. lg-namespace::``);
+# docs/_ext/layergraph_public.py lists the namespaces and says what is shown.
+
 # -- autodoc / napoleon (numpy style) -------------------------------------------
-autodoc_default_options = {"members": True, "undoc-members": True, "show-inheritance": True, "member-order": "bysource"}
+autodoc_default_options = {"member-order": "bysource"}
+autosummary_generate = False
 autodoc_typehints = "description"
-autodoc_class_signature = "separated"
+autodoc_preserve_defaults = True  # defaults as written (``contenders=CONTENDERS``), not reprs with addresses
+autodoc_class_signature = "mixed"  # the constructor's signature first, on the class line
 autoclass_content = "class"
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
@@ -61,8 +72,10 @@ napoleon_use_rtype = False
 napoleon_use_ivar = True  # "Attributes" sections as fields: no duplicates with undoc-members
 napoleon_custom_sections = ["Shapes"]
 
-# No network at build time: no intersphinx, and MathJax is served by the
-# browser from its usual place only when a page with maths is viewed.
+# No network, at build time or when reading: no intersphinx, and MathJax is
+# served from the site itself (sphinx-mathjax-offline sets mathjax_path to
+# its copy in _static/mathjax; tests/test_docs.py checks that no page loads
+# a remote script or stylesheet).
 intersphinx_mapping = {}
 
 # -- sphinx-gallery ----------------------------------------------------------------
@@ -77,21 +90,26 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
-    "reset_modules": ("matplotlib",),
+    "image_srcset": ["2x"],  # sharp figures on any screen; a click opens the full size (_static/figures.js)
+    # matplotlib's settings, and the default layer names (dense, dense_1...), start afresh in every tutorial
+    "reset_modules": ("matplotlib", "layergraph_gallery.reset_layer_names"),
     "show_memory": False,
     "capture_repr": ("_repr_html_", "__repr__"),
     "min_reported_time": 1,
+    # The execution-times pages load jQuery and DataTables from CDNs: the site must work offline.
+    "write_computation_times": False,
 }
 
 # -- matplotlib plot directive (architecture diagram) ----------------------------------
 plot_include_source = False
 plot_html_show_source_link = False
 plot_html_show_formats = False
-plot_formats = [("png", 110)]
+plot_formats = [("svg", 100)]  # vector: the diagram's text stays sharp at any zoom
 
 # -- HTML ----------------------------------------------------------------------------
 html_theme = "furo"
 html_title = f"layergraph {release}"
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]
+html_js_files = ["figures.js"]
 html_show_sourcelink = False

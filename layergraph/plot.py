@@ -41,6 +41,15 @@ def save_figure(fig, path, dpi=100):
 
     The parent folder is created if needed. On any error the temporary file
     is removed and an existing ``path`` is left untouched.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str or path-like
+        Where to write the PNG (parent folders are created).
+    dpi : int, default 100
+        Resolution of the PNG.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -63,6 +72,23 @@ def plot_history(history, path, title=None):
     """Training curves: loss and accuracy per epoch, train against validation.
 
     Writes :func:`history_figure` to ``path``; returns the :class:`~pathlib.Path`.
+
+    Parameters
+    ----------
+    history : History or dict
+        As for :func:`history_figure`.
+    path : str or path-like
+        Where to write the PNG (parent folders are created).
+    title : str, optional
+        Title above the figure.
+
+    Example
+    -------
+    >>> import os, tempfile, layergraph.plot
+    >>> path = layergraph.plot.plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]},
+    ...                                     os.path.join(tempfile.mkdtemp(), "history.png"))
+    >>> path.suffix, path.stat().st_size > 0
+    ('.png', True)
     """
     return save_figure(history_figure(history, title), path)
 
@@ -131,6 +157,23 @@ def plot_digits(images, labels, predictions=None, path="digits.png", n=25, ncols
 
     Mistakes (prediction differs from the label) get a red title and frame.
     Writes :func:`digits_figure` to ``path``; returns the :class:`~pathlib.Path`.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        As for :func:`digits_figure`.
+    labels : numpy.ndarray
+        As for :func:`digits_figure`.
+    predictions : numpy.ndarray, optional
+        As for :func:`digits_figure`.
+    path : str or path-like, default "digits.png"
+        Where to write the PNG.
+    n : int, default 25
+        How many images.
+    ncols : int, optional
+        Columns of the grid (default near-square).
+    title : str, optional
+        Title above the figure.
     """
     return save_figure(digits_figure(images, labels, predictions, n, ncols, title), path)
 
@@ -151,6 +194,7 @@ def digits_figure(images, labels, predictions=None, n=25, ncols=None, title=None
     ncols : int, optional
         Default: a near-square grid.
     title : str, optional
+        Title above the grid.
     """
     images = _as_images(images)
     labels = _class_indices(labels, "labels")
@@ -184,7 +228,23 @@ def digits_figure(images, labels, predictions=None, n=25, ncols=None, title=None
 
 
 def confusion_matrix(labels, predictions, num_classes=None):
-    """``counts[true, predicted]`` as an integer array ``(k, k)``."""
+    """``counts[true, predicted]`` as an integer array ``(k, k)``.
+
+    Parameters
+    ----------
+    labels : array-like
+        True classes: indices ``(n,)`` or one-hot ``(n, k)``.
+    predictions : array-like
+        Predicted classes: indices ``(n,)`` or probabilities ``(n, k)``.
+    num_classes : int, optional
+        ``k``; default: the largest class seen plus one.
+
+    Example
+    -------
+    >>> import layergraph.plot
+    >>> layergraph.plot.confusion_matrix([0, 1, 1], [0, 0, 1]).tolist()
+    [[1, 0], [1, 1]]
+    """
     labels = _class_indices(labels, "labels")
     preds = _class_indices(predictions, "predictions")
     if len(labels) != len(preds):
@@ -198,6 +258,19 @@ def confusion_matrix(labels, predictions, num_classes=None):
 def plot_confusion_matrix(labels, predictions, path, num_classes=None, title=None):
     """Heat map of :func:`confusion_matrix`, counts written in the cells, to ``path``.
 
+    Parameters
+    ----------
+    labels : array-like
+        As for :func:`confusion_matrix`.
+    predictions : array-like
+        As for :func:`confusion_matrix`.
+    path : str or path-like
+        Where to write the PNG (parent folders are created).
+    num_classes : int, optional
+        As for :func:`confusion_matrix`.
+    title : str, optional
+        Default: the accuracy.
+
     Returns
     -------
     pathlib.Path
@@ -206,7 +279,19 @@ def plot_confusion_matrix(labels, predictions, path, num_classes=None, title=Non
 
 
 def confusion_figure(labels, predictions, num_classes=None, title=None):
-    """The :class:`~matplotlib.figure.Figure` of :func:`plot_confusion_matrix`."""
+    """The :class:`~matplotlib.figure.Figure` of :func:`plot_confusion_matrix`.
+
+    Parameters
+    ----------
+    labels : array-like
+        As for :func:`confusion_matrix`.
+    predictions : array-like
+        As for :func:`confusion_matrix`.
+    num_classes : int, optional
+        As for :func:`confusion_matrix`.
+    title : str, optional
+        Default: the accuracy.
+    """
     counts = confusion_matrix(labels, predictions, num_classes)
     k = len(counts)
     fig = _figure(figsize=(1.0 + 0.55 * k, 0.6 + 0.5 * k), layout="constrained")
@@ -232,6 +317,19 @@ def moving_average(values, window):
     The ``i``-th mean (0-based) averages ``values[max(0, i - window + 1):i + 1]``:
     the first ``window - 1`` use the fewer values there are, so a smoothed
     curve starts where the raw one does.
+
+    Parameters
+    ----------
+    values : array-like
+        A 1-D sequence.
+    window : int
+        How many values each mean covers at most.
+
+    Example
+    -------
+    >>> import layergraph.plot
+    >>> layergraph.plot.moving_average([1.0, 3.0, 5.0, 7.0], window=2).tolist()
+    [1.0, 2.0, 4.0, 6.0]
     """
     values = np.asarray(values, dtype=float)
     window = max(1, int(window))
@@ -245,6 +343,19 @@ def plot_loss_curves(losses, path, title=None, accuracy=None, window=None):
     """Training loss per iteration of several runs, on one figure.
 
     Writes :func:`loss_curves_figure` to ``path``; returns the :class:`~pathlib.Path`.
+
+    Parameters
+    ----------
+    losses : dict
+        As for :func:`loss_curves_figure`.
+    path : str or path-like
+        Where to write the PNG (parent folders are created).
+    title : str, optional
+        Title above the figure.
+    accuracy : dict, optional
+        As for :func:`loss_curves_figure`.
+    window : int, optional
+        As for :func:`loss_curves_figure`.
     """
     return save_figure(loss_curves_figure(losses, title, accuracy, window), path)
 
@@ -260,6 +371,7 @@ def loss_curves_figure(losses, title=None, accuracy=None, window=None):
         a log scale (a linear one if some loss is not positive): per-batch
         losses are noisy, and the interesting differences are ratios.
     title : str, optional
+        Title above the figure.
     accuracy : dict, optional
         ``{label: per-epoch test accuracies}``: adds a second panel.
     window : int, optional

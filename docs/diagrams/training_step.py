@@ -32,19 +32,19 @@ def draw(ax=None):
     for x, y, w, h, title, body, colour in BOXES:
         ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.15",
                                     facecolor=colour, edgecolor="#333333", linewidth=1.2))
-        ax.text(x + w / 2, y + h - 0.3, title, ha="center", va="center", fontsize=10.5, fontweight="bold")
-        ax.text(x + w / 2, y + (h - 0.45) / 2, body, ha="center", va="center", fontsize=8.2, family="monospace")
+        ax.text(x + w / 2, y + h - 0.3, title, ha="center", va="center", fontsize=11.5, fontweight="bold")
+        ax.text(x + w / 2, y + (h - 0.45) / 2, body, ha="center", va="center", fontsize=9.4, family="monospace")
     for start, end, label, (dx, dy) in ARROWS:
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=15, linewidth=1.4,
                                      color="#444444"))
         ax.text((start[0] + end[0]) / 2 + dx, (start[1] + end[1]) / 2 + dy, label, ha="center", va="bottom",
-                fontsize=8.2, bbox=dict(facecolor="white", edgecolor="none", alpha=0.9, pad=0.5))
+                fontsize=9.4, bbox=dict(facecolor="white", edgecolor="none", alpha=0.9, pad=0.5))
     ax.set_xlim(0, 14.6)
     ax.set_ylim(0.4, 7.3)
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title("One training step: trainer → gradient strategy → model graph → loss → optimizer → callbacks",
-                 fontsize=10.5)
+                 fontsize=11.5)
     return ax
 
 

@@ -30,7 +30,7 @@ print("AND targets:", y.ravel())
 # :func:`layergraph.models.gates.build` makes the neuron with the tutorial's
 # initial weights (``numpy.random.RandomState(1)``: kernel ``randn(2)``, then
 # bias ``rand(1)``), so the run below is the tutorial's run. It is an ordinary
-# :class:`~layergraph.framework.sequential.Sequential` model:
+# :class:`~layergraph.Sequential` model:
 model = gates.build()
 model.summary()
 print("initial weights:", [w.ravel() for w in model.get_weights()])
@@ -38,7 +38,7 @@ print("initial weights:", [w.ravel() for w in model.get_weights()])
 # %%
 # The tutorial's cost is half the *summed* binary cross-entropy over the four
 # rows, with no clipping. In layergraph that is a configured
-# :class:`~layergraph.framework.losses.BinaryCrossentropy`:
+# :class:`~layergraph.losses.BinaryCrossentropy`:
 print(gates.tutorial_loss().get_config())
 
 # %%

@@ -59,7 +59,7 @@ plt.show()
 # Boolean algebra says :math:`x_1 \oplus x_2 = \mathrm{AND}(\mathrm{NAND}(x_1, x_2), \mathrm{OR}(x_1, x_2))`.
 # :func:`~layergraph.models.xor.train_gates` trains the three neurons the
 # first tutorial's way, and :func:`~layergraph.models.xor.composed` wires them
-# into a functional :class:`~layergraph.framework.model.Model`. The code it
+# into a functional :class:`~layergraph.Model`. The code it
 # runs is the Keras functional API:
 #
 # .. code-block:: python
@@ -169,7 +169,7 @@ print("solved (every output within 0.1 of the truth table):", xor.solved(learned
 # The same network, written by hand
 # ---------------------------------
 # :func:`~layergraph.models.xor.build` is an ordinary
-# :class:`~layergraph.framework.sequential.Sequential`; with the numeric gradient
+# :class:`~layergraph.Sequential`; with the numeric gradient
 # it trains too (slower: two forward passes per weight), and a smaller net
 # with two hidden units is enough when the seed is kind:
 small = lg.Sequential([lg.layers.Dense(2, activation="sigmoid", input_shape=(2,),
@@ -202,7 +202,9 @@ for ax, (title, model) in zip(axes[:2], [("composed: AND(NAND, OR)", composed), 
     ax.set_xlabel("input x1")
     ax.set_ylabel("input x2")
     ax.set_aspect("equal")
-fig.colorbar(filled, ax=axes[:2], label="predicted probability of 1", shrink=0.8)
+# The colorbar goes under the two maps: beside them, its label would run into
+# the third panel's axis label.
+fig.colorbar(filled, ax=axes[:2], location="bottom", label="predicted probability of 1", shrink=0.6, aspect=40)
 axes[2].plot(learned_history.history["cost"])
 axes[2].set_yscale("log")
 axes[2].set_xlabel("epoch")

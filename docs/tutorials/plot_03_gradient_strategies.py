@@ -6,7 +6,7 @@ The original tutorial computes every gradient *numerically*: nudge one weight
 up, nudge it down, and look at how the cost changes. That is simple and always
 right, but it costs two forward passes **per weight**. Backpropagation gets all
 the gradients from one forward and one backward pass. In layergraph the two are
-interchangeable **gradient strategies** (:mod:`layergraph.framework.gradients`)
+interchangeable **gradient strategies** (:mod:`layergraph.gradients`)
 that the trainer injects; this tutorial compares them, checks one against the
 other, measures their cost as the model grows, and plugs a strategy of our own
 into the trainer.
@@ -57,7 +57,7 @@ for eps in (1e-1, 1e-3, 1e-5, 1e-7, 1e-9, 1e-11):
 # %%
 # ``gradients.check``: the analytic gradient on trial
 # ---------------------------------------------------
-# :func:`~layergraph.framework.gradients.check` runs both strategies and
+# :func:`~layergraph.gradients.check` runs both strategies and
 # returns, for each trainable weight, the largest relative error
 # :math:`|a - n| / \max(|a| + |n|, 10^{-8})`. Every layer's ``backward`` is
 # tested this way in the test suite (and :doc:`plot_06_custom_layer` uses it
@@ -126,11 +126,12 @@ ax.grid(alpha=0.3, which="both")
 plt.show()
 
 # %%
-# Extrapolating to the tutorial's MNIST network ``784 → 100 → 10``: it has
-# 79,510 parameters, so one numeric gradient needs 159,020 forward passes of
-# the batch. We time *one* forward pass of that network on a batch of 32 and
+# Extrapolating to the tutorial's MNIST network ``784 → 64 sigmoid → 10
+# softmax`` (:func:`layergraph.models.mnist.tutorial_mlp`): it has 50,890
+# parameters, so one numeric gradient needs 101,780 forward passes of the
+# batch. We time *one* forward pass of that network on a batch of 32 and
 # multiply (an estimate, not a measured numeric gradient):
-mnist_net = lg.Sequential([lg.layers.Dense(100, activation="relu", input_shape=(784,), seed=0),
+mnist_net = lg.Sequential([lg.layers.Dense(64, activation="sigmoid", input_shape=(784,), seed=0),
                            lg.layers.Dense(10, activation="softmax", seed=1)])
 batch = rng.random((32, 784))
 forward_times = []
@@ -142,14 +143,14 @@ per_pass = min(forward_times)
 step = per_pass * 2 * mnist_net.count_params()
 backprop = seconds_per_gradient(analytic, mnist_net, batch, np.eye(10)[rng.integers(0, 10, 32)], 5,
                                 loss="categorical_crossentropy")
-print(f"{mnist_net.count_params()} parameters; one forward pass {per_pass * 1e3:.2f} ms; "
-      f"estimated numeric gradient {step:.0f} s per step, {step * 1875 / 3600:.0f} hours per epoch of 1875 batches; "
-      f"backpropagation: {backprop * 1e3:.1f} ms per step (measured)")
+print(f"{mnist_net.count_params():,} parameters; one forward pass: {per_pass * 1e3:.2f} ms")
+print(f"numeric gradient (estimated): {step:.0f} s per step, {step * 1875 / 3600:.0f} h per epoch of 1,875 steps")
+print(f"backpropagation (measured):   {backprop * 1e3:.1f} ms per step")
 
 # %%
 # How the trainer injects the strategy
 # ------------------------------------
-# The :class:`~layergraph.framework.trainer.Trainer` receives the strategy
+# The :class:`~layergraph.Trainer` receives the strategy
 # and never looks inside it; the layers never know which strategy runs. Pick
 # one by name in ``compile``:
 xor_x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -167,7 +168,7 @@ print("compile(gradient='numeric') ->", m1.trainer.gradient)
 
 # %%
 # or pass an instance (with its own settings) to ``compile`` or straight to a
-# :class:`~layergraph.framework.trainer.Trainer`, which is what ``compile``
+# :class:`~layergraph.Trainer`, which is what ``compile``
 # builds:
 m2 = xor_net()
 trainer = lg.Trainer(m2, loss="binary_crossentropy", optimizer=lg.optimizers.SGD(1.0),
@@ -177,7 +178,7 @@ print("Trainer(..., gradient=NumericGradient(epsilon=1e-6)): final loss", h2.his
 
 
 # %%
-# A strategy is any :class:`~layergraph.framework.gradients.GradientStrategy`
+# A strategy is any :class:`~layergraph.gradients.GradientStrategy`
 # subclass. This one wraps backpropagation and counts the calls and the time
 # spent — the trainer uses it like any other:
 class TimedGradient(lg.gradients.GradientStrategy):
@@ -224,7 +225,7 @@ print("largest weight difference after 300 epochs:",
 # %%
 # The same strategies feed a full-batch optimiser
 # -----------------------------------------------
-# :class:`~layergraph.framework.full_batch.ScipyOptimizer` hands the whole
+# :class:`~layergraph.optimizers.ScipyOptimizer` hands the whole
 # problem to :func:`scipy.optimize.minimize` (L-BFGS-B by default): each
 # ``fit`` epoch runs up to ``maxiter`` solver iterations on the full batch,
 # and the loss and gradient the solver asks for come from the trainer's

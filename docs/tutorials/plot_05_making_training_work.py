@@ -28,6 +28,7 @@ convolutional network.
 # first images of the training set and score on 5,000 held-out training
 # images; the test set is used only by the final CNN.
 import time
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -72,7 +73,7 @@ def run(model, optimizer, n_train, epochs, batch_size=64, seed=0):
 # layers), five optimisers with their usual learning rates. Plain SGD moves
 # every weight by ``lr × gradient``; momentum accumulates a velocity; Adagrad,
 # RMSprop and Adam give each weight its own step size from the history of its
-# gradients (:mod:`layergraph.framework.optimizers`).
+# gradients (:mod:`layergraph.optimizers`).
 def mlp(hidden=64):
     return lg.Sequential([L.Dense(hidden, activation="relu", input_shape=(784,), seed=1),
                           L.Dense(10, activation="softmax", seed=2)])
@@ -88,11 +89,11 @@ optimizers = {
     "Adam lr 0.001": lg.optimizers.Adam(0.001),
 }
 opt_histories = {}
+print(f"{'optimizer':34s} {'train loss':>10s} {'val. acc.':>9s} {'time':>7s}")
 for label, optimizer in optimizers.items():
     opt_histories[label], seconds = run(mlp(), optimizer, N_OPT, EPOCHS_OPT)
     h = opt_histories[label].history
-    print(f"{label:36s} train loss {h['loss'][-1]:.3f}  validation accuracy {h['val_accuracy'][-1]:.4f}  "
-          f"({seconds:.1f} s)")
+    print(f"{label:34s} {h['loss'][-1]:10.3f} {h['val_accuracy'][-1]:9.4f} {seconds:6.1f}s")
 
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 4.2), constrained_layout=True)
 epochs = np.arange(1, EPOCHS_OPT + 1)
@@ -169,22 +170,28 @@ plt.show()
 # :math:`\ln 10 \approx 2.30` (chance); with large ones the activations
 # overflow and training diverges (``fit`` stops at the first non-finite loss
 # and warns); with Glorot and He initialisation it learns at once.
+#
+# ``fit`` reports divergence with a ``RuntimeWarning``; the loop below
+# records it and prints its message (a warning printed by Python would start
+# with the path of this script on the machine that built the page).
 N_INIT, EPOCHS_INIT = 10_000, 2
 for label, init in initializers.items():
-    with np.errstate(all="ignore"):  # the exploding start overflows; the trainer reports it below
+    with np.errstate(all="ignore"), warnings.catch_warnings(record=True) as caught:  # the exploding start
+        warnings.simplefilter("always", RuntimeWarning)                                # overflows; see below
         history, seconds = run(deep_relu(init), lg.optimizers.SGD(0.05, momentum=0.9), N_INIT, EPOCHS_INIT)
     h = history.history
+    for warning in caught:
+        print(f"{label}: fit warned: {warning.message}")
     if not h.get("loss"):
-        print(f"{label:26s} diverged: the loss became non-finite in the first epoch, so fit stopped "
-              "and kept the last finite weights")
+        print(f"{label:26s} diverged in the first epoch: fit stopped and kept the last finite weights")
         continue
     print(f"{label:26s} loss per epoch {np.round(h['loss'], 3).tolist()}  "
-          f"validation accuracy {h['val_accuracy'][-1]:.4f}  ({seconds:.1f} s)")
+          f"val. acc. {h['val_accuracy'][-1]:.4f}  ({seconds:.1f} s)")
 
 # %%
 # Batch normalisation
 # -------------------
-# :class:`~layergraph.framework.layers.normalization.BatchNormalization`
+# :class:`~layergraph.layers.BatchNormalization`
 # normalises every feature over the batch (then learns a scale and a shift),
 # so each layer sees inputs of a stable scale however the weights beneath it
 # change. It rescues a badly initialised deep network and lets training use
@@ -195,7 +202,7 @@ bn_histories = {}
 for label, batch_norm in (("without batch normalisation", False), ("with batch normalisation", True)):
     model = deep_relu(initializers["RandomNormal(stddev=0.01)"], batch_norm=batch_norm)
     bn_histories[label], seconds = run(model, lg.optimizers.SGD(0.05, momentum=0.9), N_INIT, 3)
-    print(f"{label:28s} validation accuracy per epoch "
+    print(f"{label:28s} val. acc. per epoch "
           f"{np.round(bn_histories[label].history['val_accuracy'], 4).tolist()}  ({seconds:.1f} s)")
 
 fig, ax = plt.subplots(figsize=(7, 4))
@@ -216,7 +223,7 @@ plt.show()
 # accuracy reaches 100 % while the validation accuracy stalls. Two classic
 # remedies:
 #
-# - :class:`~layergraph.framework.layers.regularization.Dropout` zeroes a
+# - :class:`~layergraph.layers.Dropout` zeroes a
 #   random fraction of the activations at every training step (and is the
 #   identity at inference), so no unit can rely on any other;
 # - **weight decay**, an L2 penalty :math:`\lambda \sum w^2` added to the loss
@@ -246,11 +253,12 @@ variants = {
     "Dropout(0.5) + l2(1e-3)": wide(dropout=0.5, l2=1e-3),
 }
 reg_histories = {}
+print(f"{'regularisation':26s} {'train acc.':>10s} {'val. acc.':>9s} {'best val.':>9s} {'time':>7s}")
 for label, model in variants.items():
     reg_histories[label], seconds = run(model, lg.optimizers.Adam(0.001), N_SMALL, EPOCHS_REG)
     h = reg_histories[label].history
-    print(f"{label:26s} training accuracy {h['accuracy'][-1]:.4f}  validation accuracy {h['val_accuracy'][-1]:.4f}"
-          f"  (best {max(h['val_accuracy']):.4f}; {seconds:.1f} s)")
+    print(f"{label:26s} {h['accuracy'][-1]:10.4f} {h['val_accuracy'][-1]:9.4f} {max(h['val_accuracy']):9.4f} "
+          f"{seconds:6.1f}s")
 
 fig, axes = plt.subplots(1, len(reg_histories), figsize=(14, 3.6), sharey=True, constrained_layout=True)
 epochs = np.arange(1, EPOCHS_REG + 1)
@@ -277,19 +285,23 @@ plt.show()
 # training and the validation curve that tells when it is needed:
 for label, history in reg_histories.items():
     h = history.history
-    print(f"{label:26s} gap between training and validation accuracy {h['accuracy'][-1] - h['val_accuracy'][-1]:.4f}")
+    print(f"{label:26s} training minus validation accuracy {h['accuracy'][-1] - h['val_accuracy'][-1]:.4f}")
 
 # %%
 # A convolutional network
 # -----------------------
 # Dense layers see an image as 784 unrelated numbers. A
-# :class:`~layergraph.framework.layers.convolutional.Conv2D` layer slides
+# :class:`~layergraph.layers.Conv2D` layer slides
 # small filters over the image, so it detects a stroke wherever it is and
-# needs few weights; :class:`~layergraph.framework.layers.pooling.MaxPooling2D`
+# needs few weights; :class:`~layergraph.layers.MaxPooling2D`
 # shrinks the feature maps. Images keep their shape ``(n, 28, 28, 1)``
-# (channels last). Computing in float32 halves the memory traffic.
+# (channels last). Computing in float32 halves the memory traffic. The
+# sections above built dozens of models; as in Keras,
+# :func:`~layergraph.utils.clear_session` restarts the default layer names,
+# so the summary below reads ``dense``, ``dense_1`` again.
 N_CNN, EPOCHS_CNN = min(20_000, len(images) - N_VAL), 2
 x_img = images[..., None]
+lg.utils.clear_session()
 cnn = lg.Sequential([
     L.Conv2D(16, 3, activation="relu", input_shape=(28, 28, 1), seed=1),
     L.MaxPooling2D(2),
@@ -305,8 +317,8 @@ cnn.compile(optimizer=lg.optimizers.Adam(0.001), loss="sparse_categorical_crosse
 start = time.perf_counter()
 cnn_history = cnn.fit(x_img[:N_CNN], y_train[:N_CNN], epochs=EPOCHS_CNN, batch_size=64,
                       validation_data=(x_img[-N_VAL:], y_val), verbose=0)
-print(f"trained on {N_CNN} images for {EPOCHS_CNN} epochs in {time.perf_counter() - start:.0f} s: "
-      f"validation accuracy {np.round(cnn_history.history['val_accuracy'], 4).tolist()}")
+print(f"trained on {N_CNN} images for {EPOCHS_CNN} epochs in {time.perf_counter() - start:.0f} s")
+print(f"validation accuracy per epoch {np.round(cnn_history.history['val_accuracy'], 4).tolist()}")
 test_images = batching.normalize(x_test)[..., None]
 cnn_test = cnn.evaluate(test_images, y_test)[1]
 print(f"CNN test accuracy after this short run: {cnn_test:.4f} ({cnn.count_params():,} parameters)")

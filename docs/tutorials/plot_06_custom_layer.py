@@ -3,7 +3,7 @@ Writing your own layer
 ======================
 
 A layer in layergraph is a small class with a clear contract
-(:class:`~layergraph.framework.layers.base.Layer`), the same as in Keras:
+(:class:`~layergraph.layers.Layer`), the same as in Keras:
 
 - ``build(input_shape)`` creates the weights with ``add_weight`` once the
   input shape is known (lazy build);

@@ -47,7 +47,7 @@ def register(sub):
     p.add_argument("--epochs", type=_positive_int, default=3, help="per optimizer (default 3)")
     p.add_argument("--batch-size", type=_positive_int, default=100, help="default 100, the tutorial's")
     p.add_argument("--plot", metavar="PNG", help="write the loss curves (and test accuracy per epoch) here")
-    p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    p.add_argument("--dtype", choices=["float64", "float32"], default="float64", help="of the weights and data")
     p.add_argument("--seed", type=int, default=mnist.TUTORIAL_SEED,
                    help=f"shuffling seed, the same for every optimizer (default {mnist.TUTORIAL_SEED}, the tutorial's)")
     add_data_arguments(p)

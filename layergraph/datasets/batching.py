@@ -59,6 +59,11 @@ def flatten(x) -> np.ndarray:
     """Reshape ``(n, d1, d2, ...)`` to ``(n, d1 * d2 * ...)``, e.g. ``(n, 784)``.
 
     Returns a view when ``x`` is contiguous. A 1-D ``(n,)`` input gives ``(n, 1)``.
+
+    Parameters
+    ----------
+    x : array-like
+        ``(n, ...)``.
     """
     x = _numeric(x, "x")
     if x.ndim == 0:
@@ -163,8 +168,10 @@ def batches(x, y, batch_size: int, shuffle: bool = True,
 
     Parameters
     ----------
-    x : array_like of numbers, shape ``(n, ...)``
-    y : array_like of numbers, shape ``(n, ...)``
+    x : array_like, shape ``(n, ...)``, numeric
+        Inputs ``(n, ...)``, numeric.
+    y : array_like, shape ``(n, ...)``, numeric
+        Targets ``(n, ...)``, numeric.
     batch_size : int
         Positive number of samples per batch.
     shuffle : bool
@@ -198,12 +205,10 @@ def batches(x, y, batch_size: int, shuffle: bool = True,
 class BatchIterator:
     """Re-iterable mini-batches: each ``iter()`` is a new (re-shuffled) epoch.
 
-    Parameters
-    ----------
-    x, y, batch_size, shuffle, seed
-        As in :func:`batches`. The random generator is created once from
-        ``seed``, so successive epochs get different orders while the whole
-        sequence of epochs is reproducible for a given int seed.
+    Same arguments as :func:`layergraph.datasets.batching.batches`. The
+    random generator is created once from ``seed``, so successive epochs
+    get different orders while the whole sequence of epochs is reproducible
+    for a given int seed.
 
     Examples
     --------

@@ -28,10 +28,24 @@ GATES = {
 def truth_table(gate: str, dtype="float64"):
     """Inputs ``(4, 2)`` and targets ``(4, 1)`` of ``gate`` (case-insensitive).
 
+    Parameters
+    ----------
+    gate : str
+        ``"AND"``, ``"OR"``, ``"NAND"``, ``"NOR"``, ``"XOR"`` or ``"XNOR"``.
+    dtype : str, default "float64"
+        Of both arrays.
+
     Raises
     ------
     ValueError
         For an unknown gate; the message lists the valid ones.
+
+    Example
+    -------
+    >>> from layergraph.datasets.logic import truth_table
+    >>> x, y = truth_table("xor")
+    >>> x.tolist(), y.ravel().tolist()
+    ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0, 0.0])
     """
     if not isinstance(gate, str) or gate.upper() not in GATES:
         raise ValueError(f"Unknown gate {gate!r}. Valid gates: {', '.join(GATES)}")

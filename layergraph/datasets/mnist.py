@@ -68,7 +68,14 @@ IMAGE_SHAPE = (28, 28)
 
 
 class MnistFile(NamedTuple):
-    """One official MNIST file: name, size in bytes and sha256."""
+    """One official MNIST file: name, size in bytes and sha256.
+
+    Example
+    -------
+    >>> from layergraph.datasets import mnist
+    >>> mnist.FILES["train_labels"].name, mnist.FILES["train_labels"].size
+    ('train-labels-idx1-ubyte.gz', 28881)
+    """
 
     name: str
     size: int
@@ -100,6 +107,17 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     ``data_dir`` if given, else ``$LAYERGRAPH_MNIST_DIR`` if set and
     non-empty, else ``$XDG_CACHE_HOME/layergraph/mnist`` (default
     ``~/.cache/layergraph/mnist``). The directory is not created here.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        Used when given.
+
+    Example
+    -------
+    >>> from layergraph.datasets import mnist
+    >>> str(mnist.resolve_data_dir("/data/mnist"))
+    '/data/mnist'
     """
     if data_dir is not None:
         return Path(data_dir).expanduser()
@@ -255,7 +273,7 @@ def load_idx(
 ) -> tuple[Split, Split]:
     """Load MNIST from the four official IDX files (numpy only).
 
-    Parameters are those of :func:`ensure_files`.
+    Same arguments as :func:`layergraph.datasets.mnist.ensure_files`.
 
     Returns
     -------

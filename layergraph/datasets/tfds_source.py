@@ -27,6 +27,7 @@ from layergraph.datasets._download import cache_dir, ensure_writable_dir
 
 __all__ = ["INSTALL_HINT", "import_tfds", "default_data_dir", "load_mnist"]
 
+#: The command that installs the optional TensorFlow Datasets source (named in error messages).
 INSTALL_HINT = "pip install layergraph[tfds]"
 
 PathLike = str | os.PathLike

@@ -37,13 +37,27 @@ _EXP_LIMIT = {np.dtype(t): float(np.floor(np.log(np.finfo(t).max))) for t in (np
 
 
 class ActivationFunction:
-    """Base class. Subclasses implement :meth:`forward` and :meth:`backward`.
+    """Base class of the activations. Subclasses implement :meth:`forward` and :meth:`backward`.
 
     ``forward(z)`` returns the activation and whatever ``backward`` needs
     (the cache); ``backward(grad, cache)`` maps ``dL/da`` to ``dL/dz``.
     :meth:`call` is the activation inside a layer's recorded ``call()``;
     by default one op of the tape whose gradient is :meth:`backward`, the
     built-in activations trace their maths instead (:mod:`layergraph.ops`).
+    Calling the object applies it: ``activation(z)``. Layers take
+    instances wherever they take a name (``Dense(4, activation=...)``).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> class Square(lg.activations.ActivationFunction):
+    ...     name = "square"
+    ...     def forward(self, z):
+    ...         return z * z, z
+    ...     def backward(self, grad, z):
+    ...         return 2 * z * grad
+    >>> lg.layers.Dense(1, activation=Square(), kernel_initializer="ones")(np.array([[1.0, 2.0]]))
+    array([[9.]])
     """
 
     name = "activation"
@@ -56,6 +70,13 @@ class ActivationFunction:
             cls.forward_inplace = ActivationFunction.forward_inplace
 
     def forward(self, z):
+        """``(a, cache)``: the activation of ``z`` and what :meth:`backward` needs.
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            The pre-activation, any shape.
+        """
         raise NotImplementedError
 
     def forward_inplace(self, z):
@@ -70,6 +91,15 @@ class ActivationFunction:
         return self.forward(z)
 
     def backward(self, grad, cache):
+        """``dL/dz`` from ``dL/da``.
+
+        Parameters
+        ----------
+        grad : numpy.ndarray
+            ``dL/da``, shaped as the activation.
+        cache : object
+            What :meth:`forward` returned with ``a``.
+        """
         raise NotImplementedError
 
     def call(self, z):
@@ -86,6 +116,7 @@ class ActivationFunction:
         return self.call(z)
 
     def get_config(self):
+        """The name under which :func:`get` finds the activation (what layers save)."""
         return self.name
 
     def __repr__(self):
@@ -93,7 +124,14 @@ class ActivationFunction:
 
 
 class Linear(ActivationFunction):
-    """Identity, ``a = z``."""
+    """Identity, ``a = z`` (what ``activation=None`` means).
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.activations.Linear()([1.0, -2.0])
+    [1.0, -2.0]
+    """
 
     name = "linear"
 
@@ -108,7 +146,18 @@ class Linear(ActivationFunction):
 
 
 class Sigmoid(ActivationFunction):
-    r"""Logistic sigmoid :math:`\sigma(z) = 1 / (1 + e^{-z})`, stable at ±1000."""
+    r"""Logistic sigmoid :math:`\sigma(z) = 1 / (1 + e^{-z})`, stable at ±1000.
+
+    Its derivative is :math:`\sigma(z)(1 - \sigma(z))`; at a model's output
+    with a binary cross-entropy loss, the analytic strategy uses the fused
+    gradient :math:`a - y` instead.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.activations.Sigmoid()(np.array([-1000.0, 0.0, 1000.0])).round(6)
+    array([0. , 0.5, 1. ])
+    """
 
     name = "sigmoid"
 
@@ -144,7 +193,14 @@ class Sigmoid(ActivationFunction):
 
 
 class Tanh(ActivationFunction):
-    """Hyperbolic tangent."""
+    """Hyperbolic tangent, ``a = tanh(z)``, derivative ``1 - a**2``.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.activations.Tanh()(np.array([0.0, 1000.0]))
+    array([0., 1.])
+    """
 
     name = "tanh"
 
@@ -168,6 +224,12 @@ class ReLU(ActivationFunction):
 
     On large arrays (a convolution's output) each pass runs in the
     :mod:`~layergraph.framework.parallel` threads, split over the first axis.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.activations.ReLU()(np.array([-2.0, 0.0, 3.0]))
+    array([0., 0., 3.])
     """
 
     name = "relu"
@@ -206,6 +268,13 @@ class Softmax(ActivationFunction):
     :math:`a_{ij} = e^{z_{ij} - m_i} / \sum_k e^{z_{ik} - m_i}` with
     :math:`m_i = \max_k z_{ik}`. (The tutorial normalised over the whole batch;
     that is the bug that kept its MNIST model from training.)
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.activations.Softmax()(np.array([[0.0, np.log(3.0)], [1000.0, 1000.0]]))
+    array([[0.25, 0.75],
+           [0.5 , 0.5 ]])
     """
 
     name = "softmax"
@@ -298,6 +367,13 @@ _ACTIVATIONS = {cls.name: cls for cls in (Linear, Sigmoid, Tanh, ReLU, Softmax, 
 def get(identifier) -> ActivationFunction:
     """Return an activation from a name, class, instance or ``None`` (linear).
 
+    Parameters
+    ----------
+    identifier : str, type, ActivationFunction or None
+        ``"linear"``, ``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"softmax"``,
+        ``"batch_softmax"``; a class (instantiated); an instance (returned
+        as is).
+
     Raises
     ------
     ValueError
@@ -313,25 +389,55 @@ def get(identifier) -> ActivationFunction:
 
 
 def sigmoid(z):
-    """Logistic sigmoid of an array (see :class:`Sigmoid`)."""
+    """Logistic sigmoid of an array (see :class:`Sigmoid`).
+
+    Parameters
+    ----------
+    z : array-like
+        Any shape.
+    """
     return Sigmoid()(z)
 
 
 def relu(z):
-    """``max(z, 0)`` (see :class:`ReLU`)."""
+    """``max(z, 0)`` (see :class:`ReLU`).
+
+    Parameters
+    ----------
+    z : array-like
+        Any shape.
+    """
     return ReLU()(z)
 
 
 def tanh(z):
-    """Hyperbolic tangent (see :class:`Tanh`)."""
+    """Hyperbolic tangent (see :class:`Tanh`).
+
+    Parameters
+    ----------
+    z : array-like
+        Any shape.
+    """
     return Tanh()(z)
 
 
 def softmax(z):
-    """Row-wise stable softmax (see :class:`Softmax`)."""
+    """Row-wise stable softmax (see :class:`Softmax`).
+
+    Parameters
+    ----------
+    z : array-like
+        ``(..., classes)``; each row along the last axis sums to 1 afterwards.
+    """
     return Softmax()(z)
 
 
 def linear(z):
-    """Identity."""
+    """Identity.
+
+    Parameters
+    ----------
+    z : array-like
+        Returned as it is.
+    """
     return z

@@ -48,6 +48,10 @@ __all__ = ["ScipyOptimizer", "ScipyTrainer", "get_optimizer"]
 class ScipyOptimizer:
     """The settings of full-batch training with :func:`scipy.optimize.minimize` (L-BFGS-B by default).
 
+    Each epoch of ``fit`` is one call of the solver on the whole training
+    set (``batch_size`` is ignored); the gradient comes from the compiled
+    gradient strategy.
+
     Parameters
     ----------
     method : str
@@ -60,6 +64,19 @@ class ScipyOptimizer:
         Solver iterations per epoch (function evaluations for TNC).
     tol : float, optional
         scipy's ``tol``.
+    name : str, optional
+        Default ``"scipy_optimizer"``.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> x = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]); y = np.array([0., 1., 1., 0.])
+    >>> model = lg.Sequential([lg.layers.Dense(4, activation="tanh", input_shape=(2,), seed=1),
+    ...                        lg.layers.Dense(1, activation="sigmoid", seed=2)])
+    >>> model.compile(optimizer=lg.optimizers.ScipyOptimizer(maxiter=200), loss="binary_crossentropy")
+    >>> _ = model.fit(x, y, epochs=1, verbose=0)
+    >>> model.predict(x).round().ravel().tolist()
+    [0.0, 1.0, 1.0, 0.0]
 
     Attributes
     ----------
@@ -104,9 +121,25 @@ class ScipyOptimizer:
         return []
 
     def get_state(self, variables):
+        """``{"iterations": ..., "slots": []}``: the solver keeps no per-weight state.
+
+        Parameters
+        ----------
+        variables : list of Variable
+            The model's weights (unused; the signature of :meth:`Optimizer.get_state`).
+        """
         return {"iterations": int(self.iterations), "slots": []}
 
     def set_state(self, variables, state):
+        """Restore the iteration count of :meth:`get_state`'s result.
+
+        Parameters
+        ----------
+        variables : list of Variable
+            The model's weights (unused).
+        state : dict
+            What :meth:`get_state` returned.
+        """
         try:
             iterations = int(state["iterations"])
         except (KeyError, TypeError, ValueError) as err:
@@ -116,10 +149,18 @@ class ScipyOptimizer:
         self.iterations = iterations
 
     def get_config(self):
+        """The constructor arguments (JSON-able)."""
         return {"method": self.method, "options": dict(self.options), "maxiter": self.maxiter, "tol": self.tol}
 
     @classmethod
     def from_config(cls, config):
+        """A new instance from :meth:`get_config`'s dict.
+
+        Parameters
+        ----------
+        config : dict
+            What :meth:`get_config` returned.
+        """
         return cls(**config)
 
     def __repr__(self):
@@ -130,7 +171,21 @@ OPTIMIZERS.register(ScipyOptimizer)
 
 
 def get_optimizer(identifier):
-    """Like :func:`layergraph.framework.optimizers.get`, also knowing ``"lbfgs"`` and :class:`ScipyOptimizer`."""
+    """An optimizer from a name (``"sgd"``, ``"adam"``, ``"lbfgs"``...), class, config dict or instance.
+
+    Parameters
+    ----------
+    identifier : str, type, dict or Optimizer or ScipyOptimizer
+        A name, an optimizer class (made with its defaults), a serialised
+        dict, or an instance (returned as is). ``"lbfgs"`` and
+        :class:`ScipyOptimizer` train full-batch with scipy.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> type(lg.optimizers.get("adam")).__name__, type(lg.optimizers.get("lbfgs")).__name__
+    ('Adam', 'ScipyOptimizer')
+    """
     if isinstance(identifier, ScipyOptimizer):
         return identifier
     if identifier is ScipyOptimizer:

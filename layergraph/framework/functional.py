@@ -34,7 +34,9 @@ class Functional(Model, functional=True):
     outputs : SymbolicTensor or list of SymbolicTensor
         Results of calling layers (or models) on symbolic tensors.
     name : str, optional
-    trainable : bool
+        The model's name; default ``functional``, ``functional_1``...
+    trainable : bool, default True
+        When false, ``fit`` updates none of the layers' weights.
     dtype : str, optional
         Cast every layer to this dtype.
 
@@ -45,6 +47,20 @@ class Functional(Model, functional=True):
     layers (fan-out) or a layer is called several times (weight sharing), the
     backward pass adds up the gradients. ``layers`` includes the input layers,
     as in Keras.
+
+    Example
+    -------
+    Two inputs, a shared layer and two outputs:
+
+    >>> import numpy as np, layergraph as lg
+    >>> a, b = lg.Input(shape=(3,), name="a"), lg.Input(shape=(3,), name="b")
+    >>> shared = lg.layers.Dense(2, kernel_initializer="ones")
+    >>> merged = lg.layers.add([shared(a), shared(b)])
+    >>> model = lg.Model([a, b], [merged, lg.layers.Dense(1)(merged)])
+    >>> type(model).__name__, len(model.trainable_weights)
+    ('Functional', 4)
+    >>> [out.shape for out in model.predict({"a": np.ones((5, 3)), "b": np.ones((5, 3))})]
+    [(5, 2), (5, 1)]
     """
 
     def __init__(self, inputs, outputs, name=None, trainable=True, dtype=None):

@@ -79,6 +79,20 @@ class GradientStrategy:
     - :meth:`check_trainable`: raise ``ValueError`` if the strategy cannot
       train (e.g. it samples coordinates); default: it can.
     - :meth:`get_config` / :meth:`from_config`: for saving.
+
+    Example
+    -------
+    A strategy that scales backprop's gradients (e.g. to try a trick):
+
+    >>> import numpy as np, layergraph as lg
+    >>> class Halved(lg.gradients.GradientStrategy):
+    ...     def gradients(self, model, loss, x, y, sample_weight=None):
+    ...         value, grads = lg.gradients.AnalyticGradient().gradients(model, loss, x, y, sample_weight)
+    ...         return value, [g / 2 for g in grads]
+    >>> model = lg.Sequential([lg.layers.Dense(1, input_shape=(2,), seed=0)])
+    >>> model.compile(optimizer="sgd", loss="mse", gradient=Halved())
+    >>> type(model.trainer.gradient).__name__
+    'Halved'
     """
 
     name = "strategy"
@@ -94,7 +108,22 @@ class GradientStrategy:
             cls.gradients = _accepting_sample_weight(fn)
 
     def gradients(self, model, loss, x, y, sample_weight=None):
-        """Return ``(loss_value, grads)``; see the class docstring."""
+        """Return ``(loss_value, grads)``; see the class docstring.
+
+        Parameters
+        ----------
+        model : Model or Layer
+            The model at its current weights.
+        loss : str, Loss or Objective
+            What is differentiated (an ``Objective`` adds the penalties and
+            added losses; the trainer passes one).
+        x : numpy.ndarray or list of numpy.ndarray
+            The batch's inputs, as the model's ``forward`` takes them.
+        y : numpy.ndarray or list of numpy.ndarray
+            The batch's targets.
+        sample_weight : numpy.ndarray or list, optional
+            Weights of the samples' losses.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement gradients()")
 
     def check_trainable(self):
@@ -106,6 +135,13 @@ class GradientStrategy:
 
     @classmethod
     def from_config(cls, config):
+        """A new strategy from :meth:`get_config`'s dict.
+
+        Parameters
+        ----------
+        config : dict
+            What :meth:`get_config` returned.
+        """
         return cls(**config)
 
     def __repr__(self):
@@ -120,6 +156,15 @@ class AnalyticGradient(GradientStrategy):
     as defined), the backward pass starts from ``dL/dz`` before the
     activation. Models are told that nobody needs ``dL/dx`` for their
     inputs, which saves the first layer's largest product.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> model = lg.Sequential([lg.layers.Dense(1, input_shape=(2,), kernel_initializer="ones")])
+    >>> value, grads = lg.gradients.AnalyticGradient().gradients(model, "mse", np.array([[1.0, 2.0]]),
+    ...                                                          np.array([[0.0]]))
+    >>> value, [g.ravel().tolist() for g in grads]  # L = (x . w)^2 = 9, dL/dw = 2 * 3 * x
+    (9.0, [[6.0, 12.0], [6.0]])
     """
 
     name = "analytic"
@@ -184,6 +229,17 @@ class NumericGradient(GradientStrategy):
         Show a tqdm progress bar over the coordinates.
     dropout : {"frozen", "off"}
         One mask per step, or no dropout in the numeric evaluations.
+
+    Example
+    -------
+    The same gradient as backpropagation, to about ``epsilon**2``:
+
+    >>> import numpy as np, layergraph as lg
+    >>> model = lg.Sequential([lg.layers.Dense(1, input_shape=(2,), kernel_initializer="ones")])
+    >>> value, grads = lg.gradients.NumericGradient().gradients(model, "mse", np.array([[1.0, 2.0]]),
+    ...                                                         np.array([[0.0]]))
+    >>> [np.round(g, 6).ravel().tolist() for g in grads]
+    [[6.0, 12.0], [6.0]]
     """
 
     name = "numeric"
@@ -202,7 +258,18 @@ class NumericGradient(GradientStrategy):
         self.progress = progress
 
     def coordinates(self, weights):
-        """The flat indices differentiated in each weight array."""
+        """The flat indices differentiated in each weight array.
+
+        Parameters
+        ----------
+        weights : list of Variable
+            The trainable weights.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            All indices, or a sorted sample of ``max_coordinates`` of them.
+        """
         rng = np.random.default_rng(self.seed)
         out = []
         for w in weights:
@@ -273,7 +340,13 @@ _NAMES = {"analytic": AnalyticGradient, "numeric": NumericGradient}
 
 
 def get(identifier) -> GradientStrategy:
-    """A strategy from ``"analytic"``, ``"numeric"``, a config dict or an instance."""
+    """A strategy from ``"analytic"``, ``"numeric"``, a config dict or an instance.
+
+    Parameters
+    ----------
+    identifier : str, dict or GradientStrategy
+        A name, :func:`serialize`'s dict, or an instance (returned as is).
+    """
     if isinstance(identifier, GradientStrategy):
         return identifier
     if isinstance(identifier, dict):
@@ -282,12 +355,26 @@ def get(identifier) -> GradientStrategy:
 
 
 def serialize(strategy):
-    """``{"class_name": ..., "config": ...}``."""
+    """``{"class_name": ..., "config": ...}`` of a strategy.
+
+    Parameters
+    ----------
+    strategy : GradientStrategy
+        The strategy.
+    """
     return {"class_name": type(strategy).__name__, "config": strategy.get_config()}
 
 
 def deserialize(config, custom_objects=None):
-    """Inverse of :func:`serialize`; user classes through ``custom_objects`` or a scope."""
+    """Inverse of :func:`serialize`; user classes through ``custom_objects`` or a scope.
+
+    Parameters
+    ----------
+    config : dict
+        ``{"class_name": ..., "config": ...}``.
+    custom_objects : dict, optional
+        ``{name: class}`` for strategies defined outside layergraph.
+    """
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"A gradient strategy config must be {{'class_name', 'config'}}, got {config!r:.200}")
     cls = STRATEGIES.get(config["class_name"], custom_objects)
@@ -295,7 +382,31 @@ def deserialize(config, custom_objects=None):
 
 
 class WeightCheck(NamedTuple):
-    """How one weight fared in :func:`check`: its worst element and why."""
+    """How one weight fared in :func:`check`: its worst element and why.
+
+    Attributes
+    ----------
+    name : str
+        The weight's name.
+    error : float
+        Its largest error (see :func:`check`).
+    index : tuple
+        Where in the weight that error is.
+    analytic : float
+        Backpropagation's value there.
+    numeric : float
+        The central difference there.
+    compared : int
+        How many elements were compared.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> model = lg.Sequential([lg.layers.Dense(1, input_shape=(2,), seed=0, name="d")])
+    >>> result = lg.gradients.check(model, "mse", np.ones((2, 2)), np.zeros((2, 1)))
+    >>> [(w.name, w.compared) for w in result.weights]
+    [('d/kernel', 2), ('d/bias', 1)]
+    """
 
     name: str
     error: float
@@ -305,6 +416,15 @@ class WeightCheck(NamedTuple):
     compared: int
 
     def describe(self, rtol, atol):
+        """One line for a report: the verdict, the worst element, both values and the allowed difference.
+
+        Parameters
+        ----------
+        rtol : float
+            The relative tolerance of the check.
+        atol : float
+            The absolute tolerance of the check.
+        """
         if not self.compared:
             return f"{self.name}: no coordinate compared"
         verdict = "ok" if self.error <= rtol else "FAILED"
@@ -322,6 +442,25 @@ class GradientCheck(list):
     ``result.passed`` says the same, and ``result.weights`` holds a
     :class:`WeightCheck` per weight (worst element, both values, how many
     elements were compared); ``str(result)`` reports them.
+
+    Parameters
+    ----------
+    errors : list of float
+        The largest error of each weight.
+    weights : list of WeightCheck
+        The details, in the same order.
+    rtol : float
+        The relative tolerance the errors are compared with.
+    atol : float
+        The absolute tolerance.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> model = lg.Sequential([lg.layers.Dense(2, activation="tanh", input_shape=(3,), seed=0)])
+    >>> result = lg.gradients.check(model, "mse", np.ones((4, 3)), np.zeros((4, 2)))
+    >>> result.passed, len(result)
+    (True, 2)
     """
 
     def __init__(self, errors, weights, rtol, atol):
@@ -364,11 +503,13 @@ def check(model, loss, x, y, numeric=None, analytic=None, rtol=1e-6, atol=1e-9):
     model : Model or Sequential (or a layer)
         Use float64 weights for meaningful results.
     loss : str or Loss or Objective
+        The loss to differentiate (by name, e.g. ``"mse"``, or an object).
     x, y : numpy.ndarray, or lists/dicts for several inputs/outputs
         A small batch, as ``predict`` and ``fit`` take it.
     numeric : NumericGradient, optional
         Defaults to ``NumericGradient()`` (every coordinate).
     analytic : GradientStrategy, optional
+        Defaults to ``AnalyticGradient()``; any strategy to test.
     rtol, atol : float
         The tolerances above.
 

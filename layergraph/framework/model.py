@@ -65,19 +65,45 @@ class Model(Layer):
 
     Parameters
     ----------
+    *args
+        ``Model(inputs, outputs)``: the functional form (see
+        :class:`~layergraph.Functional`); a subclass takes no positional
+        arguments here.
     name : str, optional
-    trainable : bool
+        The model's name; default from the class name (``model``, ``model_1``...).
+    trainable : bool, default True
+        When false, ``fit`` updates none of the model's weights.
     dtype : str, optional
-        Floating dtype of the weights and computations.
+        Floating dtype of the weights and computations (default ``"float64"``).
+    **kwargs
+        ``inputs=``/``outputs=`` for a functional model; other
+        :class:`~layergraph.layers.Layer` arguments (``input_shape``, ``seed``).
+
+    Example
+    -------
+    The three ways to make a model compute the same function:
+
+    >>> import numpy as np, layergraph as lg
+    >>> inputs = lg.Input(shape=(3,))
+    >>> functional = lg.Model(inputs, lg.layers.Dense(2, kernel_initializer="ones")(inputs))
+    >>> sequential = lg.Sequential([lg.layers.Dense(2, kernel_initializer="ones", input_shape=(3,))])
+    >>> class Subclassed(lg.Model):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.dense = lg.layers.Dense(2, kernel_initializer="ones")
+    ...     def call(self, inputs):
+    ...         return self.dense(inputs)
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> [m.predict(x, verbose=0).tolist() for m in (functional, sequential, Subclassed())]
+    [[[6.0, 6.0]], [[6.0, 6.0]], [[6.0, 6.0]]]
 
     Notes
     -----
     What the trainer and the strategies call on a model is the
-    :class:`~layergraph.framework.layers.Layer` contract (``forward``,
-    ``backward``, ``trainable_weights``, ``penalties``, ``losses``) plus:
-    ``input_names``/``output_names``/``input_dtypes``, ``build_from_inputs``,
-    ``arrays_for_forward``, ``forward_inference``, ``layer_output_sizes``
-    and ``output_activation`` (one per output for several outputs).
+    :class:`~layergraph.layers.Layer` contract (``forward``,
+    ``backward``, ``trainable_weights``, ``penalties``, ``losses``) plus a
+    few helpers of the trainer (the model's input names and dtypes, its
+    inference pass and output activation).
     """
 
     def __new__(cls, *args, **kwargs):
@@ -183,8 +209,21 @@ class Model(Layer):
         return self.backward(grad_z, cache, input_grad=input_grad, preactivation=True)
 
     def get_layer(self, name=None, index=None):
-        """A layer by name or by index in :attr:`layers` (one of the two, as in Keras 3; negative indices count
-        from the end)."""
+        """A layer by name or by index in :attr:`layers` (one of the two, as in Keras 3).
+
+        Parameters
+        ----------
+        name : str, optional
+            The layer's name.
+        index : int, optional
+            Its position in :attr:`layers` (negative counts from the end).
+
+        Returns
+        -------
+        Layer
+            ``ValueError`` when no layer has that name or index, or when
+            both are given.
+        """
         if index is not None and name is not None:
             raise ValueError(f"get_layer: give a layer name or a layer index, not both (got index={index!r}, "
                              f"name={name!r})")
@@ -208,19 +247,33 @@ class Model(Layer):
 
         Parameters
         ----------
-        optimizer : str or Optimizer
+        optimizer : str or Optimizer, default "rmsprop"
             ``"sgd"``, ``"adam"``, ... or an instance; ``"lbfgs"`` or a
             :class:`~layergraph.optimizers.ScipyOptimizer` trains full-batch
             with scipy.
-        loss : str, Loss or callable, or a list/dict of them (one per output)
+        loss : str, Loss or callable, or a list or dict of them
+            What ``fit`` minimises: a name (``"mse"``,
+            ``"binary_crossentropy"``...), a :class:`~layergraph.losses.Loss`
+            or ``fn(y_true, y_pred)``; for several outputs one per output, in
+            output order or keyed by output name. Required.
         loss_weights : list or dict, optional
-            Weight of each output's loss.
+            Weight of each output's loss in the total (default 1 each).
         metrics : list or dict, optional
             E.g. ``["accuracy"]``; per output a list of lists or a dict.
-        gradient : {"analytic", "numeric"} or GradientStrategy
-            How gradients are computed; the trainer injects it.
+        gradient : {"analytic", "numeric"} or GradientStrategy, default "analytic"
+            How gradients are computed: backpropagation, or central
+            differences (two forward passes per weight element); the trainer
+            injects it (see :mod:`layergraph.gradients`).
         seed : int, optional
-            Seed of the shuffling in ``fit``.
+            Seed of the shuffling in ``fit`` (default: unseeded).
+
+        Example
+        -------
+        >>> import layergraph as lg
+        >>> model = lg.Sequential([lg.layers.Dense(1, activation="sigmoid", input_shape=(2,))])
+        >>> model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        >>> model.metrics_names
+        ['loss', 'accuracy']
         """
         trainer_class = ScipyTrainer if ScipyTrainer.accepts(optimizer) else Trainer
         self._trainer = trainer_class(self, loss, optimizer, gradient, metrics, seed, loss_weights)
@@ -237,10 +290,12 @@ class Model(Layer):
 
     @property
     def optimizer(self):
+        """The :class:`~layergraph.optimizers.Optimizer` given to :meth:`compile` (``None`` before)."""
         return self._trainer.optimizer if self._trainer else None
 
     @property
     def loss(self):
+        """The compiled loss (a list for several outputs; ``None`` before :meth:`compile`)."""
         return self._trainer.loss if self._trainer else None
 
     @property
@@ -251,10 +306,72 @@ class Model(Layer):
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_batch_size=None, validation_freq=1):
-        """Train the model; returns a :class:`~layergraph.callbacks.History` (Keras' arguments).
+        """Train the model for ``epochs`` passes over the data (Keras' arguments and semantics).
 
-        ``history.history`` maps ``"loss"`` (and the metrics, ``"val_..."``)
-        to one value per epoch. See :meth:`Trainer.fit <layergraph.framework.trainer.Trainer.fit>`.
+        Parameters
+        ----------
+        x : array-like, or a list or dict of them
+            Inputs ``(n, *input_shape)``; for several inputs a list in input
+            order or a dict keyed by input name.
+        y : array-like, or a list or dict of them
+            Targets, one row per sample (integer class labels or one-hot
+            rows, as the loss expects); per output for several outputs.
+        batch_size : int, optional
+            Samples per update (default 32).
+        epochs : int, default 1
+            Index of the last epoch: training runs epochs ``initial_epoch``
+            to ``epochs - 1``.
+        verbose : {"auto", 0, 1, 2}, default "auto"
+            0: silent; 1 (``"auto"``): a progress bar; 2: one line per epoch.
+        callbacks : list of Callback, optional
+            Called at the start and end of training, epochs and batches
+            (see :mod:`layergraph.callbacks`).
+        validation_split : float, default 0.0
+            Fraction of the samples, taken from the *end* of the data
+            before shuffling, held out and evaluated after each epoch.
+        validation_data : tuple, optional
+            ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``,
+            evaluated after each epoch; takes precedence over
+            ``validation_split``.
+        shuffle : bool, default True
+            Visit the samples in a new order each epoch.
+        class_weight : dict, optional
+            ``{class index: weight}``, multiplying each sample's loss by the
+            weight of its class.
+        sample_weight : array-like, optional
+            ``(n,)`` weights of the samples' losses (per output: a list or dict).
+        initial_epoch : int, default 0
+            The epoch to start at (to resume a run).
+        steps_per_epoch : int, optional
+            Batches per epoch, drawn from a stream of shuffled passes over
+            the data (default: one pass).
+        validation_batch_size : int, optional
+            Batch size of the validation pass (default ``batch_size``).
+        validation_freq : int, default 1
+            Validate after every ``validation_freq``-th epoch.
+
+        Returns
+        -------
+        History
+            ``history.history`` maps ``"loss"``, each metric and their
+            ``"val_"`` counterparts to one value per epoch.
+
+        Notes
+        -----
+        Before the first update every array is checked (shapes, labels
+        against the loss); a non-finite loss stops training and restores
+        the weights from before the update that produced it (see
+        :class:`~layergraph.Trainer`).
+
+        Example
+        -------
+        >>> import numpy as np, layergraph as lg
+        >>> x = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]); y = np.array([0., 1., 1., 1.])
+        >>> model = lg.Sequential([lg.layers.Dense(1, activation="sigmoid", input_shape=(2,), seed=0)])
+        >>> model.compile(optimizer=lg.optimizers.SGD(1.0), loss="binary_crossentropy", metrics=["accuracy"])
+        >>> history = model.fit(x, y, epochs=200, batch_size=4, verbose=0)
+        >>> sorted(history.history), len(history.history["loss"]), history.history["accuracy"][-1]
+        (['accuracy', 'loss'], 200, 1.0)
         """
         return self._require_compiled("fit").fit(
             x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
@@ -265,7 +382,43 @@ class Model(Layer):
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
-        """The loss, or ``[loss, *metrics]`` (a dict with ``return_dict``), in inference mode."""
+        """The loss and metrics on all of ``x``, computed in inference mode.
+
+        Parameters
+        ----------
+        x : array-like, or a list or dict of them
+            Inputs, as for :meth:`fit`.
+        y : array-like, or a list or dict of them
+            Targets, as for :meth:`fit`.
+        batch_size : int, optional
+            Samples per forward pass (default: chosen for the model; the
+            results do not depend on it).
+        verbose : {"auto", 0, 1, 2}, default "auto"
+            ``"auto"`` and 0 are silent; 1 and 2 show progress.
+        sample_weight : array-like, optional
+            ``(n,)`` weights of the samples' losses.
+        steps : int, optional
+            Evaluate only the first ``steps`` batches.
+        callbacks : list of Callback, optional
+            Their ``on_test_*`` hooks are called.
+        return_dict : bool, default False
+            Return ``{name: value}`` instead of a list.
+
+        Returns
+        -------
+        float, list of float or dict
+            The loss alone when nothing else is measured, else
+            ``[loss, *metrics]`` in :attr:`metrics_names` order. The loss
+            includes weight penalties and added losses, as in training.
+
+        Example
+        -------
+        >>> import numpy as np, layergraph as lg
+        >>> model = lg.Sequential([lg.layers.Dense(1, kernel_initializer="zeros", input_shape=(2,))])
+        >>> model.compile(loss="mse", metrics=["mae"])
+        >>> model.evaluate(np.ones((4, 2)), np.full(4, 2.0), return_dict=True)
+        {'loss': 4.0, 'mae': 2.0}
+        """
         verbose = 0 if verbose == "auto" else verbose
         logs = self._require_compiled("evaluate").evaluate(x, y, batch_size=batch_size, verbose=verbose,
                                                            sample_weight=sample_weight, steps=steps,
@@ -276,46 +429,164 @@ class Model(Layer):
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Outputs for ``x`` in inference mode, shape ``(n, *output_shape)`` (a list for several outputs).
+        """Outputs for ``x`` in inference mode (dropout off, batch norm on its moving statistics).
 
-        Computed in batches of ``batch_size`` (default: chosen for the model
-        by :func:`~layergraph.framework.trainer.predict_batch_size`; the
-        outputs do not depend on it).
+        Parameters
+        ----------
+        x : array-like, or a list or dict of them
+            Inputs ``(n, *input_shape)``, as for :meth:`fit`.
+        batch_size : int, optional
+            Samples per forward pass (default: chosen for the model's size;
+            the outputs do not depend on it).
+        verbose : {"auto", 0, 1, 2}, default "auto"
+            1 shows a progress bar; ``"auto"``, 0 and 2 are silent here.
+        steps : int, optional
+            Predict only the first ``steps`` batches.
+        callbacks : list of Callback, optional
+            Their ``on_predict_*`` hooks are called.
+
+        Returns
+        -------
+        numpy.ndarray or list of numpy.ndarray
+            ``(n, *output_shape)``; a list for several outputs.
+
+        Example
+        -------
+        >>> import numpy as np, layergraph as lg
+        >>> model = lg.Sequential([lg.layers.Dense(2, kernel_initializer="ones", input_shape=(3,))])
+        >>> model.predict(np.ones((5, 3))).shape
+        (5, 2)
         """
         return predict_arrays(self, x, batch_size, verbose=verbose, steps=steps, callbacks=callbacks)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One optimizer step on one batch; the loss (and metrics) measured before the step."""
+        """One optimizer step on one batch; the loss (and metrics) measured before the step.
+
+        Parameters
+        ----------
+        x : array-like, or a list or dict of them
+            The batch's inputs.
+        y : array-like, or a list or dict of them
+            The batch's targets.
+        sample_weight : array-like, optional
+            ``(n,)`` weights of the samples' losses.
+        class_weight : dict, optional
+            ``{class index: weight}``.
+        return_dict : bool, default False
+            Return ``{name: value}`` instead of a number or list.
+
+        Returns
+        -------
+        float, list of float or dict
+            As :meth:`evaluate`. ``FloatingPointError`` (weights unchanged)
+            when the loss or a gradient is not finite.
+        """
         logs = self._require_compiled("train_on_batch").train_on_batch(x, y, sample_weight, class_weight)
         return _results(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """Loss (and metrics) of one batch in inference mode."""
+        """Loss (and metrics) of one batch in inference mode.
+
+        Parameters
+        ----------
+        x : array-like, or a list or dict of them
+            The batch's inputs.
+        y : array-like, or a list or dict of them
+            The batch's targets.
+        sample_weight : array-like, optional
+            ``(n,)`` weights of the samples' losses.
+        return_dict : bool, default False
+            Return ``{name: value}`` instead of a number or list.
+
+        Returns
+        -------
+        float, list of float or dict
+            As :meth:`evaluate`.
+        """
         logs = self._require_compiled("test_on_batch").test_on_batch(x, y, sample_weight)
         return _results(logs, return_dict)
 
     def predict_on_batch(self, x):
-        """Outputs for one batch, in inference mode."""
+        """Outputs for one batch, in inference mode (one forward pass).
+
+        Parameters
+        ----------
+        x : array-like, or a list or dict of them
+            The batch's inputs.
+
+        Returns
+        -------
+        numpy.ndarray or list of numpy.ndarray
+            As :meth:`predict`.
+        """
         return predict_arrays(self, x, batch_size=max(1, len(_as_input_list(x, self.input_names)[0])))
 
     # -- saving --------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, include_optimizer=True):
-        """Write architecture, weights and (when compiled) training state to one file, atomically."""
+        """Write architecture, weights and (when compiled) training state to one file, atomically.
+
+        The file is a zip archive of JSON and ``.npy`` arrays (never a
+        pickle); :func:`layergraph.load_model` reads it back.
+
+        Parameters
+        ----------
+        filepath : str or path-like
+            Where to write (conventionally ``*.lg``).
+        overwrite : bool, default True
+            When false, an existing file raises ``FileExistsError``.
+        include_optimizer : bool, default True
+            Save the compile configuration and optimizer state too, so
+            that training resumes where it stopped.
+
+        Example
+        -------
+        >>> import os, tempfile, numpy as np, layergraph as lg
+        >>> model = lg.Sequential([lg.layers.Dense(2, input_shape=(3,), seed=0)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.lg")
+        >>> model.save(path)
+        >>> x = np.ones((1, 3))
+        >>> np.array_equal(lg.load_model(path).predict(x), model.predict(x))
+        True
+        """
         saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
-        """Write the weights (in :attr:`weights` order, shape-checked on loading), atomically; when the model
-        is compiled, also its training state (optimizer state, step count, learning rate, shuffling), as Keras 3."""
+        """Write the weights (in :attr:`weights` order, shape-checked on loading), atomically.
+
+        When the model is compiled, the file also holds its training state
+        (optimizer state, step count, learning rate, shuffling), as Keras 3's
+        weights files do.
+
+        Parameters
+        ----------
+        filepath : str or path-like
+            Where to write.
+        overwrite : bool, default True
+            When false, an existing file raises ``FileExistsError``.
+        """
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath):
-        """Read weights written by :meth:`save_weights` (or a full model file) into this model; a compiled
-        model with the same optimizer class also gets the training state back (see
-        :func:`~layergraph.framework.saving.load_weights`)."""
+        """Read weights written by :meth:`save_weights` (or a full model file) into this model.
+
+        A compiled model with the same optimizer class also gets the training
+        state back.
+
+        Parameters
+        ----------
+        filepath : str or path-like
+            The file; every shape is checked before any weight changes.
+        """
         saving.load_weights(self, filepath)
 
     def to_json(self, **kwargs):
-        """The architecture as a JSON string (``layergraph.models.model_from_json`` rebuilds it)."""
+        """The architecture as a JSON string (``layergraph.models.model_from_json`` rebuilds it).
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :func:`json.dumps` (e.g. ``indent=2``).
+        """
         return json.dumps(saving.serialize_model(self), **kwargs)
 
     def get_compile_config(self):
@@ -323,13 +594,46 @@ class Model(Layer):
         return self._trainer.get_config() if self._trainer is not None else None
 
     def compile_from_config(self, config, custom_objects=None):
-        """Compile as :meth:`get_compile_config` describes."""
+        """Compile as :meth:`get_compile_config` describes.
+
+        Parameters
+        ----------
+        config : dict
+            What :meth:`get_compile_config` returned.
+        custom_objects : dict, optional
+            User classes and functions the config names (losses, metrics...).
+        """
         saving.compile_from_config(self, config, custom_objects)
 
     # -- summary -------------------------------------------------------------------------
     def summary(self, print_fn=print, line_length=None):
-        """Print a Keras-style table: each layer, its output shape and parameter count (and, for
-        functional models, the layers it is connected to), then the parameter totals."""
+        """Print a Keras-style table: each layer, its output shape and parameter count, then the totals.
+
+        Functional models add each layer's inputs (``Connected to``).
+
+        Parameters
+        ----------
+        print_fn : callable, default print
+            Called once with the whole table as a string.
+        line_length : int, optional
+            Accepted for Keras compatibility; the columns fit their contents.
+
+        Example
+        -------
+        >>> import layergraph as lg
+        >>> lg.utils.clear_session()
+        >>> lg.Sequential([lg.layers.Dense(4, input_shape=(3,)), lg.layers.Dense(1)], name="tiny").summary()
+        Model: "tiny"
+        --------------------------------------
+        Layer (type)     Output Shape  Param #
+        ======================================
+        dense (Dense)    (None, 4)     16
+        dense_1 (Dense)  (None, 1)     5
+        ======================================
+        Total params: 21 (168.00 B)
+        Trainable params: 21 (168.00 B)
+        Non-trainable params: 0 (0.00 B)
+        """
         rows = self._summary_rows()
         connected = any(len(r) > 3 for r in rows)
         headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if connected else [])

@@ -220,6 +220,11 @@ def active_custom_objects():
 def custom_object_scope(*mappings):
     """Within the block, the classes and functions in ``mappings`` are known by name to deserialisation.
 
+    Parameters
+    ----------
+    *mappings : dict
+        ``{name: class or function}``; later ones win.
+
     Example
     -------
     >>> class MyLayer:

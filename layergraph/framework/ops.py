@@ -86,6 +86,13 @@ def _sigmoid(x):
 def relu(x):
     """``max(x, 0)``; the gradient at 0 is 0 (as in Keras).
 
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+
+    Example
+    -------
     >>> relu(np.array([-1.0, 0.0, 2.0])).tolist()
     [0.0, 0.0, 2.0]
     """
@@ -96,6 +103,13 @@ def relu(x):
 def sigmoid(x):
     """``1 / (1 + exp(-x))``, finite and warning-free at ±1000.
 
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+
+    Example
+    -------
     >>> sigmoid(np.array([-1000.0, 0.0, 1000.0])).round(6).tolist()
     [0.0, 0.5, 1.0]
     """
@@ -105,6 +119,13 @@ def sigmoid(x):
 def tanh(x):
     """``np.tanh(x)`` (recorded by the tracer like any ufunc).
 
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+
+    Example
+    -------
     >>> tanh(np.array([0.0, 1000.0])).tolist()
     [0.0, 1.0]
     """
@@ -119,6 +140,15 @@ def _softmax_vjp(path, g, ans, x, axis=-1):
 def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x))`` along ``axis`` (an int or a tuple), max-subtracted for stability.
 
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    axis : int or tuple of int, default -1
+        The axis (or axes) that sum to 1.
+
+    Example
+    -------
     >>> softmax(np.array([[1.0, 2.0], [1000.0, 1000.0]])).round(4).tolist()
     [[0.2689, 0.7311], [0.5, 0.5]]
     """
@@ -135,6 +165,15 @@ def _log_softmax_vjp(path, g, ans, x, axis=-1):
 def log_softmax(x, axis=-1):
     """``x - max(x) - log(sum(exp(x - max(x))))`` along ``axis``.
 
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    axis : int or tuple of int, default -1
+        The axis (or axes) normalised over.
+
+    Example
+    -------
     >>> log_softmax(np.array([-1.0, 0.0, 1.0])).round(8).tolist()
     [-2.40760596, -1.40760596, -0.40760596]
     """
@@ -147,6 +186,13 @@ def log_softmax(x, axis=-1):
 def softplus(x):
     """``log(1 + exp(x))``, as ``np.logaddexp(x, 0)`` (no overflow).
 
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+
+    Example
+    -------
     >>> softplus(np.array([-1000.0, 0.0, 1000.0])).round(6).tolist()
     [0.0, 0.693147, 1000.0]
     """
@@ -163,6 +209,13 @@ def _silu_vjp(path, g, ans, x):
 def silu(x):
     """``x * sigmoid(x)`` (also called swish).
 
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+
+    Example
+    -------
     >>> silu(np.array([0.0, 1000.0])).tolist()
     [0.0, 1000.0]
     """
@@ -186,6 +239,15 @@ def gelu(x, approximate=True):
     """Gaussian error linear unit: the tanh approximation (Keras' default) or, with
     ``approximate=False``, the exact ``x * Phi(x)``.
 
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    approximate : bool, default True
+        The tanh approximation (Keras' default); ``False``: the exact ``erf`` form.
+
+    Example
+    -------
     >>> gelu(np.array([0.0, 1.0])).round(6).tolist(), gelu(np.array([1.0]), approximate=False).round(6).tolist()
     ([0.0, 0.841192], [0.841345])
     """
@@ -199,6 +261,15 @@ def gelu(x, approximate=True):
 def elu(x, alpha=1.0):
     """``x`` for ``x >= 0``, else ``alpha * (exp(x) - 1)``.
 
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    alpha : float, default 1.0
+        Scale of the negative part.
+
+    Example
+    -------
     >>> elu(np.array([-1000.0, 2.0])).tolist()
     [-1.0, 2.0]
     """
@@ -210,6 +281,15 @@ def elu(x, alpha=1.0):
 def leaky_relu(x, negative_slope=0.2):
     """``max(x, negative_slope * x)`` (Keras' default slope is 0.2).
 
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    negative_slope : float, default 0.2
+        Slope for ``x < 0``.
+
+    Example
+    -------
     >>> leaky_relu(np.array([-1.0, 2.0])).tolist()
     [-0.2, 2.0]
     """
@@ -261,6 +341,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     x : array_like of int
         Labels of any shape (floats with integer values are accepted).
     num_classes : int
+        Length of the new axis.
     axis : int
         Where the new axis of length ``num_classes`` goes (default last).
     dtype : str or numpy.dtype, optional
@@ -274,6 +355,8 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
         A label ``>= num_classes`` or not an integer, ``sparse=True``, or a
         ``num_classes`` that is not a positive integer.
 
+    Example
+    -------
     >>> one_hot(np.array([[1], [0]]), 2).tolist()
     [[[0.0, 1.0]], [[1.0, 0.0]]]
     """
@@ -297,40 +380,107 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
 # -- numpy-like ops (numpy itself; the tracer records them) ------------------------------------
 
 def matmul(x1, x2):
-    """``np.matmul(x1, x2)``."""
+    """``np.matmul(x1, x2)``.
+
+    Parameters
+    ----------
+    x1 : array-like
+        Left operand.
+    x2 : array-like
+        Right operand.
+    """
     return np.matmul(x1, x2)
 
 
 def dot(x1, x2):
-    """``np.dot(x1, x2)``."""
+    """``np.dot(x1, x2)``.
+
+    Parameters
+    ----------
+    x1 : array-like
+        Left operand.
+    x2 : array-like
+        Right operand.
+    """
     return np.dot(x1, x2)
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - Keras' name
-    """``np.sum(x, axis, keepdims=keepdims)``."""
+    """``np.sum(x, axis, keepdims=keepdims)``.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    axis : int or tuple of int, optional
+        Axes to reduce; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+    """
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
-    """``np.mean(x, axis, keepdims=keepdims)``."""
+    """``np.mean(x, axis, keepdims=keepdims)``.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    axis : int or tuple of int, optional
+        Axes to reduce; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+    """
     return np.mean(x, axis=axis, keepdims=keepdims)
 
 
 def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras' name
-    """``np.max(x, axis, keepdims=keepdims, initial=initial)``; ties share the gradient."""
+    """``np.max(x, axis, keepdims=keepdims, initial=initial)``; ties share the gradient.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    axis : int or tuple of int, optional
+        Axes to reduce; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+    initial : float, optional
+        The maximum's starting value (for empty slices).
+    """
     if initial is None:
         return np.max(x, axis=axis, keepdims=keepdims)
     return np.max(x, axis=axis, keepdims=keepdims, initial=initial)
 
 
 def maximum(x1, x2):
-    """``np.maximum(x1, x2)``; ties share the gradient."""
+    """``np.maximum(x1, x2)``; ties share the gradient.
+
+    Parameters
+    ----------
+    x1 : array-like
+        First operand.
+    x2 : array-like
+        Second operand (broadcast against the first).
+    """
     return np.maximum(x1, x2)
 
 
 def where(condition, x1=None, x2=None):
     """``np.where(condition, x1, x2)``; with neither ``x1`` nor ``x2``, the indices where ``condition`` holds.
 
+    Parameters
+    ----------
+    condition : array-like of bool
+        Where to take ``x1``.
+    x1 : array-like, optional
+        Values where ``condition`` holds.
+    x2 : array-like, optional
+        Values elsewhere.
+
+    Example
+    -------
     >>> where(np.array([True, False]), np.array([1.0, 2.0]), 0.0).tolist()
     [1.0, 0.0]
     """
@@ -342,68 +492,165 @@ def where(condition, x1=None, x2=None):
 
 
 def clip(x, x_min, x_max):
-    """``np.clip(x, x_min, x_max)``."""
+    """``np.clip(x, x_min, x_max)``.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    x_min : float or array-like
+        Lower bound.
+    x_max : float or array-like
+        Upper bound.
+    """
     return np.clip(x, x_min, x_max)
 
 
 def concatenate(xs, axis=0):
-    """``np.concatenate(xs, axis=axis)``."""
+    """``np.concatenate(xs, axis=axis)``.
+
+    Parameters
+    ----------
+    xs : sequence of array-like
+        Arrays agreeing on every other axis.
+    axis : int, default 0
+        The axis to join along.
+    """
     return np.concatenate(xs, axis=axis)
 
 
 def stack(x, axis=0):
-    """``np.stack(x, axis=axis)``."""
+    """``np.stack(x, axis=axis)``.
+
+    Parameters
+    ----------
+    x : sequence of array-like
+        Arrays of the same shape.
+    axis : int, default 0
+        Position of the new axis.
+    """
     return np.stack(x, axis=axis)
 
 
 def reshape(x, newshape):
-    """``np.reshape(x, newshape)``."""
+    """``np.reshape(x, newshape)``.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    newshape : tuple of int
+        The new shape (one entry may be -1).
+    """
     return np.reshape(x, newshape)
 
 
 def transpose(x, axes=None):
-    """``np.transpose(x, axes)``."""
+    """``np.transpose(x, axes)``.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    axes : tuple of int, optional
+        The permutation; default: reverse the axes.
+    """
     return np.transpose(x, axes)
 
 
 def expand_dims(x, axis):
-    """``np.expand_dims(x, axis)``."""
+    """``np.expand_dims(x, axis)``.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    axis : int
+        Position of the new axis of length 1.
+    """
     return np.expand_dims(x, axis)
 
 
 def squeeze(x, axis=None):
-    """``np.squeeze(x, axis)``."""
+    """``np.squeeze(x, axis)``.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    axis : int or tuple of int, optional
+        The length-1 axes to remove; default: all.
+    """
     return np.squeeze(x, axis)
 
 
 def square(x):
-    """``np.square(x)``."""
+    """``np.square(x)``.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    """
     return np.square(x)
 
 
 def sqrt(x):
-    """``np.sqrt(x)``."""
+    """``np.sqrt(x)``.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    """
     return np.sqrt(x)
 
 
 def exp(x):
-    """``np.exp(x)``."""
+    """``np.exp(x)``.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    """
     return np.exp(x)
 
 
 def log(x):
-    """``np.log(x)``."""
+    """``np.log(x)``.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    """
     return np.log(x)
 
 
 def abs(x):  # noqa: A001 - Keras' name
-    """``np.absolute(x)``; the gradient at 0 is 0."""
+    """``np.absolute(x)``; the gradient at 0 is 0.
+
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    """
     return np.absolute(x)
 
 
 def cast(x, dtype):
     """``x`` as ``dtype``; differentiable between floating types, a constant otherwise.
 
+    Parameters
+    ----------
+    x : array-like
+        Input of any shape (a traced value inside a recorded ``call()``).
+    dtype : str or numpy.dtype
+        The target type.
+
+    Example
+    -------
     >>> cast(np.array([1.7, -0.2]), "int32").tolist()
     [1, 0]
     """
@@ -419,6 +666,19 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     Use it where numpy code would call ``np.asarray(x)``, which refuses traced values.
     ``sparse`` and ``ragged`` are accepted for Keras compatibility; arrays here are dense.
 
+    Parameters
+    ----------
+    x : array-like, traced value or Variable
+        What to convert.
+    dtype : str or numpy.dtype, optional
+        Cast to it when given.
+    sparse : bool, optional
+        Accepted for Keras compatibility (arrays are dense).
+    ragged : bool, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
     >>> convert_to_tensor([1, 2], dtype="float32")
     array([1., 2.], dtype=float32)
     """
@@ -432,6 +692,13 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
 def convert_to_numpy(x):
     """A plain numpy array (a copy) of ``x``: traced values and variables give their value, without gradient.
 
+    Parameters
+    ----------
+    x : array-like, traced value or Variable
+        What to convert.
+
+    Example
+    -------
     >>> convert_to_numpy([1, 2]).tolist()
     [1, 2]
     """

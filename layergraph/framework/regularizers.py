@@ -7,7 +7,7 @@ loss, the analytic one because it adds :meth:`Regularizer.gradient`.
 Example
 -------
 >>> import numpy as np
->>> from layergraph.framework.regularizers import l2
+>>> from layergraph.regularizers import l2
 >>> l2(0.5)(np.array([1.0, 2.0]))
 2.5
 """
@@ -22,20 +22,56 @@ __all__ = ["Regularizer", "L1L2", "l1", "l2", "get", "serialize"]
 
 
 class Regularizer:
-    """Base class: subclasses implement ``__call__(w) -> float`` and ``gradient(w)``."""
+    """Base class of weight penalties: subclasses implement ``__call__(w) -> float`` and :meth:`gradient`.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> class SumOfFourthPowers(lg.regularizers.Regularizer):
+    ...     def __call__(self, w):
+    ...         return float(np.sum(w ** 4))
+    ...     def gradient(self, w):
+    ...         return 4 * w ** 3
+    >>> layer = lg.layers.Dense(2, kernel_regularizer=SumOfFourthPowers())
+    >>> [type(r).__name__ for _, r in (layer(np.ones((1, 3))), layer.penalties())[1]]
+    ['SumOfFourthPowers']
+    """
 
     def __call__(self, w):
         raise NotImplementedError
 
     def gradient(self, w):
+        """``d(penalty)/dw``, shaped as ``w`` (what the analytic strategy adds to the weight's gradient).
+
+        Parameters
+        ----------
+        w : numpy.ndarray
+            The weight's value.
+        """
         raise NotImplementedError
 
     def get_config(self):
+        """``{"class_name": ..., "config": {attribute: value}}``."""
         return {"class_name": type(self).__name__, "config": dict(vars(self))}
 
 
 class L1L2(Regularizer):
-    r"""Penalty :math:`l_1 \sum |w| + l_2 \sum w^2` (Keras convention, no 1/2)."""
+    r"""Penalty :math:`l_1 \sum |w| + l_2 \sum w^2` (Keras convention, no 1/2).
+
+    Parameters
+    ----------
+    l1 : float, default 0.0
+        Factor of the L1 term (non-negative).
+    l2 : float, default 0.0
+        Factor of the L2 term (non-negative).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> reg = lg.regularizers.L1L2(l1=0.1, l2=0.5)
+    >>> reg(np.array([1.0, -2.0])), reg.gradient(np.array([1.0, -2.0])).tolist()
+    (2.8, [1.1, -2.1])
+    """
 
     def __init__(self, l1=0.0, l2=0.0):
         for label, value in (("l1", l1), ("l2", l2)):
@@ -61,17 +97,36 @@ class L1L2(Regularizer):
 
 
 def l2(l2=0.01):
-    """L2 penalty ``l2 * sum(w**2)``."""
+    """L2 penalty ``l2 * sum(w**2)``.
+
+    Parameters
+    ----------
+    l2 : float, default 0.01
+        The factor.
+    """
     return L1L2(l2=l2)
 
 
 def l1(l1=0.01):
-    """L1 penalty ``l1 * sum(|w|)``."""
+    """L1 penalty ``l1 * sum(|w|)``.
+
+    Parameters
+    ----------
+    l1 : float, default 0.01
+        The factor.
+    """
     return L1L2(l1=l1)
 
 
 def get(identifier):
-    """``None``, a :class:`Regularizer`, a config dict or a name (``"l1"``, ``"l2"``)."""
+    """A regulariser from ``None``, an instance, a config dict or a name (``"l1"``, ``"l2"``).
+
+    Parameters
+    ----------
+    identifier : None, Regularizer, dict or str
+        ``None`` and instances are returned as they are; a name gives the
+        penalty with its default factor (0.01).
+    """
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, dict):
@@ -84,4 +139,11 @@ def get(identifier):
 
 
 def serialize(reg):
+    """``{"class_name": ..., "config": ...}`` of a regulariser (``None`` for ``None``).
+
+    Parameters
+    ----------
+    reg : Regularizer or None
+        The regulariser.
+    """
     return None if reg is None else reg.get_config()

@@ -137,7 +137,22 @@ def serialize_model(model):
 
 
 def model_from_json(json_string, custom_objects=None):
-    """A new model (fresh weights) from :meth:`Model.to_json <layergraph.Model.to_json>`'s string."""
+    """A new model (fresh weights) from :meth:`Model.to_json <layergraph.Model.to_json>`'s string.
+
+    Parameters
+    ----------
+    json_string : str
+        What ``model.to_json()`` returned.
+    custom_objects : dict, optional
+        ``{name: class}`` for classes that are not layergraph's own.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> model = lg.Sequential([lg.layers.Dense(2, input_shape=(3,))])
+    >>> lg.models.model_from_json(model.to_json()).count_params()
+    8
+    """
     try:
         spec = json.loads(json_string)
     except (TypeError, json.JSONDecodeError) as err:
@@ -470,6 +485,7 @@ def load_model(path, custom_objects=None, compile=True):
     Parameters
     ----------
     path : str or os.PathLike
+        A file written by ``model.save(path)``.
     custom_objects : dict, optional
         ``{class_name: class}`` for layers (and losses, optimizers, gradient
         strategies, metric functions) that are not layergraph's own.

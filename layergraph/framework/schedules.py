@@ -6,8 +6,8 @@ before each update.
 
 Example
 -------
->>> from layergraph.framework.schedules import ExponentialDecay
->>> schedule = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+>>> import layergraph as lg
+>>> schedule = lg.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
 >>> schedule(0), schedule(10), schedule(20)
 (0.1, 0.05, 0.025)
 """
@@ -22,17 +22,58 @@ __all__ = ["LearningRateSchedule", "ExponentialDecay", "StepDecay", "PiecewiseCo
 
 
 class LearningRateSchedule:
-    """Maps the optimizer's step count (0-based) to a learning rate."""
+    """Base class of the schedules: maps the optimizer's step count (0-based) to a learning rate.
+
+    Subclasses implement ``__call__(step) -> float``; the default
+    :meth:`get_config` returns the instance's attributes, so a subclass
+    whose attributes are its constructor arguments saves as it is.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> class Halving(lg.optimizers.schedules.LearningRateSchedule):
+    ...     def __init__(self, rate):
+    ...         self.rate = rate
+    ...     def __call__(self, step):
+    ...         return self.rate / 2 ** step
+    >>> optimizer = lg.optimizers.SGD(learning_rate=Halving(0.1))
+    >>> optimizer.iterations = 2
+    >>> optimizer.current_learning_rate
+    0.025
+    """
 
     def __call__(self, step):
         raise NotImplementedError
 
     def get_config(self):
+        """``{"class_name": ..., "config": {attribute: value}}`` (JSON-able when the attributes are)."""
         return {"class_name": type(self).__name__, "config": dict(vars(self))}
 
 
 class ExponentialDecay(LearningRateSchedule):
-    r"""``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored when ``staircase``)."""
+    r"""Exponential decay: the rate is multiplied by ``decay_rate`` every ``decay_steps`` steps.
+
+    ``initial_learning_rate * decay_rate ** (step / decay_steps)``, the
+    exponent floored when ``staircase`` (Keras' formula).
+
+    Parameters
+    ----------
+    initial_learning_rate : float
+        The rate at step 0.
+    decay_steps : float
+        Steps over which the rate is multiplied by ``decay_rate`` once.
+    decay_rate : float
+        The factor per ``decay_steps``.
+    staircase : bool, default False
+        Change the rate in steps (an integer exponent) rather than smoothly.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> schedule = lg.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5, staircase=True)
+    >>> schedule(9), schedule(10)
+    (0.1, 0.05)
+    """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
         _check_number("ExponentialDecay", "initial_learning_rate", initial_learning_rate)
@@ -49,7 +90,24 @@ class ExponentialDecay(LearningRateSchedule):
 
 
 class StepDecay(LearningRateSchedule):
-    """Multiply the rate by ``factor`` every ``step_size`` steps (PyTorch's ``StepLR``)."""
+    """Multiply the rate by ``factor`` every ``step_size`` steps (PyTorch's ``StepLR``).
+
+    Parameters
+    ----------
+    initial_learning_rate : float
+        The rate at step 0.
+    step_size : int
+        Steps between two changes.
+    factor : float, default 0.1
+        The multiplier at each change.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> schedule = lg.optimizers.schedules.StepDecay(1.0, step_size=100, factor=0.5)
+    >>> schedule(99), schedule(100), schedule(250)
+    (1.0, 0.5, 0.25)
+    """
 
     def __init__(self, initial_learning_rate, step_size, factor=0.1):
         _check_number("StepDecay", "initial_learning_rate", initial_learning_rate)
@@ -62,7 +120,23 @@ class StepDecay(LearningRateSchedule):
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
-    """``values[i]`` while ``step <= boundaries[i]`` (Keras semantics)."""
+    """A constant rate per interval of steps: ``values[i]`` while ``step <= boundaries[i]`` (Keras semantics).
+
+    Parameters
+    ----------
+    boundaries : list of int
+        Increasing step counts where the rate changes.
+    values : list of float
+        ``len(boundaries) + 1`` rates: before the first boundary, between
+        boundaries, after the last.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> schedule = lg.optimizers.schedules.PiecewiseConstantDecay([100, 200], [0.1, 0.01, 0.001])
+    >>> schedule(100), schedule(101), schedule(500)
+    (0.1, 0.01, 0.001)
+    """
 
     def __init__(self, boundaries, values):
         try:
@@ -166,12 +240,27 @@ def _classes():
 
 
 def serialize(schedule):
-    """``{"class_name": ..., "config": ...}`` of a schedule."""
+    """``{"class_name": ..., "config": ...}`` of a schedule.
+
+    Parameters
+    ----------
+    schedule : LearningRateSchedule
+        The schedule.
+    """
     return schedule.get_config()
 
 
 def deserialize(config, custom_objects=None):
-    """Inverse of :func:`serialize`; ``ValueError`` for an unknown class."""
+    """Inverse of :func:`serialize`; ``ValueError`` for an unknown class.
+
+    Parameters
+    ----------
+    config : dict
+        ``{"class_name": ..., "config": ...}``.
+    custom_objects : dict, optional
+        ``{name: class}`` for schedule classes defined outside layergraph
+        (subclasses of :class:`LearningRateSchedule` are found anyway).
+    """
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"A learning-rate schedule config must be {{'class_name': str, 'config': dict}}, got {config!r:.200}")
     name = config["class_name"]
@@ -182,7 +271,13 @@ def deserialize(config, custom_objects=None):
 
 
 def get(identifier):
-    """A schedule from an instance or a config dict."""
+    """A schedule from an instance or a config dict.
+
+    Parameters
+    ----------
+    identifier : LearningRateSchedule or dict
+        An instance (returned as is) or :func:`serialize`'s dict.
+    """
     if isinstance(identifier, LearningRateSchedule):
         return identifier
     return deserialize(identifier)

@@ -34,7 +34,9 @@ class Sequential(Model):
         May start with ``Input(shape=...)`` (or an ``InputLayer``). Without
         an input shape the model is built lazily on the first batch it sees.
     name : str, optional
-    trainable : bool
+        The model's name; default ``sequential``, ``sequential_1``...
+    trainable : bool, default True
+        When false, ``fit`` updates none of the layers' weights.
     dtype : str, optional
         Cast every layer to this dtype (e.g. ``"float32"``).
 
@@ -42,10 +44,22 @@ class Sequential(Model):
     ----------
     layers : list of Layer
         The stack, without the input layer (as in Keras).
-    inputs, outputs : list of SymbolicTensor
-        Once built: the symbolic input and the last layer's symbolic output,
-        so ``Model(model.inputs, [layer.output for layer in model.layers])``
+    inputs : list of SymbolicTensor
+        Once built: the symbolic input.
+    outputs : list of SymbolicTensor
+        Once built: the last layer's symbolic output, so
+        ``Model(model.inputs, [layer.output for layer in model.layers])``
         extracts features, as in Keras.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> model = lg.Sequential([lg.Input(shape=(4,)), lg.layers.Dense(8, activation="relu")])
+    >>> model.add(lg.layers.Dense(3, activation="softmax"))
+    >>> model.output_shape, model.count_params()
+    ((None, 3), 67)
+    >>> model.predict(np.zeros((2, 4))).sum(axis=1).round(6).tolist()
+    [1.0, 1.0]
     """
 
     def __init__(self, layers=None, name=None, trainable=True, dtype=None):
@@ -68,7 +82,13 @@ class Sequential(Model):
     def add(self, layer, rebuild=True):
         """Append a layer (or, first, an ``Input`` tensor or ``InputLayer`` that fixes the input shape).
 
-        ``rebuild=False`` defers building the stack (the constructor builds once at the end).
+        Parameters
+        ----------
+        layer : Layer or SymbolicTensor
+            The layer to append, or ``Input(shape=...)`` as the first element.
+        rebuild : bool, default True
+            Build the stack at once when its input shape is known;
+            ``False`` defers it (the constructor builds once at the end).
         """
         if isinstance(layer, InputLayer):
             layer = layer._inbound_nodes[0].outputs[0] if layer._inbound_nodes else Input(

@@ -176,14 +176,22 @@ def _noted(error):
 class Trainer:
     """Owns the training loop and injects the gradient strategy.
 
+    ``model.compile(...)`` makes one (``model.trainer``) and ``model.fit``
+    delegates to it; use it directly to train a model with a strategy or
+    settings of your own.
+
     Parameters
     ----------
     model : Model or Sequential
+        The model to train (any :class:`~layergraph.Model`).
     loss : str, Loss, list or dict
         One loss, or one per output (a list in output order or a dict keyed
         by output name), as in Keras.
-    optimizer : str or Optimizer
-    gradient : {"analytic", "numeric"} or GradientStrategy
+    optimizer : str or Optimizer, default "sgd"
+        A name (``"sgd"``, ``"adam"``...) or an
+        :class:`~layergraph.optimizers.Optimizer`.
+    gradient : {"analytic", "numeric"} or GradientStrategy, default "analytic"
+        The strategy the trainer asks for ``(loss, gradients)`` each step.
     metrics : list or dict, optional
         E.g. ``["accuracy"]``; for several outputs a list of lists (one per
         output) or a dict keyed by output name. Names, :class:`Metric`
@@ -192,6 +200,15 @@ class Trainer:
         Seed of the per-epoch shuffling.
     loss_weights : list or dict, optional
         Weight of each output's loss in the total.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> model = lg.Sequential([lg.layers.Dense(1, use_bias=False, input_shape=(1,), kernel_initializer="zeros")])
+    >>> trainer = lg.Trainer(model, loss="mse", optimizer=lg.optimizers.SGD(0.1), seed=0)
+    >>> history = trainer.fit(np.array([[1.0], [2.0]]), np.array([2.0, 4.0]), epochs=100, verbose=0)
+    >>> round(float(model.predict(np.array([[3.0]]))[0, 0]), 2)
+    6.0
     """
 
     def __init__(self, model, loss, optimizer="sgd", gradient="analytic", metrics=None, seed=None, loss_weights=None):
@@ -224,7 +241,7 @@ class Trainer:
 
     @property
     def metrics_names(self):
-        """The keys of the logs: ``loss`` (per output ``<name>_loss``), then the metrics."""
+        """The keys of the logs, ``loss`` (per output ``<name>_loss``) then the metrics."""
         names = ["loss"]
         if len(self.output_names) > 1:
             names += [f"{name}_loss" for name in self.output_names]
@@ -245,7 +262,13 @@ class Trainer:
                 "shuffle_rng": self.rng.bit_generator.state}
 
     def set_state(self, state):
-        """Restore :meth:`get_state`'s result (validated before anything changes)."""
+        """Restore :meth:`get_state`'s result (validated before anything changes).
+
+        Parameters
+        ----------
+        state : dict
+            ``{"optimizer": ..., "shuffle_rng": ...}`` as :meth:`get_state` returns it.
+        """
         rng = np.random.default_rng()
         if state.get("shuffle_rng") is not None:
             try:
@@ -335,6 +358,15 @@ class Trainer:
     def train_step(self, x, y, sample_weight=None):
         """One update on one batch (arrays as the model's forward takes them).
 
+        Parameters
+        ----------
+        x : numpy.ndarray or list of numpy.ndarray
+            The batch's inputs, already in the model's dtype.
+        y : numpy.ndarray or list of numpy.ndarray
+            The batch's targets.
+        sample_weight : numpy.ndarray or list, optional
+            Weights of the samples' losses.
+
         Returns
         -------
         float or None
@@ -388,7 +420,8 @@ class Trainer:
             steps_per_epoch=None, validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` epochs; returns the :class:`History` (Keras' arguments and semantics).
 
-        ``batch_size=None`` means 32. Each epoch visits every sample once, in
+        Same arguments as :meth:`layergraph.Model.fit` (here ``verbose``
+        defaults to 1). ``batch_size=None`` means 32. Each epoch visits every sample once, in
         a new order when ``shuffle`` is true; with ``steps_per_epoch`` an
         epoch is that many batches from a stream of shuffled passes over the
         data. ``validation_split`` holds out the *last* fraction of the
@@ -559,6 +592,9 @@ class Trainer:
                  return_dict=False):
         """Loss (with penalties and added losses) and metrics on all of ``x``: a dict.
 
+        Same arguments as :meth:`layergraph.Model.evaluate`; the result is
+        always the dict.
+
         Outputs are computed in inference mode, batch by batch (see
         :func:`predict`); the loss is that of all the outputs together.
         """
@@ -630,12 +666,19 @@ class Trainer:
         return logs
 
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
-        """Loss and metrics on one batch (inference mode), metrics reset first."""
+        """Loss and metrics on one batch (inference mode), metrics reset first: a dict.
+
+        Same arguments as :meth:`layergraph.Model.test_on_batch`.
+        """
         xs, ys, sws, _ = self._prepare(x, y, sample_weight)
         return self._evaluate_arrays(xs, ys, sws, batch_size=len(xs[0]))
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
-        """One optimizer step on one batch; returns the logs of the batch (measured before the step)."""
+        """One optimizer step on one batch; returns the logs of the batch (measured before the step).
+
+        Same arguments as :meth:`layergraph.Model.train_on_batch` (the
+        result is always the dict).
+        """
         xs, ys, sws, n = self._prepare(x, y, sample_weight, class_weight)
         self._trainable = self.model.trainable_weights
         self._snapshot = None  # one step: nothing to undo but the step itself, which a failure skips

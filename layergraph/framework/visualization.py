@@ -151,6 +151,7 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
     Parameters
     ----------
     model : Model or Sequential
+        A built model.
     show_shapes, show_dtype, show_layer_names, show_layer_activations, show_trainable : bool
         What each node's label shows besides the layer's class.
     rankdir : {"TB", "LR"}
@@ -158,8 +159,11 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
     expand_nested : bool
         Draw nested models as clusters of their layers.
     dpi : int
+        Resolution recorded in the graph (used when it is rendered).
     subgraph : bool
         Accepted for Keras compatibility.
+    **kwargs
+        Nothing else is accepted (an unknown keyword raises ``ValueError``).
 
     Raises
     ------
@@ -199,9 +203,14 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
                **kwargs):
     """Draw ``model`` into ``to_file`` (the format from its extension, default PNG), as Keras' ``plot_model``.
 
-    Arguments as :func:`model_to_dot` (``show_layer_names`` defaults to
-    ``False``, as in Keras 3). A ``.dot`` file gets the DOT source without
-    pydot or Graphviz.
+    Same arguments as :func:`layergraph.utils.model_to_dot` (``show_layer_names``
+    defaults to ``False``, as in Keras 3), and ``to_file``. A ``.dot`` file
+    gets the DOT source without pydot or Graphviz.
+
+    Parameters
+    ----------
+    to_file : str or path-like, default "model.png"
+        Where to write; the extension chooses the format.
 
     Raises
     ------

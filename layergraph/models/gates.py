@@ -32,10 +32,23 @@ def tutorial_loss():
 def build(seed=1, name=None):
     """An untrained gate neuron with the tutorial's initial weights.
 
+    Parameters
+    ----------
+    seed : int, default 1
+        Seed of the tutorial's ``RandomState`` draw of the initial weights.
+    name : str, optional
+        The model's name.
+
     Returns
     -------
     Sequential
         ``Dense(1, activation="sigmoid")`` on inputs of shape ``(2,)``.
+
+    Example
+    -------
+    >>> from layergraph.models import gates
+    >>> gates.build().predict([[1.0, 1.0]]).shape
+    (1, 1)
     """
     model = Sequential([layers.Dense(1, activation="sigmoid", input_shape=(2,))], name=name)
     rs = np.random.RandomState(seed)
@@ -51,6 +64,28 @@ class TutorialLog(Callback):
 
     The cost is the loss *after* the epoch's update, which is what the
     tutorial prints (Keras' ``loss`` is the mean over the epoch, before updates).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The truth table's inputs ``(4, 2)``, on which the cost is measured.
+    y : numpy.ndarray
+        Its targets ``(4, 1)``.
+    every : int, default 100
+        Print every this many epochs.
+    print_fn : callable, optional
+        Where the lines go; ``None`` prints nothing.
+
+    Example
+    -------
+    >>> from layergraph.datasets.logic import truth_table
+    >>> from layergraph.models import gates
+    >>> x, y = truth_table("AND")
+    >>> model = gates.build()
+    >>> model.compile(optimizer="sgd", loss=gates.tutorial_loss(), gradient="numeric")
+    >>> log = gates.TutorialLog(x, y, every=2, print_fn=lambda line: print(line[:9]))
+    >>> _ = model.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0, callbacks=[log])
+    Epoch: 2,
     """
 
     def __init__(self, x, y, every=100, print_fn=None):
@@ -66,7 +101,17 @@ class TutorialLog(Callback):
 
 
 def format_log_line(epoch, cost, model):
-    """The tutorial's log line for a one-neuron model (multi-layer: the last layer)."""
+    """The tutorial's log line for a one-neuron model (multi-layer: the last layer).
+
+    Parameters
+    ----------
+    epoch : int
+        The epoch number printed.
+    cost : float
+        The cost printed.
+    model : Model
+        Its last layer's kernel and bias are printed.
+    """
     kernel, bias = model.layers[-1].get_weights()[:2]
     return f"Epoch: {epoch}, Cost: {cost}, Weights: {kernel.ravel()}, Bias: {bias}"
 
@@ -77,11 +122,17 @@ def train(gate, epochs=1000, learning_rate=0.1, gradient="numeric", log_every=No
     Parameters
     ----------
     gate : {"AND", "OR", "NAND", "XOR", "NOR", "XNOR"}
+        The truth table to learn.
     epochs : int
+        Full-batch updates (the tutorial's 1000).
     learning_rate : float
+        Of plain SGD (the tutorial's 0.1).
     gradient : {"numeric", "analytic"} or GradientStrategy
+        How gradients are computed (the tutorial's central differences by default).
     log_every : int, optional
         Print the tutorial's log line every this many epochs.
+    print_fn : callable, default print
+        Where the log lines go.
 
     Returns
     -------

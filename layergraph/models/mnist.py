@@ -63,6 +63,19 @@ def tutorial_weights(seed=TUTORIAL_SEED, hidden=64):
 
     ``W1 = 0.01 * randn(784, hidden)`` then ``W2 = 0.01 * randn(hidden, 10)``
     from one ``numpy.random.RandomState(seed)``, in that order; zero biases.
+
+    Parameters
+    ----------
+    seed : int, default 777
+        Seed of the ``RandomState``.
+    hidden : int, default 64
+        Width of the hidden layer.
+
+    Example
+    -------
+    >>> from layergraph.models import mnist
+    >>> [w.shape for w in mnist.tutorial_weights()]
+    [(784, 64), (64,), (64, 10), (10,)]
     """
     return mnist_as_written.draw_weights(np.random.RandomState(seed), hidden)
 
@@ -115,6 +128,25 @@ def modern_mlp(learning_rate=1e-3, dtype="float32", seed=0, compile=True, dropou
     by ``decay`` every ``steps_per_epoch`` steps (default: one epoch of
     60,000 images in batches of 128). ``seed`` seeds the weights, the dropout
     masks and the shuffling.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Of the optimizer.
+    dtype : {"float32", "float64"}
+        Of the weights and computations.
+    seed : int
+        Seed of the weights (and of dropout masks and shuffling where the model has them).
+    compile : bool, default True
+        Compile the model (else it is returned uncompiled).
+    dropout : float, default 0.2
+        Rate of both dropout layers.
+    decay : float, default 0.85
+        Factor of the learning rate per ``steps_per_epoch`` steps.
+    steps_per_epoch : int, default 469
+        Steps between two decays.
+    gradient : {"analytic", "numeric"} or GradientStrategy
+        The compiled gradient strategy.
     """
     L = layers
     model = Sequential([
@@ -142,6 +174,19 @@ def cnn(learning_rate=1e-3, dtype="float32", seed=0, compile=True, gradient="ana
     MaxPooling2D(2) -> Flatten -> Dropout(0.5) -> Dense(10, softmax)``
     (34,826 weights), compiled with ``Adam(learning_rate)``, categorical
     cross-entropy, ``gradient`` (default analytic) and accuracy.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Of the optimizer.
+    dtype : {"float32", "float64"}
+        Of the weights and computations.
+    seed : int
+        Seed of the weights (and of dropout masks and shuffling where the model has them).
+    compile : bool, default True
+        Compile the model (else it is returned uncompiled).
+    gradient : {"analytic", "numeric"} or GradientStrategy
+        The compiled gradient strategy.
     """
     L = layers
     model = Sequential([
@@ -168,6 +213,19 @@ def as_written_mlp(learning_rate=mnist_as_written.LEARNING_RATE, dtype="float64"
     with ``SGD(learning_rate)``, the tutorial's ``0.5 * sum`` binary
     cross-entropy (:func:`.mnist_as_written.tutorial_loss`) and ``gradient``.
     Its training loop is not ``fit``: see :func:`tutorial_as_written`.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Of the optimizer.
+    dtype : {"float32", "float64"}
+        Of the weights and computations.
+    seed : int
+        Seed of the weights (and of dropout masks and shuffling where the model has them).
+    compile : bool, default True
+        Compile the model (else it is returned uncompiled).
+    gradient : {"analytic", "numeric"} or GradientStrategy
+        The compiled gradient strategy.
     """
     model = mnist_as_written.build(np.random.RandomState(seed), dtype=dtype)
     if compile:
@@ -195,12 +253,22 @@ def tutorial_as_written(epochs=mnist_as_written.EPOCHS, batch_size=mnist_as_writ
 
     Parameters
     ----------
-    epochs, batch_size, learning_rate, seed
-        The tutorial's 2, 100, 0.1 and 777 by default.
+    epochs, batch_size : int
+        The tutorial's 2 updates of 100 images by default.
+    learning_rate : float
+        The tutorial's 0.1 by default.
+    seed : int
+        The tutorial's 777 by default.
     gradient : {"numeric", "analytic"} or GradientStrategy
         ``"numeric"`` (default) is ``NumericGradient(epsilon=1e-5)``.
-    source, data_dir, limit, dtype
-        See :func:`load_data` (``limit`` keeps the first samples of each split).
+    source : {"idx", "tfds", "auto"}
+        See :func:`load_data`.
+    data_dir : path-like, optional
+        See :func:`load_data`.
+    limit : int, optional
+        Keep the first samples of each split.
+    dtype : str
+        Of the model and the data.
     data : tuple, optional
         ``((x_train, y_train), (x_test, y_test))`` from :func:`load_data`.
     print_fn : callable or None
@@ -328,9 +396,12 @@ class Recipe:
     ----------
     build : callable
         ``build(learning_rate=..., dtype=..., seed=..., gradient=...) -> compiled model``.
-    epochs, batch_size : int
-        Defaults of :func:`train` and the command line.
+    epochs : int
+        Default number of epochs of :func:`train` and the command line.
+    batch_size : int
+        Default batch size of :func:`train` and the command line.
     learning_rate : float
+        Default learning rate of the recipe's optimizer.
     flatten : bool
         Inputs ``(n, 784)`` when true, else images ``(n, 28, 28, 1)``.
     dtype : str
@@ -354,6 +425,13 @@ class Recipe:
     scheduled : bool
         ``build`` also takes ``epochs=`` and ``steps_per_epoch=``: its
         learning-rate schedule spans the run :func:`train` makes.
+
+    Example
+    -------
+    >>> from layergraph.models import mnist
+    >>> recipe = mnist.get_recipe("cnn")
+    >>> recipe.flatten, recipe.dtype
+    (False, 'float32')
     """
 
     build: Callable
@@ -395,7 +473,20 @@ MODELS: dict[str, Recipe] = {
 
 
 def get_recipe(name):
-    """The :class:`Recipe` registered under ``name``; ``ValueError`` lists the known ones."""
+    """The :class:`Recipe` registered under ``name``; ``ValueError`` lists the known ones.
+
+    Parameters
+    ----------
+    name : str
+        ``"tutorial"``, ``"mlp"``, ``"cnn"`` or ``"as-written"``.
+
+    Example
+    -------
+    >>> from layergraph.models import mnist
+    >>> recipe = mnist.get_recipe("tutorial")
+    >>> recipe.epochs, recipe.batch_size, recipe.learning_rate
+    (20, 100, 0.1)
+    """
     try:
         return MODELS[name]
     except KeyError:
@@ -407,9 +498,12 @@ def preprocess(images, labels, dtype="float64", flatten=True):
 
     Parameters
     ----------
-    images : numpy.ndarray, ``(n, 28, 28)`` ``uint8``
-    labels : numpy.ndarray, ``(n,)`` integers ``0..9``
+    images : numpy.ndarray
+        ``(n, 28, 28)`` ``uint8`` pixels.
+    labels : numpy.ndarray
+        ``(n,)`` integers ``0..9``.
     dtype : str
+        Of both results.
     flatten : bool
         ``(n, 784)`` when true, else ``(n, 28, 28, 1)`` (channels last, for convolutions).
 
@@ -437,12 +531,15 @@ def load_data(source="idx", data_dir=None, dtype="float64", flatten=True, limit=
         Folder of the four official files (default ``$LAYERGRAPH_MNIST_DIR``,
         else the cache, where missing files are downloaded).
     dtype : str
+        Of the arrays returned.
     flatten : bool
         See :func:`preprocess`.
     limit : int, optional
         Keep only the first ``limit`` samples of each split (quick runs, tests).
     download : bool
         Allow downloading missing files.
+    progress : bool, default True
+        Show download progress.
 
     Returns
     -------
@@ -467,8 +564,14 @@ def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=Non
     model_name : str
         A key of :data:`MODELS`; ``None`` arguments below take its defaults.
     epochs, batch_size : int, optional
+        Default: the recipe's.
     learning_rate : float, optional
-    source, data_dir, limit
+        Default: the recipe's.
+    source : {"idx", "tfds", "auto"}
+        See :func:`load_data`.
+    data_dir : path-like, optional
+        See :func:`load_data`.
+    limit : int, optional
         See :func:`load_data`.
     verbose : {0, 1, 2}
         ``fit``'s: 1 a progress bar per epoch, 2 one line per epoch (a
@@ -526,7 +629,17 @@ def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=Non
 
 
 def accuracy(model, x, y):
-    """Share of samples whose arg-max prediction matches the label (one-hot or integer)."""
+    """Share of samples whose arg-max prediction matches the label (one-hot or integer).
+
+    Parameters
+    ----------
+    model : Model
+        A trained classifier.
+    x : numpy.ndarray
+        Inputs.
+    y : numpy.ndarray
+        One-hot ``(n, k)`` or integer ``(n,)`` labels.
+    """
     predicted = np.argmax(model.predict(x), axis=-1)
     y = np.asarray(y)
     labels = np.argmax(y, axis=-1) if y.ndim == 2 else y

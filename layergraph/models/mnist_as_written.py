@@ -125,6 +125,8 @@ class TutorialBinaryCrossentropy(losses.BinaryCrossentropy):
         Positive factor (the tutorial's 0.5).
     delta : float
         Non-negative shift inside both logarithms (the tutorial: none, 0).
+    name : str, optional
+        The loss's name.
 
     Example
     -------
@@ -181,6 +183,19 @@ def draw_weights(rs, hidden=HIDDEN):
     ``W1 = 0.01 * rs.randn(784, hidden)`` first, then
     ``W2 = 0.01 * rs.randn(hidden, 10)``; zero biases. ``rs`` advances, so the
     batches drawn next from it are the tutorial's.
+
+    Parameters
+    ----------
+    rs : numpy.random.RandomState
+        The generator (advanced by the draws).
+    hidden : int, default 64
+        Width of the hidden layer.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> [w.shape for w in draw_weights(np.random.RandomState(777))]
+    [(784, 64), (64,), (64, 10), (10,)]
     """
     w1 = 0.01 * rs.randn(INPUTS, hidden)
     w2 = 0.01 * rs.randn(hidden, NUM_CLASSES)
@@ -198,6 +213,7 @@ def build(rs=None, hidden=HIDDEN, dtype="float64"):
     hidden : int
         Width of the sigmoid layer (the tutorial's 64).
     dtype : str
+        Of the weights.
 
     Returns
     -------
@@ -217,17 +233,50 @@ def build(rs=None, hidden=HIDDEN, dtype="float64"):
 
 def draw_batch(rs, train_size, batch_size=BATCH_SIZE):
     """``batch_size`` indices below ``train_size``, with replacement: the tutorial's
-    ``np.random.choice(train_size, batch_size)`` on ``rs``."""
+    ``np.random.choice(train_size, batch_size)`` on ``rs``.
+
+    Parameters
+    ----------
+    rs : numpy.random.RandomState
+        The generator.
+    train_size : int
+        Number of training images.
+    batch_size : int, default 100
+        Indices to draw.
+    """
     return rs.choice(train_size, batch_size)
 
 
 def format_log_line(epoch, cost, train_accuracy, test_accuracy):
-    """The tutorial's line, e.g. ``Epoch: 1, Cost: 345.6, Train Accuracy: 0.1, Test Accuracy: 0.1``."""
+    """The tutorial's line, e.g. ``Epoch: 1, Cost: 345.6, Train Accuracy: 0.1, Test Accuracy: 0.1``.
+
+    Parameters
+    ----------
+    epoch : int
+        The update's number (from 1).
+    cost : float
+        The batch's cost.
+    train_accuracy : float
+        On the whole training set.
+    test_accuracy : float
+        On the whole test set.
+
+    Example
+    -------
+    >>> format_log_line(1, 345.6, 0.1, 0.1)
+    'Epoch: 1, Cost: 345.6, Train Accuracy: 0.1, Test Accuracy: 0.1'
+    """
     return f"Epoch: {epoch}, Cost: {cost}, Train Accuracy: {train_accuracy}, Test Accuracy: {test_accuracy}"
 
 
 def format_total_time(seconds):
-    """The tutorial's last line, ``Total time: 35.21 seconds``."""
+    """The tutorial's last line, ``Total time: 35.21 seconds``.
+
+    Parameters
+    ----------
+    seconds : float
+        The run's wall time.
+    """
     return f"Total time: {seconds:.2f} seconds"
 
 
@@ -236,6 +285,15 @@ def accuracy(model, x, y):
 
     ``predict`` runs in batches; the batch-wide softmax then normalises each
     batch differently, which changes no row's arg-max.
+
+    Parameters
+    ----------
+    model : Model
+        The network.
+    x : numpy.ndarray
+        Inputs ``(n, 784)``.
+    y : numpy.ndarray
+        One-hot labels ``(n, 10)``.
     """
     return float(np.mean(np.argmax(model.predict(x), axis=1) == np.argmax(y, axis=1)))
 
@@ -250,14 +308,23 @@ class AsWrittenResult:
         The trained network (compiled with the run's strategy).
     losses : list of float
         ``Cost`` of each update: the loss on its batch after the update.
-    train_accuracies, test_accuracies : list of float
-        After each update, on the whole training and test sets.
+    train_accuracies : list of float
+        After each update, on the whole training set.
+    test_accuracies : list of float
+        After each update, on the whole test set.
     batches : list of numpy.ndarray
         The indices of each update's batch.
     seconds : float
         The printed total time.
     lines : list of str
         The printed log, total-time line included.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> result = AsWrittenResult(model=build(), losses=[361.8])
+    >>> result.losses, result.lines
+    ([361.8], [])
     """
 
     model: Sequential
@@ -344,9 +411,13 @@ def train(x_train, y_train, x_test, y_test, epochs=EPOCHS, batch_size=BATCH_SIZE
     epochs : int
         Updates (the tutorial's ``epochs = 2``).
     batch_size : int
+        Images per update (the tutorial's 100).
     learning_rate : float
+        Of the SGD step (the tutorial's 0.1).
     hidden : int
+        Width of the hidden layer (the tutorial's 64).
     seed : int
+        Seed of the ``RandomState`` that draws the weights, then the batches.
     gradient : {"numeric", "analytic"} or GradientStrategy
         ``"numeric"`` is ``NumericGradient(epsilon=1e-5)``, the tutorial's.
     dtype : str

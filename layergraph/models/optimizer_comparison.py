@@ -49,6 +49,12 @@ class Contender:
         Its label in the table and the figure.
     build : callable
         ``build() -> Optimizer``, a fresh one (optimizers keep per-weight state).
+
+    Example
+    -------
+    >>> from layergraph.models.optimizer_comparison import CONTENDERS
+    >>> [c.settings() for c in CONTENDERS][:2]
+    ['SGD, lr 0.1', 'SGD, lr 0.1, momentum 0.9']
     """
 
     name: str
@@ -80,6 +86,17 @@ class BatchLossRecorder(Callback):
     mean over the epoch so far (weighted by batch size); each batch's own
     loss is recovered from two consecutive running means and the number of
     samples seen (``params["samples"]`` and ``params["batch_size"]``).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> from layergraph.models.optimizer_comparison import BatchLossRecorder
+    >>> model = lg.Sequential([lg.layers.Dense(1, input_shape=(1,), kernel_initializer="zeros")])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> recorder = BatchLossRecorder()
+    >>> _ = model.fit(np.ones((4, 1)), np.ones(4), batch_size=2, shuffle=False, verbose=0, callbacks=[recorder])
+    >>> len(recorder.losses)
+    2
     """
 
     def __init__(self):
@@ -103,8 +120,10 @@ class Run:
 
     Attributes
     ----------
-    name, settings : str
-        See :class:`Contender`.
+    name : str
+        The contender's label (see :class:`Contender`).
+    settings : str
+        Its hyper-parameters in words (:meth:`Contender.settings`).
     batch_losses : list of float
         Training loss of every batch, in order (``epochs * ceil(n / batch_size)`` values).
     epoch_losses : list of float
@@ -117,6 +136,12 @@ class Run:
     stopped : bool
         A non-finite loss or gradient ended the training early (``fit``
         keeps the weights of the last finite step).
+
+    Example
+    -------
+    >>> from layergraph.models.optimizer_comparison import Run
+    >>> Run("SGD", "SGD, lr 0.1", batch_losses=[2.3, 1.9]).batch_losses
+    [2.3, 1.9]
     """
 
     name: str
@@ -144,10 +169,12 @@ def train_with(contender, data, epochs=3, batch_size=100, seed=mnist.TUTORIAL_SE
     Parameters
     ----------
     contender : Contender
+        The optimizer to train with.
     data : tuple
         ``((x_train, y_train), (x_test, y_test))`` from
         :func:`layergraph.models.mnist.load_data` with ``flatten=True``.
     epochs, batch_size : int
+        Of ``fit`` (default 3 epochs of batches of 100).
     seed : int
         Shuffling seed (default the tutorial's); the same for every
         contender, so all see the same batches.
@@ -176,13 +203,25 @@ def compare_optimizers(data, epochs=3, batch_size=100, seed=mnist.TUTORIAL_SEED,
                        contenders=CONTENDERS):
     """Train the tutorial's MLP once per contender; a list of :class:`Run`.
 
-    See :func:`train_with` for the parameters.
+    Same arguments as :func:`layergraph.models.optimizer_comparison.train_with`,
+    with ``contenders`` (default :data:`CONTENDERS`) instead of one contender.
+
+    Parameters
+    ----------
+    contenders : sequence of Contender
+        The optimizers to compare, in table order.
     """
     return [train_with(c, data, epochs, batch_size, seed, dtype) for c in contenders]
 
 
 def table(runs):
-    """The comparison as text: one row per run, columns aligned."""
+    """The comparison as text: one row per run, columns aligned.
+
+    Parameters
+    ----------
+    runs : list of Run
+        What :func:`compare_optimizers` returned.
+    """
     header = ("optimizer", "settings", "final train loss", "test accuracy", "seconds")
     rows = [(r.name, r.settings, f"{r.final_loss:.4f}", f"{r.final_accuracy:.4f}" + (" (stopped)" if r.stopped else ""),
              f"{r.seconds:.1f}") for r in runs]
@@ -196,6 +235,15 @@ def plot_runs(runs, path, title=None):
     """Write every run's per-batch loss curve and per-epoch test accuracy to the PNG ``path``.
 
     See :func:`layergraph.plot.plot_loss_curves`; returns the :class:`~pathlib.Path`.
+
+    Parameters
+    ----------
+    runs : list of Run
+        What :func:`compare_optimizers` returned.
+    path : str or path-like
+        Where to write the PNG.
+    title : str, optional
+        Title above the figure.
     """
     from .. import plot
 

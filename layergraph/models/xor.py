@@ -43,12 +43,38 @@ def composed(nand, or_, and_):
 
 
 def train_gates(epochs=1000, learning_rate=0.1, gradient="numeric"):
-    """Train the NAND, OR and AND neurons the tutorial's way; returns the three models."""
+    """Train the NAND, OR and AND neurons the tutorial's way; returns the three models.
+
+    Parameters
+    ----------
+    epochs : int, default 1000
+        Updates per gate.
+    learning_rate : float, default 0.1
+        Of plain SGD.
+    gradient : {"numeric", "analytic"} or GradientStrategy
+        How gradients are computed.
+    """
     return tuple(gates.train(g, epochs, learning_rate, gradient)[0] for g in ("NAND", "OR", "AND"))
 
 
 def build(hidden_units=4, activation="sigmoid", seed=0):
-    """An untrained ``2 -> hidden_units -> 1`` sigmoid net (Glorot-uniform, seeded)."""
+    """An untrained ``2 -> hidden_units -> 1`` sigmoid net (Glorot-uniform, seeded).
+
+    Parameters
+    ----------
+    hidden_units : int, default 4
+        Width of the hidden layer.
+    activation : str, default "sigmoid"
+        Activation of the hidden layer.
+    seed : int, default 0
+        Seed of the initial weights.
+
+    Example
+    -------
+    >>> from layergraph.models import xor
+    >>> xor.build().count_params()
+    17
+    """
     init = initializers.GlorotUniform
     return Sequential([
         layers.Dense(hidden_units, activation=activation, input_shape=(2,), kernel_initializer=init(seed=seed),
@@ -67,6 +93,25 @@ def learned(seed=0, hidden_units=4, learning_rate=1.0, epochs=1000, gradient="an
     Glorot-uniform init, mean binary cross-entropy, lr 1.0, 1000 epochs) solves
     all 20 seeds 0-19 (see ``tests/models/test_xor.py``).
 
+    Parameters
+    ----------
+    seed : int, default 0
+        Seed of the initial weights.
+    hidden_units : int, default 4
+        Width of the hidden layer.
+    learning_rate : float, default 1.0
+        Of full-batch SGD.
+    epochs : int, default 1000
+        Full-batch updates.
+    gradient : {"numeric", "analytic"} or GradientStrategy
+        How gradients are computed.
+    loss : str or Loss, default "binary_crossentropy"
+        What is minimised.
+    log_every : int, optional
+        Print the cost every this many epochs.
+    print_fn : callable, default print
+        Where the log lines go.
+
     Returns
     -------
     model : Sequential
@@ -82,6 +127,14 @@ def learned(seed=0, hidden_units=4, learning_rate=1.0, epochs=1000, gradient="an
 
 
 def solved(model, tolerance=0.1):
-    """True when every output is within ``tolerance`` of the XOR truth table."""
+    """True when every output is within ``tolerance`` of the XOR truth table.
+
+    Parameters
+    ----------
+    model : Model
+        A model of two inputs and one output.
+    tolerance : float, default 0.1
+        Largest distance allowed from each target.
+    """
     x, y = logic.truth_table("XOR")
     return bool(np.all(np.abs(model.predict(x) - y) < tolerance))

@@ -1,7 +1,15 @@
-"""Public alias of :mod:`layergraph.framework.optimizers`, plus :class:`ScipyOptimizer` (full-batch scipy)
-and the subpackage ``schedules`` (``from layergraph.optimizers.schedules import ExponentialDecay``).
+"""Optimizers (Keras' ``keras.optimizers``), learning-rate schedules, and :class:`ScipyOptimizer` (full-batch scipy).
 
-``get`` here also knows ``"lbfgs"`` (a :class:`ScipyOptimizer`).
+Schedules live in the subpackage ``schedules``
+(``from layergraph.optimizers.schedules import ExponentialDecay``); ``get``
+here also knows ``"lbfgs"`` (a :class:`ScipyOptimizer`).
+
+Example
+-------
+>>> import layergraph as lg
+>>> optimizer = lg.optimizers.Adam(learning_rate=lg.optimizers.schedules.ExponentialDecay(1e-3, 1000, 0.9))
+>>> optimizer.current_learning_rate
+0.001
 """
 from ..framework.optimizers import *  # noqa: F401,F403
 from ..framework.optimizers import __all__ as _all

@@ -4,10 +4,10 @@
 :func:`to_categorical`                     integer labels to one-hot rows (:mod:`.numerical`)
 :func:`normalize`                          divide by the norm along an axis
 :func:`set_random_seed`                    seed ``random``, ``np.random`` and the shuffling of unseeded
-                                           trainers (:mod:`layergraph.framework.seeding`)
+                                           trainers (:mod:`~layergraph.framework.seeding`)
 :func:`custom_object_scope`                user classes and functions known to deserialisation in a block
 :func:`get_custom_objects`                 the live global dict of custom objects
-:func:`model_to_dot`, :func:`plot_model`   the model's graph (:mod:`layergraph.framework.visualization`)
+:func:`model_to_dot`, :func:`plot_model`   the model's graph (:mod:`~layergraph.framework.visualization`)
 :func:`clear_session`                      restart the default layer names (``dense``, ``dense_1``...)
 =========================================  ==========================================================
 

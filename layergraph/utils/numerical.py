@@ -68,7 +68,9 @@ def normalize(x, axis=-1, order=2):
     Parameters
     ----------
     x : array-like
+        The values.
     axis : int
+        The axis along which each slice is normalised.
     order : int
         The norm's order (2: Euclidean).
     """

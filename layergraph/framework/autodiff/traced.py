@@ -602,6 +602,13 @@ def stop_gradient(x):
     Plain arrays come back unchanged; a watched variable gives its plain
     value.
 
+    Parameters
+    ----------
+    x : array-like, traced value or Variable
+        The value to treat as a constant.
+
+    Example
+    -------
     >>> stop_gradient(np.array([1.0, 2.0])).tolist()
     [1.0, 2.0]
     """

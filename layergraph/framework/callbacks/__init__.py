@@ -7,14 +7,14 @@ which always runs last, records what it finds. ``on_train_end`` gets the last
 epoch's logs.
 
 ==============================  =============================================================
-:class:`Callback`               the base class: every Keras hook (:mod:`.base`)
+:class:`Callback`               the base class: every Keras hook (:mod:`~layergraph.framework.callbacks.base`)
 :class:`History`                records each epoch's logs; ``fit`` returns it
 :class:`ProgressLogger`         the progress bar or lines of ``verbose=1``/``2``
-:class:`EarlyStopping`          stop when a logged quantity stops improving (:mod:`.monitor`)
+:class:`EarlyStopping`          stop when a logged quantity stops improving (:mod:`~layergraph.framework.callbacks.monitor`)
 :class:`ReduceLROnPlateau`      lower the learning rate when it stops improving
-:class:`ModelCheckpoint`        save the model or its weights (:mod:`.checkpoint`)
+:class:`ModelCheckpoint`        save the model or its weights (:mod:`~layergraph.framework.callbacks.checkpoint`)
 :class:`BackupAndRestore`       resume an interrupted ``fit`` where it stopped
-:class:`LambdaCallback`         a callback from functions (:mod:`.simple`)
+:class:`LambdaCallback`         a callback from functions (:mod:`~layergraph.framework.callbacks.simple`)
 :class:`TerminateOnNaN`         stop on a non-finite batch loss
 :class:`LearningRateScheduler`  the learning rate from ``schedule(epoch, lr)``
 :class:`CSVLogger`              each epoch's logs as a CSV row

@@ -78,12 +78,24 @@ class ModelCheckpoint(MonitorCallback):
         ``model.save_weights`` (weights and training state) instead of
         ``model.save`` (architecture too; :func:`~layergraph.load_model` reads it).
     mode : {"auto", "min", "max"}
+        Whether lower or higher ``monitor`` is better.
     save_freq : "epoch" or int
         Save at the end of each epoch, or after every ``save_freq`` training
         batches (counted across epochs; the batch logs then hold the running
         values of the current epoch).
     initial_value_threshold : float, optional
         The best value to beat before the first save (``save_best_only``).
+
+    Example
+    -------
+    >>> import os, tempfile, numpy as np, layergraph as lg
+    >>> folder = tempfile.mkdtemp()
+    >>> model = lg.Sequential([lg.layers.Dense(1, input_shape=(1,))])
+    >>> model.compile("sgd", "mse")
+    >>> checkpoint = lg.callbacks.ModelCheckpoint(os.path.join(folder, "model-{epoch}.lg"))
+    >>> _ = model.fit(np.ones((2, 1)), np.ones(2), epochs=2, verbose=0, callbacks=[checkpoint])
+    >>> sorted(os.listdir(folder))
+    ['model-1.lg', 'model-2.lg']
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
@@ -176,6 +188,7 @@ class BackupAndRestore(Callback):
     backup_dir : str or os.PathLike
         A folder used by this callback only.
     save_freq : "epoch" or int
+        Back up at each epoch's end, or every that many batches.
     double_checkpoint : bool
         Keep the previous backup too and fall back on it when the latest
         cannot be read.

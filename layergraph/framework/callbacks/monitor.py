@@ -62,6 +62,12 @@ class MonitorCallback(Callback):
         The initial best value (``None``: the first value seen is the best).
     min_delta : float
         An improvement must beat the best by more than ``|min_delta|``.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.callbacks.EarlyStopping(monitor="val_accuracy", mode="max").maximize
+    True
     """
 
     def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
@@ -131,6 +137,7 @@ class EarlyStopping(MonitorCallback):
     Parameters
     ----------
     monitor : str
+        A key of the epoch logs, e.g. ``"val_loss"`` or ``"val_accuracy"``.
     min_delta : float
         An improvement must be larger than this.
     patience : int
@@ -138,6 +145,7 @@ class EarlyStopping(MonitorCallback):
     verbose : int
         1: print a line when stopping and when restoring weights.
     mode : {"auto", "min", "max"}
+        Whether lower or higher is better; ``"auto"`` decides from the metric.
     baseline : float, optional
         Training stops after ``patience`` epochs unless the monitored value
         beats this.
@@ -151,7 +159,20 @@ class EarlyStopping(MonitorCallback):
     ----------
     stopped_epoch : int
         The epoch (0-based) at which training was stopped, 0 if it was not.
-    best, best_epoch : the best value seen and its epoch.
+    best : float
+        The best value seen.
+    best_epoch : int
+        Its epoch.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> model = lg.Sequential([lg.layers.Dense(1, input_shape=(1,), kernel_initializer="zeros", use_bias=False)])
+    >>> model.compile(lg.optimizers.SGD(0.1), "mse")        # already perfect: the loss stays 0
+    >>> stop = lg.callbacks.EarlyStopping(monitor="loss", patience=2)
+    >>> history = model.fit(np.ones((2, 1)), np.zeros(2), epochs=10, verbose=0, callbacks=[stop])
+    >>> len(history.history["loss"]), stop.stopped_epoch
+    (3, 2)
     """
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
@@ -207,14 +228,19 @@ class ReduceLROnPlateau(MonitorCallback):
     Parameters
     ----------
     monitor : str
+        A key of the epoch logs, e.g. ``"val_loss"`` or ``"val_accuracy"``.
     factor : float
         In ``(0, 1)``.
     patience : int
+        Epochs without improvement before a reduction.
     verbose : int
         1: print a line at each reduction.
     mode : {"auto", "min", "max"}
+        Whether lower or higher is better; ``"auto"`` decides from the metric.
     min_delta : float
+        An improvement must be larger than this.
     cooldown : int
+        Epochs after a reduction during which none is counted.
     min_lr : float
         Lower bound of the rate.
 
@@ -253,6 +279,7 @@ class ReduceLROnPlateau(MonitorCallback):
         self.best, self.wait, self.cooldown_counter = None, 0, 0
 
     def in_cooldown(self):
+        """Whether the cooldown after the last reduction is still running."""
         return self.cooldown_counter > 0
 
     def _rate(self):

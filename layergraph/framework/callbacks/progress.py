@@ -28,6 +28,23 @@ class ProgressLogger(Callback):
     of the epoch it shows the epoch's logs, validation metrics included.
     Used by ``evaluate`` (outside ``fit``) it prints one line with the
     results, ``N/N - 0.1s - loss: ... - accuracy: ...``.
+
+    Parameters
+    ----------
+    verbose : {1, 2}, default 1
+        1: a progress bar (on a terminal); 2: one line per epoch.
+    stream : file-like, optional
+        Where to write (default ``sys.stdout``).
+
+    Example
+    -------
+    >>> import io, numpy as np, layergraph as lg
+    >>> out = io.StringIO()
+    >>> model = lg.Sequential([lg.layers.Dense(1, input_shape=(1,))])
+    >>> model.compile("sgd", "mse")
+    >>> _ = model.fit(np.ones((2, 1)), np.ones(2), epochs=2, verbose=0, callbacks=[lg.callbacks.ProgressLogger(2, out)])
+    >>> out.getvalue().splitlines()[0].startswith("Epoch 1/2")
+    True
     """
 
     def __init__(self, verbose=1, stream=None):

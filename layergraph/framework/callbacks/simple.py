@@ -37,10 +37,26 @@ class LambdaCallback(Callback):
     logs)``; ``on_train_begin``/``end``, ``on_test_begin``/``end`` and
     ``on_predict_begin``/``end`` take ``(logs)``.
 
+    Parameters
+    ----------
+    **hooks : callable
+        Keyword arguments named after hooks (``on_epoch_end=...``), each a function of that hook's arguments.
+
     Raises
     ------
     TypeError
         For an argument that is not a hook, or a hook that is not callable.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> ends = []
+    >>> callback = lg.callbacks.LambdaCallback(on_train_end=lambda logs: ends.append(sorted(logs)))
+    >>> model = lg.Sequential([lg.layers.Dense(1, input_shape=(1,))])
+    >>> model.compile("sgd", "mse")
+    >>> _ = model.fit(np.ones((2, 1)), np.ones(2), verbose=0, callbacks=[callback])
+    >>> ends
+    [['loss']]
     """
 
     def __init__(self, **hooks):
@@ -64,6 +80,17 @@ class TerminateOnNaN(Callback):
     the weights from before the update that produced it; this callback
     also stops (or, with ``raise_error``, raises ``RuntimeError``) when a
     batch's logged loss is not finite.
+
+    Parameters
+    ----------
+    raise_error : bool, default False
+        Raise ``RuntimeError`` instead of stopping quietly.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.callbacks.TerminateOnNaN(raise_error=True).raise_error
+    True
     """
 
     def __init__(self, raise_error=False):
@@ -81,7 +108,25 @@ class TerminateOnNaN(Callback):
 
 
 class LearningRateScheduler(Callback):
-    """Set the optimizer's learning rate from ``schedule(epoch, lr)`` at each epoch start."""
+    """Set the optimizer's learning rate from ``schedule(epoch, lr)`` at each epoch start.
+
+    Parameters
+    ----------
+    schedule : callable
+        ``schedule(epoch, lr) -> new lr`` (epoch from 0).
+    verbose : int, default 0
+        1: print the rate at each epoch.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> model = lg.Sequential([lg.layers.Dense(1, input_shape=(1,))])
+    >>> model.compile(lg.optimizers.SGD(0.1), "mse")
+    >>> halve = lg.callbacks.LearningRateScheduler(lambda epoch, lr: lr / 2 if epoch else lr)
+    >>> history = model.fit(np.ones((2, 1)), np.ones(2), epochs=3, verbose=0, callbacks=[halve])
+    >>> history.history["learning_rate"]
+    [0.1, 0.05, 0.025]
+    """
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
@@ -102,7 +147,27 @@ class LearningRateScheduler(Callback):
 
 
 class CSVLogger(Callback):
-    """Append each epoch's logs as a CSV row to ``filename`` (header first)."""
+    """Append each epoch's logs as a CSV row to ``filename`` (header first).
+
+    Parameters
+    ----------
+    filename : str or path-like
+        The CSV file.
+    separator : str, default ","
+        Between the fields.
+    append : bool, default False
+        Add to an existing file (without a second header).
+
+    Example
+    -------
+    >>> import os, tempfile, numpy as np, layergraph as lg
+    >>> path = os.path.join(tempfile.mkdtemp(), "log.csv")
+    >>> model = lg.Sequential([lg.layers.Dense(1, input_shape=(1,))])
+    >>> model.compile("sgd", "mse")
+    >>> _ = model.fit(np.ones((2, 1)), np.ones(2), epochs=2, verbose=0, callbacks=[lg.callbacks.CSVLogger(path)])
+    >>> open(path).read().splitlines()[0]
+    'epoch,loss'
+    """
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()

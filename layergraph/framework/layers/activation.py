@@ -49,6 +49,9 @@ class ReLU(Layer):
     threshold : float
         Inputs at or below it give ``negative_slope * (x - threshold)``
         (default 0); just above it the output jumps to ``x``, as in Keras.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -115,6 +118,9 @@ class LeakyReLU(Layer):
     negative_slope : float
         Slope for negative inputs, ``>= 0``. Keras 2's ``alpha`` is accepted
         with a deprecation warning, as Keras 3 does.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -183,6 +189,9 @@ class Softmax(ActivatedLayer):
     ----------
     axis : int or list of int
         Axis (or axes) normalised to sum 1; default the last.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------

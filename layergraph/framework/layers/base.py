@@ -169,6 +169,9 @@ class Layer:
         Floating dtype of the weights and computations (``"float64"`` default).
     seed : int, optional
         Seed of the layer's weight initialisation (and random masks).
+    **kwargs
+        Nothing else is accepted: an unknown argument raises ``TypeError``
+        (a misspelt one is reported, never ignored).
 
     Example
     -------
@@ -341,8 +344,8 @@ class Layer:
 
     @property
     def weights(self):
-        """All variables, in Keras' order: this layer's own (trainable, then
-        non-trainable), then each tracked sublayer's, each variable once."""
+        """All variables, in Keras' order (this layer's own, trainable then
+        non-trainable, then each tracked sublayer's), each variable once."""
         own = [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
         if not self._layers:
             return own
@@ -393,7 +396,14 @@ class Layer:
         return [w.value.copy() for w in self.weights]
 
     def set_weights(self, values):
-        """Set all weights at once; validates every shape before changing any."""
+        """Set all weights at once; validates every shape before changing any.
+
+        Parameters
+        ----------
+        values : list of array-like
+            One array per weight, in :attr:`weights` order (as
+            :meth:`get_weights` returns them).
+        """
         weights = self.weights
         values = list(values)
         if len(values) != len(weights):
@@ -427,6 +437,11 @@ class Layer:
         joins the loss that ``fit`` minimises and reports; the analytic
         strategy differentiates it with the rest of :meth:`call` (the
         recording returns it as an extra output whose gradient seed is 1).
+
+        Parameters
+        ----------
+        value : float or array of size 1
+            The term to add.
         """
         if isinstance(value, Variable):
             value = value._resolve()
@@ -463,11 +478,30 @@ class Layer:
 
     # -- building and shapes -----------------------------------------------------
     def build(self, input_shape):
-        """Create the weights for inputs of ``input_shape`` (batch axis ``None``)."""
+        """Create the weights for inputs of ``input_shape`` (batch axis ``None``).
+
+        Called once, on the first call, before :meth:`call`/:meth:`forward`
+        (lazy build, as in Keras); create weights with :meth:`add_weight`.
+
+        Parameters
+        ----------
+        input_shape : tuple or list of tuple
+            E.g. ``(None, 784)``; a list of shapes for several inputs.
+        """
         self.built = True
 
     def compute_output_shape(self, input_shape):
         """Output shape (batch axis ``None``) for inputs of ``input_shape``.
+
+        Parameters
+        ----------
+        input_shape : tuple or list of tuple
+            Shape of the inputs, batch axis ``None``; a list for several inputs.
+
+        Returns
+        -------
+        tuple or list of tuple
+            One shape per output.
 
         A layer with its own :meth:`forward` keeps the input shape unless it
         overrides this; a :meth:`call` layer runs :meth:`call` once on zeros
@@ -537,7 +571,21 @@ class Layer:
         return None
 
     def call(self, inputs, training=None):
-        """The layer's maths on numpy arrays (the Keras way). See the class docstring."""
+        """The layer's maths on numpy arrays (the Keras way). See the class docstring.
+
+        Parameters
+        ----------
+        inputs : numpy.ndarray or list of numpy.ndarray
+            A batch (a list for several inputs), in the layer's dtype.
+        training : bool, optional
+            Passed only when ``call`` declares it: training-mode behaviour
+            (dropout, batch statistics).
+
+        Returns
+        -------
+        numpy.ndarray or list of numpy.ndarray
+            The outputs (a list for several outputs).
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement call() (or forward() and backward())")
 
     def forward(self, inputs, training=False):
@@ -548,6 +596,19 @@ class Layer:
         :func:`~layergraph.framework.layers.tracing.backward_follows`, which
         the analytic strategy opens); the cache is then the recording.
         Otherwise :meth:`call` runs on plain arrays and the cache is the inputs.
+
+        Parameters
+        ----------
+        inputs : numpy.ndarray or list of numpy.ndarray
+            A batch, as :meth:`call` takes it.
+        training : bool, default False
+            Training-mode behaviour.
+
+        Returns
+        -------
+        tuple
+            ``(outputs, cache)``; ``cache`` is whatever :meth:`backward`
+            needs from this pass.
         """
         if self._records_call and _context.backward_follows:
             return self._record_call(inputs, training)
@@ -556,12 +617,26 @@ class Layer:
     def backward(self, grad, cache, input_grad=True):
         """Map ``dL/d(outputs)`` to ``(dL/d(inputs), [dL/dw ...])``. See the class docstring.
 
-        ``input_grad=False`` tells the layer that nobody will use
-        ``dL/d(inputs)`` (it is the first layer of a model): it may skip
-        computing it and return ``None`` in its place. By default, the
-        recording of :meth:`call` made by :meth:`forward` is replayed
+        By default, the recording of :meth:`call` made by :meth:`forward` is replayed
         backwards: the gradients of the inputs, of :attr:`trainable_weights`
         (the sublayers' included) and of the added losses (seed 1 each).
+
+        Parameters
+        ----------
+        grad : numpy.ndarray or list of numpy.ndarray
+            ``dL/d(outputs)``, shaped as the outputs (a list for several).
+        cache : object
+            What the matching :meth:`forward` returned.
+        input_grad : bool, default True
+            ``False`` tells the layer that nobody will use ``dL/d(inputs)``
+            (it is the first layer of a model): it may skip computing it and
+            return ``None`` in its place.
+
+        Returns
+        -------
+        tuple
+            ``(dL/d(inputs), [dL/dw for w in self.trainable_weights])``;
+            gradients are returned, never stored on the layer.
         """
         if type(cache) is RecordedCall:
             return cache.gradients(grad, input_grad)
@@ -645,7 +720,13 @@ class Layer:
 
     def prepare_inputs(self, inputs):
         """``inputs`` as the arrays :meth:`forward` takes (the layer's dtype;
-        a list for several), building the layer on their shapes if needed."""
+        a list for several), building the layer on their shapes if needed.
+
+        Parameters
+        ----------
+        inputs : array-like or list of array-like
+            What a user passes.
+        """
         if isinstance(inputs, (list, tuple)):
             arrays = [_as_input_array(a, self.dtype) for a in inputs]
             self._maybe_build([(None, *a.shape[1:]) for a in arrays])
@@ -660,6 +741,8 @@ class Layer:
         Parameters
         ----------
         inputs : array-like, SymbolicTensor, or a list of them
+            Arrays compute at once; symbolic tensors (from
+            :func:`layergraph.Input`) record a node of a functional model.
         training : bool, optional
             Training-mode behaviour (dropout, batch statistics). On symbolic
             tensors a given value is fixed in the graph, as in Keras
@@ -789,12 +872,32 @@ class ActivatedLayer(Layer):
     softmax/sigmoid + cross-entropy gradient: a loss that knows ``dL/dz``
     directly skips the activation's Jacobian.
 
-    A subclass whose :meth:`forward_preactivation` returns a fresh ``z``
+    A subclass whose ``forward_preactivation`` returns a fresh ``z``
     (an array nobody else holds: not the inputs, not in its cache) declares
     ``owns_preactivation = True`` in its class body; the activation may then
-    overwrite ``z`` (:meth:`ActivationFunction.forward_inplace`). A subclass
-    that redefines ``forward_preactivation`` without declaring it again
-    gets ``False``, so overriding the computation never inherits the promise.
+    overwrite ``z``. A subclass that redefines ``forward_preactivation``
+    without declaring it again gets ``False``, so overriding the
+    computation never inherits the promise.
+
+    Parameters
+    ----------
+    activation : str or ActivationFunction, optional
+        The activation the output ends in; ``None`` means linear.
+    **kwargs
+        Base layer arguments (see :class:`Layer`).
+
+    Example
+    -------
+    A scaling layer whose output goes through an activation:
+
+    >>> import numpy as np, layergraph as lg
+    >>> class Scale(lg.layers.ActivatedLayer):
+    ...     def forward_preactivation(self, inputs, training=False):
+    ...         return 2.0 * inputs, None
+    ...     def backward_preactivation(self, grad_z, cache, input_grad=True):
+    ...         return 2.0 * grad_z, []
+    >>> Scale(activation="relu")(np.array([[-1.0, 3.0]]))
+    array([[0., 6.]])
     """
 
     #: ``z`` from :meth:`forward_preactivation` is fresh: the activation may write into it.

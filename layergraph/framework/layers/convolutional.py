@@ -148,6 +148,7 @@ class Conv2D(ActivatedLayer):
         ``None`` means linear. With ``"softmax"``/``"sigmoid"`` the fused
         cross-entropy gradient applies, as for :class:`~layergraph.layers.Dense`.
     use_bias : bool
+        Whether the layer adds a bias vector.
     kernel_initializer, bias_initializer : str or Initializer
         Keras defaults ``"glorot_uniform"`` (fans include the receptive field)
         and ``"zeros"``.

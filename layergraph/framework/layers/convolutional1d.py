@@ -94,6 +94,7 @@ class Conv1D(ActivatedLayer):
         ``None`` means linear; ``"softmax"``/``"sigmoid"`` get the fused
         cross-entropy gradient at a model's output.
     use_bias : bool
+        Whether the layer adds a bias vector.
     kernel_initializer, bias_initializer : str or Initializer
         Keras defaults ``"glorot_uniform"`` and ``"zeros"``.
     kernel_regularizer, bias_regularizer : Regularizer, optional

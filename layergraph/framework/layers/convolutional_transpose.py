@@ -110,9 +110,11 @@ class Conv2DTranspose(ActivatedLayer):
     activation : str or ActivationFunction, optional
         ``None`` means linear.
     use_bias : bool
+        Whether the layer adds a bias vector.
     kernel_initializer, bias_initializer : str or Initializer
         Keras defaults ``"glorot_uniform"`` and ``"zeros"``.
     kernel_regularizer, bias_regularizer : Regularizer, optional
+        A penalty on the weight that joins the loss (e.g. ``regularizers.l2(1e-4)``).
     **kwargs
         ``name``, ``input_shape``, ``dtype``, ``seed``, ``trainable``.
 

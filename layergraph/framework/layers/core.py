@@ -16,9 +16,19 @@ class InputLayer(Layer):
     shape : tuple
         Feature shape without the batch axis; ``None`` marks an axis whose
         length varies between batches (e.g. a sequence length).
+    name : str, optional
+        The layer's name; default ``input_layer``, ``input_layer_1``...
     dtype : str
         Of the arrays fed to it: a floating type, or an integer type for
         indices (e.g. into an ``Embedding``).
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> inputs = lg.Input(shape=(28, 28, 1))
+    >>> layer = inputs.node.layer
+    >>> type(layer).__name__, layer.shape
+    ('InputLayer', (None, 28, 28, 1))
     """
 
     def __init__(self, shape, name=None, dtype="float64"):
@@ -71,6 +81,7 @@ def Input(shape=None, batch_size=None, dtype="float64", name=None, batch_shape=N
     dtype : str
         ``"float64"`` by default; ``"float32"``; an integer type for indices.
     name : str, optional
+        Name of the input (keys of a dict ``x`` given to ``fit``/``predict``).
     batch_shape : tuple, optional
         ``(batch_size, *shape)``, instead of ``shape``.
 
@@ -108,10 +119,14 @@ class Dense(ActivatedLayer):
     activation : str or ActivationFunction, optional
         ``None`` means linear.
     use_bias : bool
+        Whether the layer adds a bias vector.
     kernel_initializer, bias_initializer : str or Initializer
         Keras defaults: ``"glorot_uniform"`` and ``"zeros"``.
     kernel_regularizer : Regularizer, optional
         E.g. ``regularizers.l2(1e-4)``; its penalty joins the loss.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -199,6 +214,17 @@ class Dense(ActivatedLayer):
 
 class Activation(ActivatedLayer):
     """Applies an activation function (by name or object) element- or row-wise.
+
+    Parameters
+    ----------
+    activation : str or ActivationFunction
+        E.g. ``"relu"``, ``"softmax"`` (see :mod:`layergraph.activations`).
+    **kwargs
+        Base layer arguments (see :class:`~layergraph.layers.Layer`).
+
+    Shapes
+    ------
+    output shape = input shape.
 
     Example
     -------

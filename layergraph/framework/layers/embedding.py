@@ -111,7 +111,15 @@ class Embedding(Layer):
         return (*input_shape, self.output_dim)
 
     def compute_mask(self, inputs, mask=None):
-        """``inputs != 0`` when ``mask_zero``, else ``None`` (Keras' ``compute_mask``)."""
+        """``inputs != 0`` when ``mask_zero``, else ``None`` (Keras' ``compute_mask``).
+
+        Parameters
+        ----------
+        inputs : array-like
+            Integer indices ``(batch, ...)``.
+        mask : array-like, optional
+            An incoming mask (ignored, as in Keras' ``Embedding``).
+        """
         return np.not_equal(inputs, 0) if self.mask_zero else None
 
     def _indices(self, x):

@@ -112,8 +112,12 @@ class GlobalAveragePooling1D(_GlobalAverage):
     Parameters
     ----------
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
     keepdims : bool
         Keep the steps axis with length 1.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -138,8 +142,12 @@ class GlobalAveragePooling2D(_GlobalAverage):
     Parameters
     ----------
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
     keepdims : bool
         Keep the spatial axes with length 1.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -162,7 +170,12 @@ class GlobalMaxPooling1D(_GlobalMax):
     Parameters
     ----------
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
     keepdims : bool
+        Keep the pooled axes, with length 1.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -189,7 +202,12 @@ class GlobalMaxPooling2D(_GlobalMax):
     Parameters
     ----------
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
     keepdims : bool
+        Keep the pooled axes, with length 1.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------

@@ -53,6 +53,13 @@ class _Merge(Layer):
 class Concatenate(_Merge):
     """Joins inputs along ``axis`` (default the last, features).
 
+    Parameters
+    ----------
+    axis : int, default -1
+        The axis to join along (not the batch axis).
+    **kwargs
+        Base layer arguments (see :class:`~layergraph.layers.Layer`).
+
     Shapes
     ------
     inputs ``(batch, ..., d_i)`` agreeing on all other axes; output ``(batch, ..., sum d_i)``.
@@ -214,6 +221,11 @@ class Add(_ElementwiseMerge):
 class Subtract(_ElementwiseMerge):
     """``inputs[0] - inputs[1]`` (exactly two inputs, Keras broadcasting).
 
+    Shapes
+    ------
+    inputs ``(batch, ...)`` whose feature shapes broadcast (see the module
+    docstring); output the broadcast shape.
+
     Example
     -------
     >>> import numpy as np
@@ -233,6 +245,11 @@ class Subtract(_ElementwiseMerge):
 
 class Multiply(_ElementwiseMerge):
     """Element-wise product of the inputs (Keras broadcasting).
+
+    Shapes
+    ------
+    inputs ``(batch, ...)`` whose feature shapes broadcast (see the module
+    docstring); output the broadcast shape.
 
     Notes
     -----
@@ -270,6 +287,11 @@ class Multiply(_ElementwiseMerge):
 
 class Average(_ElementwiseMerge):
     """Element-wise mean of the inputs (Keras broadcasting).
+
+    Shapes
+    ------
+    inputs ``(batch, ...)`` whose feature shapes broadcast (see the module
+    docstring); output the broadcast shape.
 
     Example
     -------
@@ -315,6 +337,11 @@ class _Extremum(_ElementwiseMerge):
 class Maximum(_Extremum):
     """Element-wise maximum of the inputs (Keras broadcasting).
 
+    Shapes
+    ------
+    inputs ``(batch, ...)`` whose feature shapes broadcast (see the module
+    docstring); output the broadcast shape.
+
     Notes
     -----
     Where several inputs tie for the maximum, the whole gradient goes to the
@@ -333,6 +360,11 @@ class Maximum(_Extremum):
 
 class Minimum(_Extremum):
     """Element-wise minimum of the inputs (Keras broadcasting).
+
+    Shapes
+    ------
+    inputs ``(batch, ...)`` whose feature shapes broadcast (see the module
+    docstring); output the broadcast shape.
 
     Notes
     -----
@@ -369,6 +401,9 @@ class Dot(_Merge):
     normalize : bool
         L2-normalise both inputs along their axis first, so the output is the
         cosine similarity: :math:`x / \max(\lVert x \rVert, 10^{-7})`.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -486,6 +521,15 @@ class Dot(_Merge):
 def add(inputs, **kwargs):
     """``Add(**kwargs)(inputs)``: the element-wise sum of a list of tensors or arrays.
 
+    Parameters
+    ----------
+    inputs : list of SymbolicTensor or array-like
+        The tensors to add (at least two), of the same shape.
+    **kwargs
+        Layer arguments (``name``...).
+
+    Example
+    -------
     >>> import numpy as np, layergraph as lg
     >>> lg.layers.add([np.ones((1, 2)), np.ones((1, 2))])
     array([[2., 2.]])
@@ -494,35 +538,137 @@ def add(inputs, **kwargs):
 
 
 def subtract(inputs, **kwargs):
-    """``Subtract(**kwargs)(inputs)``: ``inputs[0] - inputs[1]``."""
+    """``Subtract(**kwargs)(inputs)``: ``inputs[0] - inputs[1]``.
+
+    Parameters
+    ----------
+    inputs : list of SymbolicTensor or array-like
+        The tensors to merge (at least two), of the same shape.
+    **kwargs
+        Layer arguments (``name``...).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.layers.subtract([np.ones((1, 2)), np.full((1, 2), 3.0)])
+    array([[-2., -2.]])
+    """
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs, **kwargs):
-    """``Multiply(**kwargs)(inputs)``: the element-wise product."""
+    """``Multiply(**kwargs)(inputs)``: the element-wise product.
+
+    Parameters
+    ----------
+    inputs : list of SymbolicTensor or array-like
+        The tensors to merge (at least two), of the same shape.
+    **kwargs
+        Layer arguments (``name``...).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.layers.multiply([np.full((1, 2), 2.0), np.full((1, 2), 3.0)])
+    array([[6., 6.]])
+    """
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs, **kwargs):
-    """``Average(**kwargs)(inputs)``: the element-wise mean."""
+    """``Average(**kwargs)(inputs)``: the element-wise mean.
+
+    Parameters
+    ----------
+    inputs : list of SymbolicTensor or array-like
+        The tensors to merge (at least two), of the same shape.
+    **kwargs
+        Layer arguments (``name``...).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.layers.average([np.ones((1, 2)), np.full((1, 2), 3.0)])
+    array([[2., 2.]])
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs, **kwargs):
-    """``Maximum(**kwargs)(inputs)``: the element-wise maximum."""
+    """``Maximum(**kwargs)(inputs)``: the element-wise maximum.
+
+    Parameters
+    ----------
+    inputs : list of SymbolicTensor or array-like
+        The tensors to merge (at least two), of the same shape.
+    **kwargs
+        Layer arguments (``name``...).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.layers.maximum([np.array([[1.0, 5.0]]), np.array([[3.0, 2.0]])])
+    array([[3., 5.]])
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs, **kwargs):
-    """``Minimum(**kwargs)(inputs)``: the element-wise minimum."""
+    """``Minimum(**kwargs)(inputs)``: the element-wise minimum.
+
+    Parameters
+    ----------
+    inputs : list of SymbolicTensor or array-like
+        The tensors to merge (at least two), of the same shape.
+    **kwargs
+        Layer arguments (``name``...).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.layers.minimum([np.array([[1.0, 5.0]]), np.array([[3.0, 2.0]])])
+    array([[1., 2.]])
+    """
     return Minimum(**kwargs)(inputs)
 
 
 def concatenate(inputs, axis=-1, **kwargs):
-    """``Concatenate(axis=axis, **kwargs)(inputs)``: join along ``axis`` (default the last)."""
+    """``Concatenate(axis=axis, **kwargs)(inputs)``: join along ``axis`` (default the last).
+
+    Parameters
+    ----------
+    inputs : list of SymbolicTensor or array-like
+        The tensors to join, agreeing on every other axis.
+    axis : int, default -1
+        The axis to join along (not the batch axis).
+    **kwargs
+        Layer arguments (``name``...).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.layers.concatenate([np.zeros((2, 1)), np.ones((2, 3))]).shape
+    (2, 4)
+    """
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
 def dot(inputs, axes=-1, **kwargs):
-    """``Dot(axes=axes, **kwargs)(inputs)``: per-sample dot products (``normalize=True`` for cosines)."""
+    """``Dot(axes=axes, **kwargs)(inputs)``: per-sample dot products (``normalize=True`` for cosines).
+
+    Parameters
+    ----------
+    inputs : list of SymbolicTensor or array-like
+        Two tensors.
+    axes : int or tuple of int, default -1
+        The axis of each input to sum over (one int: the same for both).
+    **kwargs
+        :class:`Dot` arguments (``normalize``, ``name``...).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.layers.dot([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])])
+    array([[11.]])
+    """
     return Dot(axes=axes, **kwargs)(inputs)

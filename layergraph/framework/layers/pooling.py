@@ -128,6 +128,9 @@ class MaxPooling2D(_Pooling2D):
     padding : {"valid", "same"}
         ``"same"`` pads with ``-inf`` (TensorFlow's convention), output
         ``ceil(h / stride)``.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -218,6 +221,9 @@ class AveragePooling2D(_Pooling2D):
     padding : {"valid", "same"}
         With ``"same"``, each window's mean is over its real (unpadded)
         elements only, as in TensorFlow/Keras.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------

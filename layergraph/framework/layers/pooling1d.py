@@ -81,6 +81,10 @@ class MaxPooling1D(_Pooling1D):
         ``"valid"``: output ``floor((steps - pool_size) / strides) + 1``;
         ``"same"``: ``ceil(steps / strides)``, padding with ``-inf``.
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -116,6 +120,10 @@ class AveragePooling1D(_Pooling1D):
     padding : {"valid", "same"}
         With ``"same"``, each window's mean is over its real (unpadded) steps.
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------

@@ -29,6 +29,9 @@ class Rescaling(Layer):
         not enlarge them.
     offset : float or array-like
         Default 0; ``scale=1 / 127.5, offset=-1`` maps ``[0, 255]`` to ``[-1, 1]``.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------

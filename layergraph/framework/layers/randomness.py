@@ -105,6 +105,12 @@ def frozen_masks(model):
     changes nothing), so a gradient check can hold one draw across the
     analytic and the numeric strategy.
 
+    Parameters
+    ----------
+    model : Layer
+        A model or layer; its random layers (nested ones included) are
+        affected.
+
     Example
     -------
     >>> import numpy as np
@@ -133,6 +139,12 @@ def frozen_masks(model):
 def disabled_dropout(model):
     """Within the block, each random layer of ``model`` (dropout, augmentation)
     is the identity, in training too. Blocks nest.
+
+    Parameters
+    ----------
+    model : Layer
+        A model or layer; its random layers (nested ones included) are
+        affected.
 
     Example
     -------

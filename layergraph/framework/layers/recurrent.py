@@ -283,9 +283,11 @@ class SimpleRNN(_Recurrent):
     activation : str or ActivationFunction
         Default ``"tanh"``; ``None`` means linear.
     use_bias : bool
+        Whether the layer adds a bias vector.
     kernel_initializer, recurrent_initializer, bias_initializer : str or Initializer
         Keras defaults ``"glorot_uniform"``, ``"orthogonal"``, ``"zeros"``.
     kernel_regularizer, recurrent_regularizer, bias_regularizer : Regularizer, optional
+        A penalty on the weight that joins the loss (e.g. ``regularizers.l2(1e-4)``).
     return_sequences : bool
         Return every step's output instead of the last one.
     return_state : bool
@@ -293,6 +295,13 @@ class SimpleRNN(_Recurrent):
     go_backwards : bool
         Read the sequence from its end; the returned sequence is in that
         (reversed) order, as in Keras.
+    dropout : float, default 0.0
+        Accepted for Keras compatibility; only ``0`` is supported for now.
+    recurrent_dropout : float, default 0.0
+        Accepted for Keras compatibility; only ``0`` is supported for now.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -360,19 +369,29 @@ class LSTM(_Recurrent):
     Parameters
     ----------
     units : int
+        Size of the state and of the output.
     activation : str or ActivationFunction
         :math:`\phi`, default ``"tanh"``.
     recurrent_activation : str or ActivationFunction
         :math:`\sigma`, default ``"sigmoid"``.
     use_bias : bool
+        Whether the layer adds a bias vector.
     kernel_initializer, recurrent_initializer, bias_initializer : str or Initializer
         Keras defaults ``"glorot_uniform"``, ``"orthogonal"``, ``"zeros"``.
     unit_forget_bias : bool
         Default ``True``: the forget gate's bias starts at 1 (the other
         gates' from ``bias_initializer``).
     kernel_regularizer, recurrent_regularizer, bias_regularizer : Regularizer, optional
+        A penalty on the weight that joins the loss (e.g. ``regularizers.l2(1e-4)``).
     return_sequences, return_state, go_backwards : bool
         As in :class:`SimpleRNN`; ``return_state`` returns ``[output, h_T, c_T]``.
+    dropout : float, default 0.0
+        Accepted for Keras compatibility; only ``0`` is supported for now.
+    recurrent_dropout : float, default 0.0
+        Accepted for Keras compatibility; only ``0`` is supported for now.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -574,15 +593,26 @@ class GRU(_Recurrent):
     Parameters
     ----------
     units : int
+        Size of the state and of the output.
     activation, recurrent_activation : str or ActivationFunction
         Defaults ``"tanh"`` and ``"sigmoid"``.
     use_bias : bool
+        Whether the layer adds a bias vector.
     kernel_initializer, recurrent_initializer, bias_initializer : str or Initializer
+        Initial values of the weights (Keras' defaults).
     kernel_regularizer, recurrent_regularizer, bias_regularizer : Regularizer, optional
+        A penalty on the weight that joins the loss (e.g. ``regularizers.l2(1e-4)``).
     return_sequences, return_state, go_backwards : bool
         As in :class:`SimpleRNN`; ``return_state`` returns ``[output, h_T]``.
     reset_after : bool
         Apply the reset gate after the recurrent product (default ``True``).
+    dropout : float, default 0.0
+        Accepted for Keras compatibility; only ``0`` is supported for now.
+    recurrent_dropout : float, default 0.0
+        Accepted for Keras compatibility; only ``0`` is supported for now.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------

@@ -23,6 +23,12 @@ from .base import Layer
 class Flatten(Layer):
     """Flattens every axis but the batch axis (row-major order, like Keras' channels-last).
 
+    Parameters
+    ----------
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
+
     Shapes
     ------
     input ``(n, d1, ..., dk)``, output ``(n, d1 * ... * dk)``; an input
@@ -69,6 +75,9 @@ class Reshape(Layer):
     target_shape : tuple of int
         Feature shape without the batch axis; at most one entry may be ``-1``
         (inferred from the input size).
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -160,10 +169,14 @@ class UpSampling2D(Layer):
     size : int or (int, int)
         Factors ``(sh, sw)`` for rows and columns (default 2).
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
     interpolation : {"nearest", "bilinear"}
         ``"nearest"`` repeats every row ``sh`` times and every column ``sw``
         times; ``"bilinear"`` interpolates linearly between pixel centres
         (half-pixel centres, edges clamped), as Keras' image resize does.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -272,6 +285,10 @@ class ZeroPadding2D(Layer):
         above and below, ``pw`` columns left and right;
         ``((top, bottom), (left, right))``: each side apart. Default ``(1, 1)``.
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------
@@ -334,6 +351,10 @@ class Cropping2D(Layer):
         The same forms as :class:`ZeroPadding2D`'s ``padding``; default
         ``((0, 0), (0, 0))``. At least one row and one column must remain.
     data_format : {None, "channels_last"}
+        Only channels-last (``None`` means the same), Keras' default.
+    **kwargs
+        Base layer arguments: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``seed``
+        (see :class:`~layergraph.layers.Layer`).
 
     Shapes
     ------

@@ -21,12 +21,35 @@ __all__ = ["serialize", "deserialize"]
 
 
 def serialize(layer):
-    """``{"class_name": ..., "config": layer.get_config()}``."""
+    """``{"class_name": ..., "config": layer.get_config()}``.
+
+    Parameters
+    ----------
+    layer : Layer
+        Any layer or model.
+
+    Returns
+    -------
+    dict
+        JSON-able; :func:`deserialize` rebuilds the layer (without its weights).
+    """
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
 def deserialize(spec, custom_objects=None):
     """Inverse of :func:`serialize` (nested models included).
+
+    Parameters
+    ----------
+    spec : dict
+        ``{"class_name": ..., "config": ...}``.
+    custom_objects : dict, optional
+        ``{name: class}`` for layer classes that are not layergraph's own.
+
+    Returns
+    -------
+    Layer
+        A new layer, built from the config (fresh weights).
 
     Raises
     ------

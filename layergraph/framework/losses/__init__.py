@@ -19,10 +19,10 @@ categorical (binary) cross-entropy on probabilities, :meth:`Loss.fused_gradient`
 returns ``dL/dz = scale * (p - t) / N`` with respect to the pre-activation
 ``z`` directly: exact, stable, and cheaper than chaining the two Jacobians.
 
-The losses live in submodules, re-exported here: :mod:`.base` (the
-:class:`Loss` contract), :mod:`.crossentropy`, :mod:`.regression`
+The losses live in submodules, re-exported here: :mod:`~layergraph.framework.losses.base` (the
+:class:`Loss` contract), :mod:`~layergraph.framework.losses.crossentropy`, :mod:`~layergraph.framework.losses.regression`
 (MSE, MAE, MAPE, MSLE, Huber, LogCosh, CosineSimilarity),
-:mod:`.probabilistic` (KLDivergence, Poisson) and :mod:`.hinge`. Each also
+:mod:`~layergraph.framework.losses.probabilistic` (KLDivergence, Poisson) and :mod:`~layergraph.framework.losses.hinge`. Each also
 has Keras' function form, ``mean_absolute_error(y_true, y_pred)`` and so
 on, returning the unreduced values (one per sample for ``(n, d)``
 predictions).
@@ -87,12 +87,23 @@ def get(identifier) -> Loss:
     """A loss from a name (``"mse"``, ``"mae"``, ``"binary_crossentropy"``, a class name such as
     ``"Huber"``...), a class, a config dict, an instance, or one of this module's loss functions.
 
+    Parameters
+    ----------
+    identifier : str, type, dict, Loss or callable
+        A name, a class, :func:`serialize`'s dict, an instance (returned as is) or a loss function.
+
     Raises
     ------
     ValueError
         An unknown name; the message lists the valid ones.
     TypeError
         Anything else.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> type(lg.losses.get("mae")).__name__, type(lg.losses.get("Huber")).__name__
+    ('MeanAbsoluteError', 'Huber')
     """
     if isinstance(identifier, Loss):
         return identifier
@@ -112,12 +123,26 @@ def get(identifier) -> Loss:
 
 
 def serialize(loss: Loss):
-    """``{"class_name": ..., "config": ...}``."""
+    """``{"class_name": ..., "config": ...}``.
+
+    Parameters
+    ----------
+    loss : Loss
+        The loss.
+    """
     return {"class_name": type(loss).__name__, "config": loss.get_config()}
 
 
 def deserialize(config, custom_objects=None) -> Loss:
-    """Inverse of :func:`serialize`; user classes through ``custom_objects`` or a custom-object scope."""
+    """Inverse of :func:`serialize`; user classes through ``custom_objects`` or a custom-object scope.
+
+    Parameters
+    ----------
+    config : dict
+        ``{"class_name": ..., "config": ...}``.
+    custom_objects : dict, optional
+        ``{name: class}`` for losses defined outside layergraph.
+    """
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"A loss config must be {{'class_name': str, 'config': dict}}, got {config!r:.200}")
     cls = LOSSES.get(config["class_name"], custom_objects)

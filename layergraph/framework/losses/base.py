@@ -32,7 +32,7 @@ EPSILON = 1e-7
 
 
 class Loss:
-    """Base class.
+    """Base class of the losses: one reduction for value and gradient, label checks, sample weights.
 
     There are two ways to write a loss. **The Keras way**: implement
     ``call(y_true, y_pred)`` returning the loss of each sample, shape
@@ -54,6 +54,17 @@ class Loss:
     scale : float
         Constant factor (0.5 for the tutorial's half sums).
     name : str, optional
+        The loss's name (its log key for several outputs); default the class's ``name``.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> loss = lg.losses.MeanSquaredError()
+    >>> loss(np.array([[1.0], [0.0]]), np.array([[0.5], [2.0]]))    # (0.25 + 4) / 2
+    2.125
+    >>> value, grad = loss.value_and_gradient(np.array([[1.0], [0.0]]), np.array([[0.5], [2.0]]))
+    >>> grad.ravel().tolist()                                           # 2 (y - t) / n
+    [-0.5, 2.0]
     """
 
     name = "loss"
@@ -83,7 +94,17 @@ class Loss:
 
     # -- public ---------------------------------------------------------------
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """Reduced loss value (a Python float)."""
+        """Reduced loss value (a Python float).
+
+        Parameters
+        ----------
+        y_true : array-like
+            Labels ``(n, ...)`` (integer class labels for the sparse losses).
+        y_pred : array-like
+            Predictions ``(n, ...)``.
+        sample_weight : array-like, optional
+            ``(n,)`` weights of the samples' losses.
+        """
         y_true, y_pred = self.validate(y_true, y_pred)
         return self.value(y_true, y_pred, _as_sample_weight(sample_weight, len(y_pred), type(self).__name__))
 
@@ -93,6 +114,13 @@ class Loss:
 
         ``layergraph.losses.mean_absolute_error(y_true, y_pred)`` and the other
         functions of that module are this method of their class.
+
+        Parameters
+        ----------
+        y_true : array-like
+            Labels ``(n, ...)`` (integer class labels for the sparse losses).
+        y_pred : array-like
+            Predictions ``(n, ...)``.
         """
         y_pred = np.asarray(y_pred)
         if y_pred.dtype.kind != "f":
@@ -126,7 +154,17 @@ class Loss:
         return backward(seed)[0]
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
-        """``(loss, dL/dy_pred)`` with ``dL/dy_pred`` of ``y_pred``'s shape."""
+        """``(loss, dL/dy_pred)`` with ``dL/dy_pred`` of ``y_pred``'s shape.
+
+        Parameters
+        ----------
+        y_true : array-like
+            Labels ``(n, ...)`` (integer class labels for the sparse losses).
+        y_pred : array-like
+            Predictions ``(n, ...)``.
+        sample_weight : array-like, optional
+            ``(n,)`` weights of the samples' losses.
+        """
         y_true, y_pred = self.validate(y_true, y_pred)
         sample_weight = _as_sample_weight(sample_weight, len(y_pred), type(self).__name__)
         return self.value(y_true, y_pred, sample_weight), self.gradient(y_true, y_pred, sample_weight)
@@ -135,25 +173,67 @@ class Loss:
     # (gradient strategies coerce once per step and then call them), and
     # ``sample_weight`` as ``None`` or a validated ``(n,)`` array.
     def value(self, y_true, y_pred, sample_weight=None):
-        """Reduced loss of validated labels (a Python float)."""
+        """Reduced loss of validated labels (a Python float).
+
+        Parameters
+        ----------
+        y_true : numpy.ndarray
+            Labels already passed through :meth:`validate`.
+        y_pred : numpy.ndarray
+            Predictions ``(n, ...)``.
+        sample_weight : numpy.ndarray, optional
+            Validated ``(n,)`` weights, or ``None``.
+        """
         per_sample = self._per_sample(y_true, y_pred)
         if sample_weight is not None:
             per_sample = per_sample * sample_weight
         return float(np.add.reduce(per_sample, axis=None) * self._factor(len(per_sample)))
 
     def gradient(self, y_true, y_pred, sample_weight=None):
-        """``dL/dy_pred`` for validated labels."""
+        """``dL/dy_pred`` for validated labels.
+
+        Parameters
+        ----------
+        y_true : numpy.ndarray
+            Labels already passed through :meth:`validate`.
+        y_pred : numpy.ndarray
+            Predictions ``(n, ...)``.
+        sample_weight : numpy.ndarray, optional
+            Validated ``(n,)`` weights, or ``None``.
+        """
         return self._weighted(self._grad(y_true, y_pred) * self._factor(len(y_pred)), sample_weight)
 
     def fused_gradient(self, activation, y_true, y_pred, sample_weight=None):
         """``dL/dz`` before ``activation`` for validated labels when a closed
-        form exists that is exact for this loss as defined, else ``None``."""
+        form exists that is exact for this loss as defined, else ``None``.
+
+        Parameters
+        ----------
+        activation : ActivationFunction
+            The output layer's activation.
+        y_true : numpy.ndarray
+            Labels already passed through :meth:`validate`.
+        y_pred : numpy.ndarray
+            The activation's output.
+        sample_weight : numpy.ndarray, optional
+            Validated ``(n,)`` weights, or ``None``.
+        """
         return None
 
     def validate(self, y_true, y_pred, check=True):
         """Coerce the labels of one batch to the predictions' shape; with
         ``check``, also verify their values. Raises ``ValueError`` naming the
-        loss and the shapes."""
+        loss and the shapes.
+
+        Parameters
+        ----------
+        y_true : array-like
+            Labels ``(n, ...)`` (integer class labels for the sparse losses).
+        y_pred : array-like
+            Predictions ``(n, ...)``.
+        check : bool, default True
+            Also verify the label values (not only their shape).
+        """
         if not check and type(y_true) is np.ndarray and type(y_pred) is np.ndarray and y_true.shape == y_pred.shape:
             return y_true, y_pred  # labels prepared by the trainer: nothing to coerce on this step
         y_pred = np.asarray(y_pred)
@@ -196,10 +276,18 @@ class Loss:
         _require(y_true, np.isfinite(y_true), type(self).__name__, "labels must be finite")
 
     def get_config(self):
+        """The constructor arguments (JSON-able)."""
         return {"reduction": self.reduction, "scale": self.scale}
 
     @classmethod
     def from_config(cls, config):
+        """A new loss from :meth:`get_config`'s dict.
+
+        Parameters
+        ----------
+        config : dict
+            What :meth:`get_config` returned.
+        """
         return cls(**config)
 
     # -- helpers --------------------------------------------------------------
@@ -272,6 +360,17 @@ class ElementwiseLoss(Loss):
     their mean over the non-batch axes (Keras' mean over the last axis,
     then over the others by the ``"sum_over_batch_size"`` reduction), and
     Keras' loss function (:meth:`call`) their mean over the last axis.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> class Quartic(lg.losses.ElementwiseLoss):
+    ...     def _elements(self, t, y):
+    ...         return (y - t) ** 4
+    ...     def _element_grad(self, t, y):
+    ...         return 4 * (y - t) ** 3
+    >>> Quartic()(np.array([[0.0, 0.0]]), np.array([[1.0, 2.0]]))      # mean of 1 and 16
+    8.5
     """
 
     def _per_sample(self, t, y):

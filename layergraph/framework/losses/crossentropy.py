@@ -31,6 +31,12 @@ class BinaryCrossentropy(Loss):
         The tutorial's form ``log(p + delta)`` and ``log(1 - p + delta)``.
         When ``None`` (default), probabilities are clipped to
         ``[1e-7, 1 - 1e-7]`` as Keras does.
+    reduction : {"mean", "sum"}
+        How the per-sample losses combine over the batch (see :class:`Loss`).
+    scale : float
+        Constant factor of the loss.
+    name : str, optional
+        The loss's name.
 
     Notes
     -----
@@ -40,6 +46,12 @@ class BinaryCrossentropy(Loss):
     Keras computes it from the logits: the clip only keeps the reported
     value finite, and a saturated wrong output still gets a gradient). With
     ``delta > 0`` it goes through the sigmoid's Jacobian, exactly.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> round(lg.losses.BinaryCrossentropy()(np.array([[1.0], [0.0]]), np.array([[0.5], [0.5]])), 4)   # ln 2
+    0.6931
     """
 
     name = "binary_crossentropy"
@@ -102,6 +114,12 @@ class CategoricalCrossentropy(Loss):
     delta : float, optional
         The tutorial's ``log(p + delta)`` (it used ``1e-7``). When ``None``
         (default), probabilities are clipped to ``[1e-7, 1 - 1e-7]`` like Keras.
+    reduction : {"mean", "sum"}
+        How the per-sample losses combine over the batch (see :class:`Loss`).
+    scale : float
+        Constant factor of the loss.
+    name : str, optional
+        The loss's name.
 
     Notes
     -----
@@ -113,6 +131,12 @@ class CategoricalCrossentropy(Loss):
     cross-entropy, as TensorFlow's Keras computes it from the logits (the
     clip only keeps the reported value finite, and a saturated wrong output
     still gets a gradient).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> round(lg.losses.CategoricalCrossentropy()(np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]])), 4)   # -ln 0.5
+    0.6931
     """
 
     name = "categorical_crossentropy"
@@ -176,7 +200,14 @@ class CategoricalCrossentropy(Loss):
 
 
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):
-    """Categorical cross-entropy with integer labels ``(n,)`` or ``(n, 1)`` in ``[0, classes)``."""
+    """Categorical cross-entropy with integer labels ``(n,)`` or ``(n, 1)`` in ``[0, classes)``.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> round(lg.losses.SparseCategoricalCrossentropy()(np.array([1]), np.array([[0.5, 0.5]])), 4)   # -ln 0.5
+    0.6931
+    """
 
     name = "sparse_categorical_crossentropy"
 
@@ -218,15 +249,45 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False):
-    """Keras' ``binary_crossentropy``: averaged over the last axis (probabilities clipped to [1e-7, 1 - 1e-7])."""
+    """Keras' ``binary_crossentropy``: averaged over the last axis (probabilities clipped to [1e-7, 1 - 1e-7]).
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ..., d)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    from_logits : bool, default False
+        Predictions are logits, not probabilities.
+    """
     return BinaryCrossentropy(from_logits=from_logits).call(y_true, y_pred)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False):
-    """Keras' ``categorical_crossentropy``: one value per sample for one-hot labels ``(n, k)``."""
+    """Keras' ``categorical_crossentropy``: one value per sample for one-hot labels ``(n, k)``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ..., d)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    from_logits : bool, default False
+        Predictions are logits, not probabilities.
+    """
     return CategoricalCrossentropy(from_logits=from_logits).call(y_true, y_pred)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
-    """Keras' ``sparse_categorical_crossentropy``: one value per sample for integer labels ``(n,)``."""
+    """Keras' ``sparse_categorical_crossentropy``: one value per sample for integer labels ``(n,)``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Integer class labels ``(n, ...)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    from_logits : bool, default False
+        Predictions are logits, not probabilities.
+    """
     return SparseCategoricalCrossentropy(from_logits=from_logits).call(y_true, y_pred)

@@ -30,7 +30,14 @@ def _signed(y_true):
 
 
 class Hinge(ElementwiseLoss):
-    r"""Mean of :math:`\max(1 - y \hat y, 0)` for labels :math:`y` in {-1, 1} (or {0, 1})."""
+    r"""Mean of :math:`\max(1 - y \hat y, 0)` for labels :math:`y` in {-1, 1} (or {0, 1}).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.losses.Hinge()(np.array([[1.0]]), np.array([[0.5]]))   # max(0, 1 - 1 * 0.5)
+    0.5
+    """
 
     name = "hinge"
 
@@ -52,7 +59,14 @@ class Hinge(ElementwiseLoss):
 
 
 class SquaredHinge(Hinge):
-    r"""Mean of :math:`\max(1 - y \hat y, 0)^2` for labels :math:`y` in {-1, 1} (or {0, 1})."""
+    r"""Mean of :math:`\max(1 - y \hat y, 0)^2` for labels :math:`y` in {-1, 1} (or {0, 1}).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.losses.SquaredHinge()(np.array([[1.0]]), np.array([[0.5]]))   # max(0, 1 - 0.5) ** 2
+    0.25
+    """
 
     name = "squared_hinge"
 
@@ -64,10 +78,26 @@ class SquaredHinge(Hinge):
 
 
 def hinge(y_true, y_pred):
-    """Keras' ``hinge``: averaged over the last axis."""
+    """Keras' ``hinge``: averaged over the last axis.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels in {-1, 1} (0/1 labels are mapped to -1/1).
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    """
     return Hinge().call(y_true, y_pred)
 
 
 def squared_hinge(y_true, y_pred):
-    """Keras' ``squared_hinge``: averaged over the last axis."""
+    """Keras' ``squared_hinge``: averaged over the last axis.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels in {-1, 1} (0/1 labels are mapped to -1/1).
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    """
     return SquaredHinge().call(y_true, y_pred)

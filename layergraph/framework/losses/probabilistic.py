@@ -30,6 +30,12 @@ class KLDivergence(Loss):
     Both arguments are clipped to :math:`[\epsilon, 1]` (so the gradient is
     zero where a prediction lies outside); with several values per sample
     besides the last axis, the per-sample loss is their mean.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> round(lg.losses.KLDivergence()(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]])), 4)   # 1 * ln(1 / 0.5)
+    0.6931
     """
 
     name = "kl_divergence"
@@ -54,7 +60,14 @@ class KLDivergence(Loss):
 
 
 class Poisson(ElementwiseLoss):
-    r"""Mean of :math:`\hat y - y \log(\hat y + \epsilon)` (predictions are rates, labels counts)."""
+    r"""Mean of :math:`\hat y - y \log(\hat y + \epsilon)` (predictions are rates, labels counts).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> round(lg.losses.Poisson()(np.array([[1.0]]), np.array([[1.0]])), 6)   # y - t log y = 1 - 0
+    1.0
+    """
 
     name = "poisson"
 
@@ -70,10 +83,26 @@ class Poisson(ElementwiseLoss):
 
 
 def kl_divergence(y_true, y_pred):
-    """Keras' ``kl_divergence``: summed over the last axis."""
+    """Keras' ``kl_divergence``: summed over the last axis.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ..., d)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    """
     return KLDivergence().call(y_true, y_pred)
 
 
 def poisson(y_true, y_pred):
-    """Keras' ``poisson``: averaged over the last axis."""
+    """Keras' ``poisson``: averaged over the last axis.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ..., d)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    """
     return Poisson().call(y_true, y_pred)

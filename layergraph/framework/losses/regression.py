@@ -46,7 +46,14 @@ _LOG2 = math.log(2.0)
 
 
 class MeanSquaredError(Loss):
-    r"""Per sample :math:`\frac{1}{d}\sum_j (y_j - t_j)^2`; Keras' ``"mse"``."""
+    r"""Per sample :math:`\frac{1}{d}\sum_j (y_j - t_j)^2`; Keras' ``"mse"``.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.losses.MeanSquaredError()(np.array([[1.0], [0.0]]), np.array([[0.5], [2.0]]))   # (0.25 + 4) / 2
+    2.125
+    """
 
     name = "mean_squared_error"
 
@@ -62,7 +69,23 @@ class MeanSquaredError(Loss):
 
 
 class SumSquaredError(Loss):
-    r"""The tutorial's :math:`\frac12 \sum (y - t)^2` over batch and outputs."""
+    r"""The tutorial's :math:`\frac12 \sum (y - t)^2` over batch and outputs.
+
+    Parameters
+    ----------
+    reduction : {"mean", "sum"}, default "sum"
+        How the per-sample losses combine over the batch.
+    scale : float, default 0.5
+        Constant factor (the tutorial's half sum).
+    name : str, optional
+        The loss's name.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.losses.SumSquaredError()(np.array([[0.0, 0.0]]), np.array([[1.0, 2.0]]))   # 0.5 * (1 + 4)
+    2.5
+    """
 
     name = "sum_squared_error"
 
@@ -77,7 +100,14 @@ class SumSquaredError(Loss):
 
 
 class MeanAbsoluteError(ElementwiseLoss):
-    r"""Mean of :math:`|\hat y - y|`; Keras' ``"mae"``."""
+    r"""Mean of :math:`|\hat y - y|`; Keras' ``"mae"``.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.losses.MeanAbsoluteError()(np.array([[0.0, 0.0]]), np.array([[1.0, -3.0]]))   # (1 + 3) / 2
+    2.0
+    """
 
     name = "mean_absolute_error"
 
@@ -89,7 +119,14 @@ class MeanAbsoluteError(ElementwiseLoss):
 
 
 class MeanAbsolutePercentageError(ElementwiseLoss):
-    r"""Mean of :math:`100\,|\hat y - y| / \max(|y|, \epsilon)`; Keras' ``"mape"``."""
+    r"""Mean of :math:`100\,|\hat y - y| / \max(|y|, \epsilon)`; Keras' ``"mape"``.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.losses.MeanAbsolutePercentageError()(np.array([[2.0]]), np.array([[1.0]]))   # 100 * |1 - 2| / 2
+    50.0
+    """
 
     name = "mean_absolute_percentage_error"
 
@@ -105,6 +142,13 @@ class MeanSquaredLogarithmicError(ElementwiseLoss):
 
     Labels must be non-negative (Keras would replace a negative one by
     :math:`\epsilon` silently).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> loss = lg.losses.MeanSquaredLogarithmicError()
+    >>> round(loss(np.array([[0.0]]), np.array([[np.e - 1]])), 6)   # (log e - log 1)^2
+    1.0
     """
 
     name = "mean_squared_logarithmic_error"
@@ -130,6 +174,13 @@ class Huber(ElementwiseLoss):
     delta : float
         Where the loss turns from quadratic to linear (positive).
     reduction, scale, name : see :class:`~layergraph.framework.losses.base.Loss`.
+        How the per-sample losses combine over the batch (see :class:`Loss`).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.losses.Huber(delta=1.0)(np.array([[0.0], [0.0]]), np.array([[0.5], [3.0]]))   # (0.5**2 / 2 + (3 - 0.5)) / 2
+    1.3125
     """
 
     name = "huber_loss"
@@ -152,7 +203,14 @@ class Huber(ElementwiseLoss):
 
 
 class LogCosh(ElementwiseLoss):
-    r"""Mean of :math:`\log\cosh(\hat y - y)`, stable for large errors; Keras' ``"log_cosh"``."""
+    r"""Mean of :math:`\log\cosh(\hat y - y)`, stable for large errors; Keras' ``"log_cosh"``.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> round(lg.losses.LogCosh()(np.array([[0.0]]), np.array([[1.0]])), 4)   # log cosh 1
+    0.4338
+    """
 
     name = "log_cosh"
 
@@ -177,6 +235,13 @@ class CosineSimilarity(Loss):
     axis : int
         A non-batch axis of the predictions (default the last).
     reduction, scale, name : see :class:`~layergraph.framework.losses.base.Loss`.
+        How the per-sample losses combine over the batch (see :class:`Loss`).
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> lg.losses.CosineSimilarity()(np.array([[1.0, 0.0]]), np.array([[2.0, 0.0]]))   # same direction: -1
+    -1.0
     """
 
     name = "cosine_similarity"
@@ -219,35 +284,95 @@ class CosineSimilarity(Loss):
 
 
 def mean_squared_error(y_true, y_pred):
-    """Keras' ``mean_squared_error``: :math:`(\\hat y - y)^2` averaged over the last axis."""
+    """Keras' ``mean_squared_error``: :math:`(\\hat y - y)^2` averaged over the last axis.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ..., d)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    """
     return MeanSquaredError().call(y_true, y_pred)
 
 
 def mean_absolute_error(y_true, y_pred):
-    """Keras' ``mean_absolute_error``: :math:`|\\hat y - y|` averaged over the last axis."""
+    """Keras' ``mean_absolute_error``: :math:`|\\hat y - y|` averaged over the last axis.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ..., d)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    """
     return MeanAbsoluteError().call(y_true, y_pred)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
-    """Keras' ``mean_absolute_percentage_error``, averaged over the last axis."""
+    """Keras' ``mean_absolute_percentage_error``, averaged over the last axis.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ..., d)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    """
     return MeanAbsolutePercentageError().call(y_true, y_pred)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
-    """Keras' ``mean_squared_logarithmic_error``, averaged over the last axis."""
+    """Keras' ``mean_squared_logarithmic_error``, averaged over the last axis.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ..., d)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    """
     return MeanSquaredLogarithmicError().call(y_true, y_pred)
 
 
 def huber(y_true, y_pred, delta=1.0):
-    """Keras' ``huber``, averaged over the last axis."""
+    """Keras' ``huber``, averaged over the last axis.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ..., d)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    delta : float, default 1.0
+        Where the loss turns from quadratic to linear.
+    """
     return Huber(delta).call(y_true, y_pred)
 
 
 def log_cosh(y_true, y_pred):
-    """Keras' ``log_cosh``, averaged over the last axis."""
+    """Keras' ``log_cosh``, averaged over the last axis.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ..., d)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    """
     return LogCosh().call(y_true, y_pred)
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
-    """Keras' ``cosine_similarity`` loss: minus the cosine along ``axis``."""
+    """Keras' ``cosine_similarity`` loss: minus the cosine along ``axis``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ..., d)``.
+    y_pred : array-like
+        Predictions ``(n, ..., d)``.
+    axis : int, default -1
+        The axis of the vectors.
+    """
     return CosineSimilarity(axis).call(y_true, y_pred)

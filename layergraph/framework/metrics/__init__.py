@@ -13,12 +13,12 @@ labels, arg-max). The functions :func:`accuracy`, :func:`binary_accuracy`,
 :func:`categorical_accuracy` and :func:`sparse_categorical_accuracy` return
 the share of one batch directly.
 
-========================  ===================================================================
-:mod:`.base`              :class:`Metric`, :class:`Mean`, :class:`Sum`, :class:`MeanMetricWrapper`
-:mod:`.accuracy`          the accuracy metrics
-:mod:`.regression`        MSE, MAE, RMSE, MAPE, MSLE
-:mod:`.confusion`         :class:`Precision`, :class:`Recall`, :class:`AUC` and the four counts
-========================  ===================================================================
+===============================================  ========================================================================
+:mod:`~layergraph.framework.metrics.base`        :class:`Metric`, :class:`Mean`, :class:`Sum`, :class:`MeanMetricWrapper`
+:mod:`~layergraph.framework.metrics.accuracy`    the accuracy metrics
+:mod:`~layergraph.framework.metrics.regression`  MSE, MAE, RMSE, MAPE, MSLE
+:mod:`~layergraph.framework.metrics.confusion`   :class:`Precision`, :class:`Recall`, :class:`AUC` and the four counts
+===============================================  ========================================================================
 
 Names accepted by :func:`get` (``compile(metrics=[...])``): ``"accuracy"``,
 Keras' snake-case class names (``"auc"``, ``"precision"``...) and class
@@ -93,12 +93,27 @@ def get(identifier, loss=None):
     ``loss.from_logits``). The metric keeps the name the user gave, so
     ``metrics=["acc"]`` is logged as ``"acc"`` (as in Keras).
 
+    Parameters
+    ----------
+    identifier : str, type, Metric, dict or callable
+        A name (``"accuracy"``, ``"mae"``, a class name...), a class, an
+        instance, :func:`serialize`'s result or a function ``fn(y_true, y_pred)``.
+    loss : Loss, optional
+        The compiled loss, which tells ``"accuracy"`` whether predictions are logits.
+
     Raises
     ------
     ValueError
         Unknown name; the message lists the valid ones.
     TypeError
         Anything else that is not a metric.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> metric = lg.metrics.get("mae")
+    >>> metric.name, metric([[0.0]], [[2.0]])
+    ('mae', 2.0)
     """
     if isinstance(identifier, Metric):
         return identifier
@@ -126,7 +141,13 @@ def get(identifier, loss=None):
 
 
 def serialize(metric):
-    """``{"class_name", "config"}``; a name string for the metrics resolved by name."""
+    """``{"class_name", "config"}``; a name string for the metrics resolved by name.
+
+    Parameters
+    ----------
+    metric : Metric
+        The metric.
+    """
     if isinstance(metric, _AutoAccuracy) or (isinstance(metric, MeanMetricWrapper)
                                              and metric.name.lower() in _LOSS_FUNCTIONS):
         return metric.name
@@ -136,7 +157,15 @@ def serialize(metric):
 
 
 def deserialize(config, custom_objects=None):
-    """Inverse of :func:`serialize`; functions and user classes come from ``custom_objects`` or a scope."""
+    """Inverse of :func:`serialize`; functions and user classes come from ``custom_objects`` or a scope.
+
+    Parameters
+    ----------
+    config : str or dict
+        What :func:`serialize` returned.
+    custom_objects : dict, optional
+        ``{name: class or function}`` for metrics defined outside layergraph.
+    """
     if isinstance(config, str):
         return get(config)
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):

@@ -73,7 +73,23 @@ class _Counting(Metric):
 
 
 class BinaryAccuracy(_Counting):
-    """Share of outputs on the right side of ``threshold`` (labels above 0.5 count as 1)."""
+    """Share of outputs on the right side of ``threshold`` (labels above 0.5 count as 1).
+
+    Parameters
+    ----------
+    name : str, default "binary_accuracy"
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+    threshold : float, default 0.5
+        Predictions above it count as 1.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.BinaryAccuracy()([1, 0, 1], [0.9, 0.6, 0.2])
+    0.3333333333333333
+    """
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         self.threshold = float(threshold)
@@ -87,7 +103,21 @@ class BinaryAccuracy(_Counting):
 
 
 class CategoricalAccuracy(_Counting):
-    """Share of rows whose arg-max matches the one-hot label's."""
+    """Share of rows whose arg-max matches the one-hot label's.
+
+    Parameters
+    ----------
+    name : str, default "categorical_accuracy"
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.CategoricalAccuracy()([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])
+    0.5
+    """
 
     def __init__(self, name="categorical_accuracy", dtype=None):
         super().__init__(name, dtype)
@@ -97,7 +127,21 @@ class CategoricalAccuracy(_Counting):
 
 
 class SparseCategoricalAccuracy(_Counting):
-    """Share of rows whose arg-max equals the integer label."""
+    """Share of rows whose arg-max equals the integer label.
+
+    Parameters
+    ----------
+    name : str, default "sparse_categorical_accuracy"
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.SparseCategoricalAccuracy()([1, 0], [[0.2, 0.8], [0.3, 0.7]])
+    0.5
+    """
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
         super().__init__(name, dtype)
@@ -108,7 +152,21 @@ class SparseCategoricalAccuracy(_Counting):
 
 
 class Accuracy(_Counting):
-    """Share of predictions exactly equal to the labels (Keras' ``Accuracy``: no arg-max, no threshold)."""
+    """Share of predictions exactly equal to the labels (Keras' ``Accuracy``: no arg-max, no threshold).
+
+    Parameters
+    ----------
+    name : str, default "accuracy"
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.Accuracy()([1, 2, 3, 4], [1, 2, 0, 4])
+    0.75
+    """
 
     def __init__(self, name="accuracy", dtype=None):
         super().__init__(name, dtype)
@@ -120,7 +178,23 @@ class Accuracy(_Counting):
 
 
 class TopKCategoricalAccuracy(_Counting):
-    """Share of rows whose one-hot label is among the ``k`` highest scores."""
+    """Share of rows whose one-hot label is among the ``k`` highest scores.
+
+    Parameters
+    ----------
+    k : int, default 5
+        A sample counts when its label is among the ``k`` highest predictions.
+    name : str, default "top_k_categorical_accuracy"
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.TopKCategoricalAccuracy(k=2)([[0, 0, 1], [0, 1, 0]], [[0.5, 0.3, 0.2], [0.1, 0.2, 0.7]])
+    0.5
+    """
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
@@ -138,7 +212,23 @@ class TopKCategoricalAccuracy(_Counting):
 
 
 class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
-    """Share of rows whose integer label is among the ``k`` highest scores."""
+    """Share of rows whose integer label is among the ``k`` highest scores.
+
+    Parameters
+    ----------
+    k : int, default 5
+        A sample counts when its label is among the ``k`` highest predictions.
+    name : str, default "sparse_top_k_categorical_accuracy"
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.SparseTopKCategoricalAccuracy(k=2)([2, 1], [[0.5, 0.3, 0.2], [0.1, 0.2, 0.7]])
+    0.5
+    """
 
     _sparse = True
 
@@ -148,23 +238,59 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
 
 # -- functions (one batch, a Python float) ---------------------------------------------------
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """Share of outputs on the right side of ``threshold``."""
+    """Share of outputs on the right side of ``threshold``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ...)``.
+    y_pred : array-like
+        Predictions ``(n, ...)``.
+    threshold : float, default 0.5
+        Predictions above it count as 1.
+    """
     return float(np.mean(_per_sample_binary(y_true, y_pred, threshold)))
 
 
 def categorical_accuracy(y_true, y_pred):
-    """Share of rows whose arg-max matches the one-hot label's."""
+    """Share of rows whose arg-max matches the one-hot label's.
+
+    Parameters
+    ----------
+    y_true : array-like
+        One-hot labels ``(n, k)``.
+    y_pred : array-like
+        Scores ``(n, k)``.
+    """
     hits = np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)
     return float(np.count_nonzero(hits)) / hits.size if hits.size else float("nan")
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    """Share of rows whose arg-max equals the integer label."""
+    """Share of rows whose arg-max equals the integer label.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Integer labels ``(n,)``.
+    y_pred : array-like
+        Scores ``(n, k)``.
+    """
     return float(np.mean(_per_sample_sparse(y_true, y_pred)))
 
 
 def accuracy(y_true, y_pred, from_logits=False):
-    """Binary, sparse or categorical accuracy, chosen from the shapes."""
+    """Binary, sparse or categorical accuracy, chosen from the shapes.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels ``(n, ...)``.
+    y_pred : array-like
+        Predictions ``(n, ...)``.
+    from_logits : bool, default False
+        Binary predictions are logits (threshold 0) rather than probabilities (0.5).
+    """
     y_pred = np.asarray(y_pred)
     y_true = np.asarray(y_true)
     if y_pred.ndim == 1 or y_pred.shape[-1] == 1:

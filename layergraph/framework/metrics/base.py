@@ -34,9 +34,23 @@ class Metric:
         class's snake-case name.
     dtype : str, optional
         Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> class Largest(lg.metrics.Metric):
+    ...     def reset_state(self):
+    ...         self.largest = -np.inf
+    ...     def update_state(self, y_true, y_pred, sample_weight=None):
+    ...         self.largest = max(self.largest, float(np.max(y_pred)))
+    ...     def result(self):
+    ...         return self.largest
+    >>> metric = Largest()
+    >>> metric([0.0], [2.0]), metric([0.0], [1.0]), metric.name
+    (2.0, 2.0, 'largest')
     """
 
-    #: Which way is better: ``"up"`` (accuracy, AUC...), ``"down"`` (errors) or ``None`` (unknown).
+    #: Which way is better, ``"up"`` (accuracy, AUC...), ``"down"`` (errors) or ``None`` (unknown).
     #: Monitoring callbacks with ``mode="auto"`` read it, as Keras 3 reads a metric's ``_direction``.
     direction = None
 
@@ -52,7 +66,17 @@ class Metric:
         self.reset_state()
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        """Accumulate one batch."""
+        """Accumulate one batch.
+
+        Parameters
+        ----------
+        y_true : array-like
+            Labels ``(n, ...)``.
+        y_pred : array-like
+            Predictions ``(n, ...)``.
+        sample_weight : array-like, optional
+            ``(n,)`` weights of the samples.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement update_state()")
 
     def result(self):
@@ -64,15 +88,33 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} must implement reset_state()")
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """Update with one batch and return the result so far (Keras' ``metric(y_true, y_pred)``)."""
+        """Update with one batch and return the result so far (Keras' ``metric(y_true, y_pred)``).
+
+        Parameters
+        ----------
+        y_true : array-like
+            Labels ``(n, ...)``.
+        y_pred : array-like
+            Predictions ``(n, ...)``.
+        sample_weight : array-like, optional
+            ``(n,)`` weights of the samples.
+        """
         self.update_state(y_true, y_pred, sample_weight)
         return self.result()
 
     def get_config(self):
+        """The constructor arguments (JSON-able)."""
         return {"name": self.name}
 
     @classmethod
     def from_config(cls, config):
+        """A new metric from :meth:`get_config`'s dict.
+
+        Parameters
+        ----------
+        config : dict
+            What :meth:`get_config` returned.
+        """
         return cls(**config)
 
     def __repr__(self):
@@ -127,7 +169,16 @@ class Mean(Metric):
 
 
 class Sum(Metric):
-    """The (weighted) sum of the values given to :meth:`update_state`."""
+    """The (weighted) sum of the values given to :meth:`update_state`.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> total = lg.metrics.Sum()
+    >>> total.update_state([1.0, 2.0]); total.update_state(4.0)
+    >>> total.result()
+    7.0
+    """
 
     def reset_state(self):
         self.total = 0.0
@@ -152,6 +203,17 @@ class MeanMetricWrapper(Mean):
         batch's mean (weighted by the batch size).
     name : str, optional
         Default: the function's name.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+    **kwargs
+        Passed to ``fn`` at each call.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> within_1 = lg.metrics.MeanMetricWrapper(lambda t, p: np.abs(p - t) <= 1.0, name="within_1")
+    >>> within_1(np.array([0.0, 0.0, 0.0]), np.array([0.5, 2.0, -1.0]))
+    0.6666666666666666
     """
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):

@@ -188,7 +188,23 @@ class _ThresholdCounts(Metric):
 
 
 class TruePositives(_ThresholdCounts):
-    """The (weighted) number of true positives, per threshold (default 0.5)."""
+    """The (weighted) number of true positives, per threshold (default 0.5).
+
+    Parameters
+    ----------
+    thresholds : float or list of float, optional
+        Predictions above a threshold count as positive (default 0.5); several give an array.
+    name : str, optional
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.TruePositives()([0, 1, 1, 1], [1, 0, 1, 1])
+    2.0
+    """
 
     def __init__(self, thresholds=None, name=None, dtype=None):
         super().__init__(thresholds, name=name, dtype=dtype)
@@ -198,21 +214,42 @@ class TruePositives(_ThresholdCounts):
 
 
 class FalsePositives(TruePositives):
-    """The (weighted) number of false positives, per threshold (default 0.5)."""
+    """The (weighted) number of false positives, per threshold (default 0.5).
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.FalsePositives()([0, 1, 0, 0], [1, 0, 1, 0])
+    2.0
+    """
 
     def result(self):
         return _scalar_or_array(self.false_positives)
 
 
 class TrueNegatives(TruePositives):
-    """The (weighted) number of true negatives, per threshold (default 0.5)."""
+    """The (weighted) number of true negatives, per threshold (default 0.5).
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.TrueNegatives()([0, 1, 0, 0], [1, 0, 1, 0])
+    1.0
+    """
 
     def result(self):
         return _scalar_or_array(self.true_negatives)
 
 
 class FalseNegatives(TruePositives):
-    """The (weighted) number of false negatives, per threshold (default 0.5)."""
+    """The (weighted) number of false negatives, per threshold (default 0.5).
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.FalseNegatives()([0, 1, 1, 1], [0, 1, 0, 0])
+    2.0
+    """
 
     def result(self):
         return _scalar_or_array(self.false_negatives)
@@ -231,6 +268,15 @@ class Precision(_ThresholdCounts):
     class_id : int, optional
         Only this column (class) counts.
     name : str, optional
+        The key of the metric in the logs; default ``precision``.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.Precision()([0, 1, 1, 0], [0.9, 0.8, 0.4, 0.1])   # 2 predicted positive, 1 right
+    0.5
     """
 
     direction = "up"
@@ -248,7 +294,7 @@ class Precision(_ThresholdCounts):
 class Recall(Precision):
     r"""Recall :math:`TP / (TP + FN)` over everything seen (0 when there was no positive label).
 
-    Parameters as :class:`Precision`.
+    Same arguments as :class:`layergraph.metrics.Precision`.
 
     Example
     -------
@@ -282,8 +328,11 @@ class AUC(Metric):
     num_thresholds : int
         At least 2.
     curve : {"ROC", "PR"}
+        The ROC curve or the precision-recall curve.
     summation_method : {"interpolation", "minoring", "majoring"}
+        How the area between thresholds is summed (above).
     name : str, optional
+        The key of the metric in the logs; default ``auc``.
     thresholds : list of float, optional
         Thresholds in ``[0, 1]`` to use instead of evenly spaced ones
         (``-epsilon`` and ``1 + epsilon`` are added).
@@ -296,6 +345,14 @@ class AUC(Metric):
         With ``multi_label``, the weight of each label's area.
     from_logits : bool
         Predictions are logits (a sigmoid is applied first).
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import layergraph as lg
+    >>> lg.metrics.AUC()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])   # 3 of the 4 (negative, positive) pairs ordered right
+    0.75
     """
 
     direction = "up"

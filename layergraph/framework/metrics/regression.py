@@ -19,7 +19,21 @@ __all__ = ["MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError", "Mea
 
 
 class MeanSquaredError(Mean):
-    """Mean over samples of the mean squared error over the last axis."""
+    """Mean over samples of the mean squared error over the last axis.
+
+    Parameters
+    ----------
+    name : str, default "mean_squared_error"
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> round(lg.metrics.MeanSquaredError()(np.array([[0.0], [0.0]]), np.array([[1.0], [3.0]])), 6)   # (1 + 9) / 2
+    5.0
+    """
 
     direction = "down"
 
@@ -33,7 +47,21 @@ class MeanSquaredError(Mean):
 
 
 class MeanAbsoluteError(Mean):
-    """Mean over samples of the mean absolute error over the last axis."""
+    """Mean over samples of the mean absolute error over the last axis.
+
+    Parameters
+    ----------
+    name : str, default "mean_absolute_error"
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> round(lg.metrics.MeanAbsoluteError()(np.array([[0.0], [0.0]]), np.array([[1.0], [-3.0]])), 6)   # (1 + 3) / 2
+    2.0
+    """
 
     direction = "down"
 
@@ -47,7 +75,22 @@ class MeanAbsoluteError(Mean):
 
 
 class RootMeanSquaredError(MeanSquaredError):
-    """Square root of the mean squared error over everything seen."""
+    """Square root of the mean squared error over everything seen.
+
+    Parameters
+    ----------
+    name : str, default "root_mean_squared_error"
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> metric = lg.metrics.RootMeanSquaredError()
+    >>> round(metric(np.array([[0.0], [0.0]]), np.array([[1.0], [-7.0]])), 6)   # sqrt((1 + 49) / 2)
+    5.0
+    """
 
     def __init__(self, name="root_mean_squared_error", dtype=None):
         Mean.__init__(self, name, dtype)
@@ -69,7 +112,21 @@ class _LossMean(Mean):
 
 
 class MeanAbsolutePercentageError(_LossMean):
-    """Mean of :func:`~layergraph.framework.losses.mean_absolute_percentage_error` over everything seen."""
+    """Mean of :func:`~layergraph.framework.losses.mean_absolute_percentage_error` over everything seen.
+
+    Parameters
+    ----------
+    name : str, default "mean_absolute_percentage_error"
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> round(lg.metrics.MeanAbsolutePercentageError()(np.array([[2.0]]), np.array([[1.0]])), 6)   # 100 * |1 - 2| / 2
+    50.0
+    """
 
     _function = staticmethod(losses_module.mean_absolute_percentage_error)
 
@@ -78,7 +135,22 @@ class MeanAbsolutePercentageError(_LossMean):
 
 
 class MeanSquaredLogarithmicError(_LossMean):
-    """Mean of :func:`~layergraph.framework.losses.mean_squared_logarithmic_error` over everything seen."""
+    """Mean of :func:`~layergraph.framework.losses.mean_squared_logarithmic_error` over everything seen.
+
+    Parameters
+    ----------
+    name : str, default "mean_squared_logarithmic_error"
+        The key of the metric in the logs.
+    dtype : str, optional
+        Accepted for Keras compatibility.
+
+    Example
+    -------
+    >>> import numpy as np, layergraph as lg
+    >>> metric = lg.metrics.MeanSquaredLogarithmicError()
+    >>> round(metric(np.array([[0.0]]), np.array([[np.e - 1]])), 6)   # (log e - log 1)^2
+    1.0
+    """
 
     _function = staticmethod(losses_module.mean_squared_logarithmic_error)
 
