@@ -103,7 +103,13 @@ class ActivationFunction:
         raise NotImplementedError
 
     def call(self, z):
-        """The activation of ``z``, differentiable when ``z`` is traced (inside a recorded ``call()``)."""
+        """The activation of ``z``, differentiable when ``z`` is traced (inside a recorded ``call()``).
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            Pre-activations, any shape.
+        """
         if is_recording():
             return record_opaque(self._forward_and_backward, z, name=self.name)
         return self.forward(z)[0]

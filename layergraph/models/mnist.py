@@ -338,15 +338,18 @@ def augmented_cnn(learning_rate=3e-3, dtype="float32", seed=0, compile=True, epo
     learning_rate : float
         The peak rate, reached after one epoch.
     dtype : {"float32", "float64"}
+        Of the weights and computations.
     seed : int
         Seeds the weights, the augmentation draws, the dropout masks and the
         shuffling.
-    compile : bool
+    compile : bool, default True
+        Compile the model (else it is returned uncompiled).
     epochs, steps_per_epoch : int
         The length of the schedule (:func:`train` passes the run's).
     augment : bool
         Include the three augmentation layers.
     gradient : {"analytic", "numeric"} or GradientStrategy
+        The compiled gradient strategy.
 
     Returns
     -------

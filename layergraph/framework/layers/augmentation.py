@@ -93,6 +93,7 @@ class RandomAffineLayer(RandomLayer):
         How points outside the image are filled (see
         :mod:`~layergraph.framework.layers.affine_sampling`).
     interpolation : {"bilinear", "nearest"}
+        How the image is read between pixels.
     seed : int, optional
         Seed of the layer's generator.
     fill_value : float
@@ -125,7 +126,20 @@ class RandomAffineLayer(RandomLayer):
         return f"{type(self).__name__} {self.name!r}"
 
     def draw_transforms(self, n, height, width):
-        """``(n, 2, 3)`` float64: a random transform per image (output pixel to input point)."""
+        """A random transform per image, mapping output pixels to input points.
+
+        Parameters
+        ----------
+        n : int
+            Number of images.
+        height, width : int
+            Image size in pixels.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, 2, 3)`` float64 affine matrices.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement draw_transforms()")
 
     def forget_draws(self):
@@ -189,8 +203,18 @@ class RandomTranslation(RandomAffineLayer):
     ----------
     height_factor, width_factor : float or (float, float)
         Fractions in ``[-1, 1]``; ``0.2`` means ``(-0.2, 0.2)``.
-    fill_mode, interpolation, seed, fill_value, data_format, **kwargs
-        See :class:`RandomAffineLayer` (default ``fill_mode="reflect"``).
+    fill_mode : {"reflect", "wrap", "constant", "nearest"}, default "reflect"
+        How points outside the image are filled.
+    interpolation : {"bilinear", "nearest"}, default "bilinear"
+        How the image is read between pixels.
+    seed : int, optional
+        Seed of the layer's generator.
+    fill_value : float, default 0.0
+        The value read outside the image when ``fill_mode="constant"``.
+    data_format : {"channels_last", None}
+        Accepted for Keras compatibility; ``"channels_first"`` is not supported.
+    **kwargs
+        ``name``, ``input_shape``, ``dtype``, ``trainable``.
 
     Shapes
     ------
@@ -212,6 +236,20 @@ class RandomTranslation(RandomAffineLayer):
         self.height_factor, self.width_factor = height_factor, width_factor
 
     def draw_transforms(self, n, height, width):
+        """Random shifts: ``(n, 2, 3)`` translations by ``height_factor`` and ``width_factor`` times the size.
+
+        Parameters
+        ----------
+        n : int
+            Number of images.
+        height, width : int
+            Image size in pixels.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, 2, 3)`` float64, output pixel to input point.
+        """
         dy = self._generator.uniform(self.height_lower, self.height_upper, n) * height
         dx = self._generator.uniform(self.width_lower, self.width_upper, n) * width
         transforms = np.zeros((n, 2, 3))
@@ -240,8 +278,18 @@ class RandomRotation(RandomAffineLayer):
     factor : float or (float, float)
         Fractions of a full turn in ``[-1, 1]``; ``0.1`` means ``(-0.1, 0.1)``
         (up to 36 degrees either way).
-    fill_mode, interpolation, seed, fill_value, data_format, **kwargs
-        See :class:`RandomAffineLayer` (default ``fill_mode="reflect"``).
+    fill_mode : {"reflect", "wrap", "constant", "nearest"}, default "reflect"
+        How points outside the image are filled.
+    interpolation : {"bilinear", "nearest"}, default "bilinear"
+        How the image is read between pixels.
+    seed : int, optional
+        Seed of the layer's generator.
+    fill_value : float, default 0.0
+        The value read outside the image when ``fill_mode="constant"``.
+    data_format : {"channels_last", None}
+        Accepted for Keras compatibility; ``"channels_first"`` is not supported.
+    **kwargs
+        ``name``, ``input_shape``, ``dtype``, ``trainable``.
 
     Shapes
     ------
@@ -263,6 +311,20 @@ class RandomRotation(RandomAffineLayer):
         self.factor = factor
 
     def draw_transforms(self, n, height, width):
+        """Random rotations about the image centre: ``(n, 2, 3)`` affine matrices.
+
+        Parameters
+        ----------
+        n : int
+            Number of images.
+        height, width : int
+            Image size in pixels.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, 2, 3)`` float64, output pixel to input point.
+        """
         angle = self._generator.uniform(self.lower, self.upper, n) * (2 * math.pi)
         cos, sin = np.cos(angle), np.sin(angle)
         cx, cy = (width - 1) / 2, (height - 1) / 2
@@ -297,8 +359,18 @@ class RandomZoom(RandomAffineLayer):
         Fractions in ``(-1, 1]``; ``0.1`` means ``(-0.1, 0.1)``.
     width_factor : float or (float, float), optional
         Likewise; ``None`` (default) zooms both axes by the same factor.
-    fill_mode, interpolation, seed, fill_value, data_format, **kwargs
-        See :class:`RandomAffineLayer` (default ``fill_mode="reflect"``).
+    fill_mode : {"reflect", "wrap", "constant", "nearest"}, default "reflect"
+        How points outside the image are filled.
+    interpolation : {"bilinear", "nearest"}, default "bilinear"
+        How the image is read between pixels.
+    seed : int, optional
+        Seed of the layer's generator.
+    fill_value : float, default 0.0
+        The value read outside the image when ``fill_mode="constant"``.
+    data_format : {"channels_last", None}
+        Accepted for Keras compatibility; ``"channels_first"`` is not supported.
+    **kwargs
+        ``name``, ``input_shape``, ``dtype``, ``trainable``.
 
     Shapes
     ------
@@ -326,6 +398,20 @@ class RandomZoom(RandomAffineLayer):
         self.height_factor, self.width_factor = height_factor, width_factor
 
     def draw_transforms(self, n, height, width):
+        """Random zooms about the image centre: ``(n, 2, 3)`` affine matrices.
+
+        Parameters
+        ----------
+        n : int
+            Number of images.
+        height, width : int
+            Image size in pixels.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, 2, 3)`` float64, output pixel to input point.
+        """
         zy = self._generator.uniform(1 + self.height_lower, 1 + self.height_upper, n)
         zx = zy if self.width_factor is None else self._generator.uniform(1 + self.width_lower,
                                                                           1 + self.width_upper, n)

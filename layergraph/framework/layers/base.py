@@ -799,7 +799,14 @@ class Layer:
         return {"input_shape": [list(s) for s in shape] if isinstance(shape, list) else list(shape)}
 
     def build_from_config(self, config):
-        """Build the layer as :meth:`get_build_config` recorded (how a saved subclassed model gets its weights)."""
+        """Build the layer as :meth:`get_build_config` recorded (how a saved subclassed model gets its weights).
+
+        Parameters
+        ----------
+        config : dict
+            ``{"input_shape": shape}``, the shape with the batch axis (a
+            list of shapes for several inputs).
+        """
         shape = config["input_shape"]
         self._maybe_build([tuple(s) for s in shape] if shape and isinstance(shape[0], list) else tuple(shape))
 
@@ -916,7 +923,18 @@ class ActivatedLayer(Layer):
         return self.activation
 
     def preactivation(self, inputs):
-        """``z = f(inputs)``, the layer's maths before its activation, in traceable numpy."""
+        """``z = f(inputs)``, the layer's maths before its activation, in traceable numpy.
+
+        Parameters
+        ----------
+        inputs : numpy.ndarray
+            A batch.
+
+        Returns
+        -------
+        numpy.ndarray
+            The pre-activation ``z``.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement preactivation() or "
                                   f"forward_preactivation()")
 

@@ -27,6 +27,10 @@ class Lambda(Layer):
     **kwargs
         ``name``, ``dtype``, ``input_shape``...
 
+    Shapes
+    ------
+    Input: what ``function`` takes; output: what it returns (``output_shape``).
+
     Notes
     -----
     Saving stores the function by name: a function defined with ``def`` is

@@ -55,6 +55,21 @@ class RandomLayer(Layer):
         of draws is reproducible given the seed.
     **kwargs
         ``name``, ``input_shape``, ``dtype``, ``trainable``.
+
+    Shapes
+    ------
+    As the subclass says (dropout and the augmentation layers keep the shape).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from layergraph.layers import Dropout, RandomLayer, frozen_masks
+    >>> layer = Dropout(0.5, seed=0)
+    >>> isinstance(layer, RandomLayer), layer.randomness_frozen
+    (True, False)
+    >>> with frozen_masks(layer):
+    ...     layer.randomness_frozen
+    True
     """
 
     def __init__(self, seed=None, **kwargs):
@@ -70,12 +85,12 @@ class RandomLayer(Layer):
 
     @property
     def randomness_frozen(self):
-        """Inside a :func:`frozen_masks` block: reuse the kept draw."""
+        """Whether a :func:`frozen_masks` block is open (then the kept draw is reused)."""
         return self._frozen > 0
 
     @property
     def randomness_disabled(self):
-        """Inside a :func:`disabled_dropout` block: be the identity."""
+        """Whether a :func:`disabled_dropout` block is open (then the layer is the identity)."""
         return self._disabled > 0
 
     def forget_draws(self):

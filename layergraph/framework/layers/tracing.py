@@ -60,6 +60,17 @@ def backward_follows(enabled=True):
     only inside this block. ``enabled=False`` switches it off again inside
     (forward passes whose outputs nobody differentiates). Blocks nest; each
     restores the setting it found.
+
+    Parameters
+    ----------
+    enabled : bool, default True
+        Whether the forward passes inside record for a backward pass.
+
+    Example
+    -------
+    >>> with backward_follows():
+    ...     will_backward()
+    True
     """
     saved = _state.backward_follows
     _state.backward_follows = bool(enabled)

@@ -399,6 +399,18 @@ class LossFunctionWrapper(Loss):
     function's name; loading finds it in ``custom_objects`` or a
     ``custom_object_scope``.
 
+    Parameters
+    ----------
+    fn : callable
+        ``fn(y_true, y_pred, **kwargs)`` returning the ``(n,)`` per-sample
+        losses, in plain numpy.
+    reduction : {"mean", "sum"}, default "mean"
+        How the per-sample values are reduced.
+    name : str, optional
+        Default: the function's ``__name__``.
+    **kwargs
+        Extra keyword arguments passed to ``fn`` (saved with the config).
+
     Example
     -------
     >>> import numpy as np
