@@ -55,7 +55,7 @@ if ARGS is not None:  # before numpy loads its BLAS
 import numpy as np  # noqa: E402
 
 try:
-    import autograd  # noqa: E402
+    import autograd
 except ImportError:
     autograd = None
 

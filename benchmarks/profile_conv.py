@@ -30,9 +30,8 @@ def main(argv=None):
     import resource
     import time
 
-    import numpy as np
-
     import bench_conv
+
     from layergraph.framework import memory
 
     if args.retain_memory:

@@ -286,6 +286,9 @@ def test_mlp_block_tracks_nested_layers_and_trains_with_their_automatic_gradient
     y = mlp(np.ones((3, 64)))  # the first call creates the weights
     assert y.shape == (3, 1)
     assert len(mlp.weights) == 6 and len(mlp.trainable_weights) == 6
+    # The guide's layers draw unseeded weights; for about 1 draw in 20 a ReLU input lies within the central
+    # difference's epsilon of its kink, where the two gradients differ by definition: fix the draw.
+    keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input(shape=(5,)), MLPBlock()])
     x, target = _data(8, 5)
     result = keras.gradients.check(model, "mse", x, target)

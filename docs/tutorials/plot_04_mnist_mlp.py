@@ -28,7 +28,6 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-import layergraph as lg
 from layergraph.datasets import batching, mnist
 from layergraph.models import mnist as mnist_models
 

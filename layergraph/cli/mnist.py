@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import plot
 from ..datasets import mnist as mnist_data
 from ..models import mnist
 from .logic import _positive_float, _positive_int
@@ -100,8 +101,6 @@ def save_plots(path, history, x_test, y_test, probabilities, title=""):
     """The figures of one run: ``path`` (training curves) and, beside it,
     ``-digits`` (first test digits), ``-mistakes`` (first misclassified ones)
     and ``-confusion``. Returns the written paths."""
-    from .. import plot
-
     path = Path(path)
     sibling = lambda tag: path.with_name(f"{path.stem}-{tag}{path.suffix or '.png'}")  # noqa: E731
     labels, predicted = np.argmax(y_test, axis=1), np.argmax(probabilities, axis=1)

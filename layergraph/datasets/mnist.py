@@ -34,6 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+# tfds_source imports TensorFlow only when it loads data: the core stays light.
+from layergraph.datasets import tfds_source
 from layergraph.datasets._download import Opener, cache_dir, download_file, verify_file
 from layergraph.datasets._idx import read_idx
 
@@ -351,8 +353,6 @@ def load(
         logger.info("mnist.load(source='auto') uses the %r source", source)
     if source == "idx":
         return load_idx(data_dir, download=download, progress=progress)
-
-    from layergraph.datasets import tfds_source  # lazy: keeps TensorFlow out of the core
 
     return tfds_source.load_mnist(
         manual_dir=lambda: ensure_files(data_dir, download=download, progress=progress),

@@ -40,7 +40,7 @@ import numpy as np
 from .layers.regularization import DROPOUT_MODES
 from .layers.tracing import call_context
 from .naming import Registry, lookup
-from .objective import Objective, as_list
+from .objective import Objective
 
 __all__ = ["GradientStrategy", "AnalyticGradient", "NumericGradient", "GradientCheck", "WeightCheck", "check",
            "get", "serialize", "deserialize", "STRATEGIES"]

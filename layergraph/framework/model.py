@@ -41,7 +41,6 @@ from .full_batch import ScipyTrainer
 from .layers.base import Layer
 from .layers.tracing import backward_follows
 from .naming import custom_object_scope
-from .objective import as_list
 from .trainer import Trainer
 from .trainer import predict as predict_arrays
 

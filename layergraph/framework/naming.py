@@ -63,6 +63,16 @@ def lookup(registry: dict, identifier, kind: str):
         raise ValueError(f"Unknown {kind} {identifier!r}. Valid {kind} names: {valid}.") from None
 
 
+def function_name(fn, default):
+    """``fn.__name__``, or ``default`` for a callable without one (a ``functools.partial``, a callable object).
+
+    >>> function_name(len, "?"), function_name(object(), "?")
+    ('len', '?')
+    """
+    # Reflection on purpose: any callable may be given, and only functions and classes carry a name.
+    return getattr(fn, "__name__", default)
+
+
 def to_snake_case(name):
     """Keras' class-name to layer-name rule: ``Conv2D`` -> ``conv2d``, ``MaxPooling2D`` -> ``max_pooling2d``."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)

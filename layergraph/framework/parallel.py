@@ -49,7 +49,13 @@ MIN_ELEMENTS_PER_THREAD = 1 << 17
 _ENV_VARS = ("LAYERGRAPH_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _lock = threading.Lock()
 _pool = {"threads": None, "executor": None}
-_local = threading.local()
+class _WorkerState(threading.local):
+    """Whether this thread is running a part of an :func:`over_batch` call."""
+
+    busy = False
+
+
+_local = _WorkerState()
 
 
 def _default_num_threads():
@@ -102,7 +108,7 @@ def _forget_executor():
     _pool["executor"] = None
 
 
-if hasattr(os, "register_at_fork"):
+if hasattr(os, "register_at_fork"):  # POSIX only
     os.register_at_fork(after_in_child=_forget_executor)
 
 
@@ -133,7 +139,7 @@ def over_batch(fn, n, elements):
     every part has finished.
     """
     threads = min(get_num_threads(), n, elements // MIN_ELEMENTS_PER_THREAD)
-    if threads <= 1 or getattr(_local, "busy", False):
+    if threads <= 1 or _local.busy:
         fn(slice(0, n))
         return
     bounds = [n * k // threads for k in range(threads + 1)]
@@ -143,7 +149,7 @@ def over_batch(fn, n, elements):
     error = None
     try:
         _run_in_worker(fn, parts[0])
-    except BaseException as err:  # noqa: BLE001 -- re-raised below, once the workers are done
+    except BaseException as err:
         error = err
     for future in futures:
         exc = future.exception()

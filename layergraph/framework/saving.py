@@ -97,8 +97,8 @@ import zipfile
 
 import numpy as np
 
-from .._version import __version__
 from .._atomic import atomic_write
+from .._version import __version__
 from . import archive as archive_module
 from . import gradients as gradients_module
 from . import losses as losses_module

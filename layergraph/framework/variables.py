@@ -37,7 +37,13 @@ from .autodiff._state import _local as _recordings  # read directly on the layer
 
 __all__ = ["Variable", "stored_weight_shapes", "reserve_weight"]
 
-_stored = threading.local()
+class _StoredShapes(threading.local):
+    """The :func:`stored_weight_shapes` block open in this thread (``None``: none)."""
+
+    current = None
+
+
+_stored = _StoredShapes()
 
 
 @contextlib.contextmanager
@@ -51,7 +57,7 @@ def stored_weight_shapes(shapes, source):
     source : str
         What holds them, for messages (``"the file 'm.lg'"``).
     """
-    previous = getattr(_stored, "current", None)
+    previous = _stored.current
     _stored.current = (collections.Counter(tuple(s) for s in shapes), source)
     try:
         yield
@@ -67,7 +73,7 @@ def reserve_weight(shape, owner, name):
     ValueError
         Naming the layer, the weight and its shape, when no stored shape is left to match it.
     """
-    current = getattr(_stored, "current", None)
+    current = _stored.current
     if current is None:
         return
     left, source = current
@@ -244,7 +250,7 @@ class Variable(Traceable):
                     f"{ufunc.__name__}(..., out=variable) writes into a variable inside a recording; "
                     f"use variable.assign(...), assign_add or assign_sub")
             kwargs["out"] = tuple(o.value if isinstance(o, Variable) else o for o in out)
-        return getattr(ufunc, method)(*_resolved(inputs), **kwargs)
+        return getattr(ufunc, method)(*_resolved(inputs), **kwargs)  # numpy's protocol: method is "__call__", "reduce"…
 
     def __array_function__(self, func, types, args, kwargs):
         return func(*_resolved(args), **dict(zip(kwargs, _resolved(tuple(kwargs.values())))))

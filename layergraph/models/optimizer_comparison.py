@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .. import optimizers
+from .. import optimizers, plot
 from ..callbacks import Callback
 from . import mnist
 
@@ -245,7 +245,5 @@ def plot_runs(runs, path, title=None):
     title : str, optional
         Title above the figure.
     """
-    from .. import plot
-
     return plot.plot_loss_curves({r.name: r.batch_losses for r in runs}, path, title=title,
                                  accuracy={r.name: r.test_accuracy for r in runs})

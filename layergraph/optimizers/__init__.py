@@ -11,10 +11,10 @@ Example
 >>> optimizer.current_learning_rate
 0.001
 """
-from ..framework.optimizers import *  # noqa: F401,F403
-from ..framework.optimizers import __all__ as _all
 from ..framework.full_batch import ScipyOptimizer
 from ..framework.full_batch import get_optimizer as get
+from ..framework.optimizers import *  # noqa: F403
+from ..framework.optimizers import __all__ as _all
 from . import schedules
 
 __all__ = [*_all, "ScipyOptimizer"]

@@ -1,5 +1,6 @@
 """Dense, Activation, Concatenate, Add: shapes, lazy build, errors, gradients."""
 import warnings
+
 import numpy as np
 import pytest
 

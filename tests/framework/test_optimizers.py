@@ -7,10 +7,18 @@ import pytest
 
 import layergraph as lg
 from layergraph.datasets import logic
-from layergraph.optimizers import (SGD, Adagrad, Adam, ExponentialDecay, PiecewiseConstantDecay, RMSprop, ScipyOptimizer,
-                                   StepDecay)
 from layergraph.framework.variables import Variable
 from layergraph.models import gates, xor
+from layergraph.optimizers import (
+    SGD,
+    Adagrad,
+    Adam,
+    ExponentialDecay,
+    PiecewiseConstantDecay,
+    RMSprop,
+    ScipyOptimizer,
+    StepDecay,
+)
 
 W0 = [1.0, 2.0]
 G = [0.5, -1.0]

@@ -18,7 +18,6 @@ from layergraph.framework import activations
 from layergraph.models import mnist
 from layergraph.models import mnist_as_written as aw
 
-
 # -- the tutorial's code, transcribed ------------------------------------------------------
 # Line for line, except that np.random.seed(777) and the global generator become one
 # RandomState(777) (same stream), numerical_gradient may be given the coordinates to

@@ -5,7 +5,7 @@ from scipy.special import expit
 
 import layergraph as lg
 from layergraph.datasets import logic
-from layergraph.models import gates, xor
+from layergraph.models import xor
 
 
 @pytest.fixture(scope="module")

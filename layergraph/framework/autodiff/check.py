@@ -93,7 +93,7 @@ def check_gradients(fn, inputs, variables=(), rtol=1e-6, atol=1e-9, epsilon=1e-6
     input_grads = input_grads if multi else [input_grads]
     targets = [(f"input {k}", x) for k, x in enumerate(given) if x.dtype.kind == "f"]
     analytic = [g for g, x in zip(input_grads, given) if x.dtype.kind == "f"]
-    targets += [(f"variable {getattr(v, 'name', k)!r}", v.value) for k, v in enumerate(variables)]
+    targets += [(f"variable {v.name!r}", v.value) for k, v in enumerate(variables)]
     analytic += list(variable_grads)
     numeric = []
     for _, array in targets:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..naming import function_name
+
 __all__ = ["TracingError", "NotDifferentiableError", "op_name", "owner_prefix", "HOW_TO_GO_ON"]
 
 #: How every "no rule" message ends.
@@ -28,10 +30,11 @@ class NotDifferentiableError(TracingError):
 
 def op_name(op):
     """How messages name an op: ``"np.sum"``, ``"np.linalg.svd"``, ``"np.add"``, ``"expit"``."""
-    name = getattr(op, "__name__", repr(op))
+    name = function_name(op, repr(op))
     if isinstance(op, np.ufunc):  # ufuncs carry no module: numpy's own, or e.g. scipy.special's
+        # Reflection on purpose: is it numpy's ufunc of that name, or another library's?
         return f"np.{name}" if getattr(np, name, None) is op else name
-    module = getattr(op, "__module__", None) or ""
+    module = getattr(op, "__module__", None) or ""  # any callable: builtins and C functions may have none
     if module == "numpy" or module.startswith("numpy."):
         return "np" + module[len("numpy"):] + "." + name
     return f"{module}.{name}" if module else name

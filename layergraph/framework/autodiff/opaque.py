@@ -14,6 +14,8 @@ output gradient, not once per parent.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ._state import paused
 from .errors import TracingError, owner_prefix
 from .traced import Traceable, Traced
@@ -122,7 +124,7 @@ def record_opaque(run, inputs, variables=(), *, name=None):
     outs = list(outputs) if multi_output else [outputs]
     pullback = _Pullback(vjp, len(outs), multi_output, multi_input, n_inputs)
     traced_outs = [tape.push(_opaque_vjp, out, (pullback, k), None, parents)
-                   if getattr(out, "dtype", None) is not None and out.dtype.kind == "f" else out
+                   if isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind == "f" else out
                    for k, out in enumerate(outs)]
     return type(outputs)(traced_outs) if multi_output else traced_outs[0]
 

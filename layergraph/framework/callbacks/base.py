@@ -303,6 +303,7 @@ class CallbackList:
         for cb in self.callbacks:
             cb.set_model(model)
             cb.set_params(params)
+        # Bound methods by hook name, once per fit (reflection on purpose, as in _overrides).
         self._calls = {hook: [getattr(cb, hook) for cb in self.callbacks
                               if _overrides(cb, hook) or (alias is not None and _overrides(cb, alias))]
                        for hook, alias in HOOKS.items()}

@@ -15,7 +15,7 @@ import numpy as np
 from .. import activations, initializers, regularizers, seeding
 from ..autodiff import Traced, is_recording, record, record_opaque
 from ..naming import Registry, creation_index, to_snake_case, unique_name
-from ..symbolic import Node, SymbolicTensor, is_symbolic
+from ..symbolic import Node, is_symbolic
 from ..variables import Variable, reserve_weight
 from .tracing import RecordedCall, backward_follows, call_context, loss_seed
 

@@ -85,6 +85,7 @@ class Embedding(Layer):
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.mask_zero = bool(mask_zero)
+        self.embeddings = None  # created by build()
         if self.mask_zero:
             warnings.warn(f"{owner}: mask_zero=True: layergraph does not pass masks on to later layers yet, "
                           f"so index 0 is embedded like any other index (Keras would mask it in the layers "
@@ -99,7 +100,7 @@ class Embedding(Layer):
             self.embeddings.value[...] = weights
 
     def build(self, input_shape=None):
-        if getattr(self, "embeddings", None) is None:
+        if self.embeddings is None:
             self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
                                               initializer=self.embeddings_initializer, name="embeddings",
                                               regularizer=self.embeddings_regularizer)

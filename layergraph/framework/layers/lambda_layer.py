@@ -1,7 +1,7 @@
 """The :class:`Lambda` layer: a function of the inputs, differentiated automatically."""
 from __future__ import annotations
 
-from ..naming import active_custom_objects
+from ..naming import active_custom_objects, function_name
 from .base import Layer
 
 __all__ = ["Lambda"]
@@ -69,7 +69,7 @@ class Lambda(Layer):
         return (batch, *self._output_shape)
 
     def get_config(self):
-        name = getattr(self.function, "__name__", "<lambda>")
+        name = function_name(self.function, "<lambda>")
         if name == "<lambda>":
             raise ValueError(f"Lambda {self.name!r} wraps a lambda, which cannot be saved: define the function "
                              f"with def (and pass it in custom_objects when loading), or save the weights only")

@@ -22,7 +22,7 @@ import numpy as np
 from .. import parallel
 from ..workspace import Workspace
 from .base import Layer, _unique_name
-from .convolutional import conv_output_length, normalize_pair, normalize_padding, pad_spatial, window_view
+from .convolutional import conv_output_length, normalize_padding, normalize_pair, pad_spatial, window_view
 
 
 class _Pooling2D(Layer):

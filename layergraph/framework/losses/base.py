@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import autodiff
 from .._checks import is_number
-from ..naming import Registry, active_custom_objects
+from ..naming import Registry, active_custom_objects, function_name
 
 __all__ = ["Loss", "ElementwiseLoss", "LossFunctionWrapper", "LOSSES", "REDUCTIONS", "EPSILON"]
 
@@ -427,7 +427,7 @@ class LossFunctionWrapper(Loss):
         if not callable(fn):
             raise TypeError(f"LossFunctionWrapper: fn must be a function fn(y_true, y_pred), got {fn!r}")
         # Any callable may be a loss; functools.partial objects, for one, have no __name__.
-        super().__init__(reduction=reduction, name=name or getattr(fn, "__name__", "loss"))
+        super().__init__(reduction=reduction, name=name or function_name(fn, "loss"))
         self.fn = fn
         self.fn_kwargs = kwargs
 
@@ -435,7 +435,7 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self.fn_kwargs)
 
     def get_config(self):
-        name = getattr(self.fn, "__name__", None)
+        name = function_name(self.fn, None)
         if name is None or name == "<lambda>":
             raise ValueError(f"The loss function {self.fn!r} cannot be saved by name: give it a name (def), or "
                              f"save the weights only")

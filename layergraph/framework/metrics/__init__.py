@@ -41,13 +41,28 @@ from __future__ import annotations
 
 from .. import losses as losses_module
 from ..naming import active_custom_objects, lookup
-from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-                       SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, _AutoAccuracy, accuracy,
-                       binary_accuracy, categorical_accuracy, sparse_categorical_accuracy)
+from .accuracy import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    _AutoAccuracy,
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    sparse_categorical_accuracy,
+)
 from .base import METRICS, Mean, MeanMetricWrapper, Metric, Sum
 from .confusion import AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
-from .regression import (MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
-                         MeanSquaredLogarithmicError, RootMeanSquaredError)
+from .regression import (
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    RootMeanSquaredError,
+)
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",

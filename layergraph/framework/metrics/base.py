@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..naming import Registry
+from ..naming import Registry, function_name
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "METRICS"]
 
@@ -221,7 +221,7 @@ class MeanMetricWrapper(Mean):
             raise TypeError(f"MeanMetricWrapper: fn must be callable, got {type(fn).__name__}")
         self.fn, self._fn_kwargs = fn, kwargs
         # Any callable may be a metric; functools.partial objects, for one, have no __name__.
-        super().__init__(name or getattr(fn, "__name__", "metric"), dtype)
+        super().__init__(name or function_name(fn, "metric"), dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = np.asarray(self.fn(y_true, y_pred, **self._fn_kwargs), dtype=np.float64)
