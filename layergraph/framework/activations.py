@@ -39,16 +39,32 @@ class ActivationFunction:
 
     ``forward(z)`` returns the activation and whatever ``backward`` needs
     (the cache); ``backward(grad, cache)`` maps ``dL/da`` to ``dL/dz``.
+
+    For the vectorised numeric gradient an activation also says how it
+    treats the entries of ``z``: :attr:`elementwise`, :attr:`samplewise`,
+    and :meth:`forward_copies` for many perturbed copies at once.
     """
 
     name = "activation"
 
+    #: ``a[i] = f(z[i])`` for every entry alone: a change of one entry of
+    #: ``z`` changes only that entry of ``a``.
+    elementwise = False
+
+    #: Each sample's activation (axis 0) depends on that sample's ``z`` alone.
+    samplewise = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # A subclass that redefines forward alone must not inherit a parent's
-        # in-place version of the old formula: it falls back to its forward.
-        if "forward" in cls.__dict__ and "forward_inplace" not in cls.__dict__:
-            cls.forward_inplace = ActivationFunction.forward_inplace
+        # in-place version of the old formula, nor its promises about entries
+        # and samples: it falls back to its forward and to the safe defaults.
+        if "forward" in cls.__dict__:
+            if "forward_inplace" not in cls.__dict__:
+                cls.forward_inplace = ActivationFunction.forward_inplace
+            for flag in ("elementwise", "samplewise"):
+                if flag not in cls.__dict__:
+                    setattr(cls, flag, False)
 
     def forward(self, z):
         raise NotImplementedError
@@ -67,6 +83,17 @@ class ActivationFunction:
     def backward(self, grad, cache):
         raise NotImplementedError
 
+    def forward_copies(self, z):
+        """The activation of each copy ``z[k]`` on its own, ``(copies, batch, ...) -> (copies, batch, ...)``.
+
+        What :meth:`forward` returns for ``z[k]``, for every ``k``: one call
+        on the folded batch when :attr:`samplewise`, else one call per copy.
+        An activation that couples the samples overrides it to vectorise.
+        """
+        if self.samplewise:
+            return self.forward(z.reshape(-1, *z.shape[2:]))[0].reshape(z.shape)
+        return np.stack([self.forward(zk)[0] for zk in z])
+
     def __call__(self, z):
         return self.forward(z)[0]
 
@@ -81,6 +108,7 @@ class Linear(ActivationFunction):
     """Identity, ``a = z``."""
 
     name = "linear"
+    elementwise = samplewise = True
 
     def forward(self, z):
         return z, None
@@ -93,6 +121,7 @@ class Sigmoid(ActivationFunction):
     r"""Logistic sigmoid :math:`\sigma(z) = 1 / (1 + e^{-z})`, stable at ±1000."""
 
     name = "sigmoid"
+    elementwise = samplewise = True
 
     def forward(self, z):
         # 1 / (1 + e^-z) with numpy's vectorised exp: several times faster than
@@ -126,6 +155,7 @@ class Tanh(ActivationFunction):
     """Hyperbolic tangent."""
 
     name = "tanh"
+    elementwise = samplewise = True
 
     def forward(self, z):
         a = np.tanh(z)
@@ -143,6 +173,7 @@ class ReLU(ActivationFunction):
     """Rectified linear unit ``max(z, 0)`` (gradient 0 at the kink)."""
 
     name = "relu"
+    elementwise = samplewise = True
 
     def forward(self, z):
         a = np.maximum(z, 0)
@@ -165,6 +196,7 @@ class Softmax(ActivationFunction):
     """
 
     name = "softmax"
+    samplewise = True  # row by row
 
     def forward(self, z):
         # The same steps as scipy.special.softmax, without its per-call overhead.
@@ -243,6 +275,13 @@ class BatchSoftmax(ActivationFunction):
 
     def backward(self, grad, a):
         return a * (grad - np.sum(grad * a))
+
+    def forward_copies(self, z):
+        """Each copy ``z[k]`` normalised over its own whole batch (vectorised over the copies)."""
+        axes = tuple(range(1, z.ndim))
+        exp_a = np.exp(z - np.max(z, axis=axes, keepdims=True))
+        exp_a /= np.sum(exp_a, axis=axes, keepdims=True)
+        return exp_a
 
 
 _ACTIVATIONS = {cls.name: cls for cls in (Linear, Sigmoid, Tanh, ReLU, Softmax, BatchSoftmax)}

@@ -41,7 +41,7 @@ from typing import Callable
 
 import numpy as np
 
-from .. import Sequential, layers, losses, optimizers
+from .. import Sequential, gradients, layers, losses, optimizers
 from ..datasets import batching
 from ..datasets import mnist as mnist_data
 from . import mnist_as_written
@@ -429,6 +429,72 @@ def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=Non
                         validation_data=(x_test, y_test) if validation else None, callbacks=callbacks)
     history.train_seconds = time.perf_counter() - start
     return model, history, accuracy(model, x_test, y_test)
+
+
+@dataclass(frozen=True)
+class NumericEstimate:
+    """How long training a recipe by numerical differentiation would take (:func:`estimate_numeric`).
+
+    Attributes
+    ----------
+    coordinates : int
+        Weight elements differentiated per step.
+    seconds_per_coordinate : float
+        Measured on a sample of each weight's elements, weighted by the weights' sizes.
+    steps_per_epoch : int
+    sample : int
+        Elements measured per weight.
+    """
+
+    coordinates: int
+    seconds_per_coordinate: float
+    steps_per_epoch: int
+    sample: int
+
+    @property
+    def seconds_per_step(self):
+        """``coordinates x seconds_per_coordinate``."""
+        return self.coordinates * self.seconds_per_coordinate
+
+    def describe(self):
+        """One line: the estimate and how it was made."""
+        return (f"{self.coordinates:,} coordinates x {self.seconds_per_coordinate * 1e3:.3g} ms each (measured on "
+                f"up to {self.sample} per weight) = {_duration(self.seconds_per_step)} per step, "
+                f"{_duration(self.seconds_per_step * self.steps_per_epoch)} per epoch of {self.steps_per_epoch:,} "
+                f"step{'s' if self.steps_per_epoch != 1 else ''}")
+
+
+def estimate_numeric(model_name, data, batch_size=None, dtype=None, seed=None, sample=16):
+    """Estimate one numeric training step of a recipe: ``coordinates x measured seconds per coordinate``.
+
+    Builds the recipe's model, takes the first ``batch_size`` training
+    samples and times the default :class:`~layergraph.framework.gradients.NumericGradient`
+    on at most ``sample`` elements of each weight
+    (:meth:`~layergraph.framework.gradients.NumericGradient.estimate_seconds`).
+
+    Returns
+    -------
+    NumericEstimate
+    """
+    recipe = get_recipe(model_name)
+    batch_size = recipe.batch_size if batch_size is None else batch_size
+    (x_train, y_train), _ = data
+    model = recipe.build(learning_rate=recipe.learning_rate, dtype=recipe.dtype if dtype is None else dtype,
+                         seed=recipe.seed if seed is None else seed, gradient="numeric")
+    x = model.prepare_inputs(x_train[:batch_size])
+    seconds, coordinates = gradients.NumericGradient().estimate_seconds(model, model.trainer.objective, x,
+                                                                        y_train[:batch_size], sample=sample)
+    steps = 1 if recipe.run is not None else -(-len(x_train) // batch_size)
+    return NumericEstimate(coordinates, seconds / max(coordinates, 1), steps, sample)
+
+
+def _duration(seconds):
+    """``"42 s"``, ``"12 min"`` or ``"3.4 hours"``."""
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds / 3600:.3g} hours"
 
 
 def accuracy(model, x, y):

@@ -156,6 +156,13 @@ class TutorialBinaryCrossentropy(losses.BinaryCrossentropy):
         # One sum over the whole array, as the tutorial's np.sum: the same rounding.
         return float(self.scale * np.sum(elementwise))
 
+    def sample_losses(self, y_true, y_pred, sample_weight=None, batch_size=None):
+        """Each sample's share of :meth:`value` (``scale`` times its summed terms); ``batch_size`` is unused (a sum)."""
+        per_sample = self._per_sample(y_true, y_pred)
+        if sample_weight is not None:
+            per_sample = per_sample * sample_weight
+        return self.scale * per_sample
+
     def _grad(self, t, y):
         d = self.delta
         return -t / (y + d) + (1 - t) / (1 - y + d)
