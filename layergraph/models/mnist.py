@@ -443,7 +443,7 @@ class NumericEstimate:
         Measured on a sample of each weight's elements, weighted by the weights' sizes.
     steps_per_epoch : int
     sample : int
-        Elements measured per weight.
+        Elements first measured per weight (more for weights measured quickly).
     """
 
     coordinates: int
@@ -458,10 +458,11 @@ class NumericEstimate:
 
     def describe(self):
         """One line: the estimate and how it was made."""
+        step = self.seconds_per_step
+        steps = f"{self.steps_per_epoch:,} step{'s' if self.steps_per_epoch != 1 else ''}"
         return (f"{self.coordinates:,} coordinates x {self.seconds_per_coordinate * 1e3:.3g} ms each (measured on "
-                f"up to {self.sample} per weight) = {_duration(self.seconds_per_step)} per step, "
-                f"{_duration(self.seconds_per_step * self.steps_per_epoch)} per epoch of {self.steps_per_epoch:,} "
-                f"step{'s' if self.steps_per_epoch != 1 else ''}")
+                f"a sample of each weight's elements) = {format_duration(step)} per step, "
+                f"{format_duration(step * self.steps_per_epoch)} per epoch of {steps}")
 
 
 def estimate_numeric(model_name, data, batch_size=None, dtype=None, seed=None, sample=16):
@@ -488,8 +489,12 @@ def estimate_numeric(model_name, data, batch_size=None, dtype=None, seed=None, s
     return NumericEstimate(coordinates, seconds / max(coordinates, 1), steps, sample)
 
 
-def _duration(seconds):
-    """``"42 s"``, ``"12 min"`` or ``"3.4 hours"``."""
+def format_duration(seconds):
+    """``"42 s"``, ``"12 min"`` or ``"3.4 hours"``.
+
+    >>> format_duration(42.0), format_duration(720.0), format_duration(12240.0)
+    ('42 s', '12 min', '3.4 hours')
+    """
     if seconds < 120:
         return f"{seconds:.3g} s"
     if seconds < 2 * 3600:

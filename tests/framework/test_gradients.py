@@ -59,7 +59,8 @@ def test_element_loop_costs_two_forward_passes_per_parameter(rng):
         return original(*args, **kwargs)
 
     model.forward = counting_forward
-    gradients.NumericGradient(vectorized=False).gradients(model, "mse", rng.normal(size=(3, 2)), rng.normal(size=(3, 1)))
+    loop = gradients.NumericGradient(vectorized=False)
+    loop.gradients(model, "mse", rng.normal(size=(3, 2)), rng.normal(size=(3, 1)))
     assert len(calls) == 1 + 2 * model.count_params()
 
 

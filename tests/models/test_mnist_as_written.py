@@ -509,6 +509,7 @@ def test_cli_gradient_option_reaches_every_recipe(mnist_dir, capsys, monkeypatch
 
     recipe = mnist.MODELS[model]
     monkeypatch.setitem(mnist.MODELS, model, mnist.Recipe(**{**recipe.__dict__, "build": analytic_instead}))
+    monkeypatch.setattr(mnist, "estimate_numeric", lambda *args, **kwargs: mnist.NumericEstimate(10, 1e-3, 1, 16))
     assert main(["mnist", "--model", model, "--gradient", "numeric", "--data-dir", str(mnist_dir), "--limit", "64",
                  "--epochs", "1", "--verbose", "0", "--no-download"]) == 0
     assert seen["gradient"] == "numeric"
