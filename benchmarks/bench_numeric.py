@@ -111,14 +111,14 @@ def main(args):
 
     fast_grads, (loop_grads, _) = result["vectorized"], result["loop"]
     scale = max(float(np.abs(g).max()) for g in fast_grads)
-    worst = max(float(np.nanmax(np.abs(a - b))) for a, b in zip(fast_grads, loop_grads))
+    worst = max(float(np.nanmax(np.abs(a - b))) for a, b in zip(fast_grads, loop_grads, strict=True))
     elementwise = max(float(np.nanmax(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-9 / 1e-6)))
-                      for a, b in zip(fast_grads, loop_grads))
+                      for a, b in zip(fast_grads, loop_grads, strict=True))
     analytic = gradients.AnalyticGradient().gradients(model, loss, x, y)[1]
-    backprop = max(float(np.abs(a - b).max()) for a, b in zip(fast_grads, analytic))
+    backprop = max(float(np.abs(a - b).max()) for a, b in zip(fast_grads, analytic, strict=True))
 
-    wall = [lo / fa for lo, fa in zip(times["loop"], times["vectorized"])]
-    cpu_ratio = [lo / fa for lo, fa in zip(cpu["loop"], cpu["vectorized"])]
+    wall = [lo / fa for lo, fa in zip(times["loop"], times["vectorized"], strict=True)]
+    cpu_ratio = [lo / fa for lo, fa in zip(cpu["loop"], cpu["vectorized"], strict=True)]
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"Numeric gradient of the {'tutorial MLP' if args.model == 'tutorial' else 'as-written net'} "
           f"({coordinates:,} weights) on {what}, eps 1e-5; BLAS threads: {threads}; {args.repeats} rounds; "
@@ -128,13 +128,15 @@ def main(args):
         print(f"  {name:10s} one step: median {statistics.median(times[name]):8.3f} s wall, "
               f"{statistics.median(cpu[name]):8.3f} s CPU  (min {min(times[name]):.3f} s wall)")
     ratio = statistics.median(wall)
+    verdict = (f"(bar: {BAR:.0f}x) -> {'OK' if ratio >= BAR else 'BELOW THE BAR'}" if args.model == "tutorial"
+               else "(the bar is the tutorial MLP's)")
     print(f"  speed-up (median of same-round ratios): {ratio:.0f}x wall, {statistics.median(cpu_ratio):.0f}x CPU "
-          f"(bar: {BAR:.0f}x) -> {'OK' if ratio >= BAR else 'BELOW THE BAR'}")
+          f"{verdict}")
     print(f"  agreement on the sampled elements: max |vectorized - loop| = {worst:.2e} = {worst / scale:.1e} of the "
           f"largest gradient element ({scale:.3g}); worst element error {elementwise:.1e} "
           f"(|a - b| / max(|a| + |b|, 1e-3), as gradients.check with atol 1e-9, rtol 1e-6)")
     print(f"  vs backpropagation: max |vectorized - analytic| = {backprop:.2e} = {backprop / scale:.1e} relative")
-    return 0 if ratio >= BAR else 1
+    return 0 if ratio >= BAR or args.model != "tutorial" else 1
 
 
 if __name__ == "__main__":

@@ -203,9 +203,10 @@ class NumericGradient(GradientStrategy):
     vectorized : bool
         Many perturbed copies per pass (default), or the element-by-element loop.
     memory_budget : int
-        Bytes for the perturbed copies of one vectorised pass (default 256
-        MiB); a budget that cannot hold the two copies of one coordinate is a
-        ``ValueError``.
+        The most bytes the perturbed copies of one vectorised pass may take
+        (default 256 MiB; passes aim at 64 MiB within it, which keeps them in
+        cache); a budget that cannot hold the two copies of one coordinate is
+        a ``ValueError``.
 
     Example
     -------
@@ -267,14 +268,15 @@ class NumericGradient(GradientStrategy):
         with DROPOUT_MODES[self.dropout](model):  # no new dropout mask within this step
             return self._gradients(model, Objective.get(loss), x, y, sample_weight)
 
-    def estimate_seconds(self, model, loss, x, y, sample_weight=None, sample=16, target=0.05):
+    def estimate_seconds(self, model, loss, x, y, sample_weight=None, sample=16, target=0.25):
         """Estimated seconds of one :meth:`gradients` call on this batch: coordinates x measured time each.
 
         Differentiates ``sample`` random elements of each weight and times
-        each weight; a weight measured in less than ``target`` seconds is
-        measured once more on proportionally more elements (up to 64 times
-        as many), so that the fixed costs of a vectorised pass are spread as
-        in a real step. Each weight's seconds per element times its number of
+        each weight (wall time); a weight measured in less than ``target``
+        seconds is measured once more on proportionally more elements (up to
+        256 times as many), so that the fixed costs of a vectorised pass are
+        spread as in a real step and a short interruption by other processes
+        weighs less. Each weight's seconds per element times its number of
         elements, summed. The model's weights and non-trainable state are
         left as they were.
 
@@ -289,7 +291,7 @@ class NumericGradient(GradientStrategy):
         rng = np.random.default_rng(self.seed)
         counts = [min(sample, n) for n in sizes]
         timings = self._timed(model, objective, x, y, sample_weight, counts, rng)
-        more = [min(n, int(k * min(64, target / max(t, 1e-9)))) if t < target else k
+        more = [min(n, int(k * min(256, target / max(t, 1e-9)))) if t < target else k
                 for n, k, t in zip(sizes, counts, timings)]
         if more != counts:
             again = self._timed(model, objective, x, y, sample_weight,

@@ -130,6 +130,10 @@ class Copies:
     def from_full(cls, full, reference, present, count):
         """The copies whose whole batches are ``full`` (one per index in ``present``), as their changed rows."""
         changed = (full != reference).reshape(len(present), len(reference), -1).any(axis=2)
+        if changed.all():  # e.g. after a layer that couples the samples: every row, no gather
+            batch = len(reference)
+            return cls(reference, count, np.repeat(present, batch), np.tile(np.arange(batch), len(present)),
+                       full.reshape(len(present) * batch, *reference.shape[1:]))
         p, sample = np.nonzero(changed)
         return cls(reference, count, present[p], sample, full[p, sample])
 
@@ -182,7 +186,7 @@ def align(copies, references):
     union = np.unique(np.concatenate(keys))
     copy, sample = np.divmod(union, batch)
     rows = []
-    for c, ref in zip(copies, references):
+    for c, ref in zip(copies, references, strict=True):
         r = ref[sample]
         if c is not None and len(c):
             r[np.searchsorted(union, c.copy.astype(np.int64) * batch + c.sample)] = c.rows()
@@ -217,12 +221,12 @@ def fold(layer, reference, copies):
     try:
         out = layer.forward(inputs, reference.training)[0]
     finally:
-        for w, saved in zip(layer.non_trainable_weights, state):
+        for w, saved in zip(layer.non_trainable_weights, state, strict=True):
             w.value[...] = saved
     if layer.losses:
         return None
     if isinstance(reference.outputs, list):
-        return [Copies(r, count, copy, sample, o) for r, o in zip(reference.outputs, out)]
+        return [Copies(r, count, copy, sample, o) for r, o in zip(reference.outputs, out, strict=True)]
     return Copies(reference.outputs, count, copy, sample, out)
 
 
@@ -274,7 +278,7 @@ def loop(layer, reference, copies=None, weight=None):
     state = [w.value.copy() for w in layer.non_trainable_weights]
     for n, k in enumerate(run):
         arrays = []
-        for ref, c, span in zip(refs_in, inputs, spans):
+        for ref, c, span in zip(refs_in, inputs, spans, strict=True):
             if span is None or span[1][n] == span[2][n]:
                 arrays.append(ref)
                 continue
@@ -293,13 +297,13 @@ def loop(layer, reference, copies=None, weight=None):
         finally:
             if weight is not None:
                 flat[indices[k]] = original
-            for w, saved in zip(layer.non_trainable_weights, state):
+            for w, saved in zip(layer.non_trainable_weights, state, strict=True):
                 w.value[...] = saved
-        for j, (o, r) in enumerate(zip(out if several_out else [out], refs_out)):
+        for j, (o, r) in enumerate(zip(out if several_out else [out], refs_out, strict=True)):
             rows = np.flatnonzero((o != r).reshape(len(r), -1).any(axis=1))
             if len(rows):
                 found[j].append((k, rows, o[rows]))
-    results = [_assemble(r, count, f) for r, f in zip(refs_out, found)]
+    results = [_assemble(r, count, f) for r, f in zip(refs_out, found, strict=True)]
     if reference.added or added.any():
         results[0].losses = added
     return results if several_out else results[0]

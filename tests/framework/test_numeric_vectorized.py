@@ -34,18 +34,18 @@ def compare(model, loss, x, y, sample_weight=None, **options):
     results = []
     with frozen_masks(model):
         for vectorized in (True, False):
-            for w, saved in zip(model.non_trainable_weights, state):
+            for w, saved in zip(model.non_trainable_weights, state, strict=True):
                 w.value[...] = saved
             strategy = gradients.NumericGradient(vectorized=vectorized, **options)
             results.append(strategy.gradients(model, loss, x, y, sample_weight))
-    for a, w in zip(before, model.trainable_weights):
+    for a, w in zip(before, model.trainable_weights, strict=True):
         np.testing.assert_array_equal(a, w.value)
     (v_fast, fast), (v_loop, loop) = results
     assert v_fast == v_loop
     scale = max(np.nanmax(np.abs(g)) for g in loop)
     assert scale > 0
     worst = 0.0
-    for a, b in zip(fast, loop):
+    for a, b in zip(fast, loop, strict=True):
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
         worst = max(worst, float(np.nanmax(np.abs(a - b))) / scale)
     return v_fast, worst
@@ -235,7 +235,7 @@ def test_float32_weights_are_perturbed_as_the_loop_perturbs_them(rng):
     x, y = rng.normal(size=(5, 4)).astype("float32"), rng.normal(size=(5, 1)).astype("float32")
     fast = gradients.NumericGradient(epsilon=1e-2).gradients(model, "mse", x, y)[1]
     loop = gradients.NumericGradient(epsilon=1e-2, vectorized=False).gradients(model, "mse", x, y)[1]
-    for a, b in zip(fast, loop):
+    for a, b in zip(fast, loop, strict=True):
         assert a.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3)
 
@@ -292,11 +292,11 @@ def test_batch_normalization_copies_use_their_own_batch_statistics(rng):
     copies = Copies(x, 2, np.array([0, 1]), np.array([1, 3]), changed)
     result = layer.forward_copies(NodeReference(x, out, training=True), copies)
     full, present = result.full(np.arange(2))
-    for k, (sample, row) in enumerate(zip([1, 3], changed)):
+    for k, (sample, row) in enumerate(zip([1, 3], changed, strict=True)):
         xk = x.copy()
         xk[sample] = row
         np.testing.assert_allclose(full[k], layer.forward(xk, training=True)[0], rtol=1e-13)
-        for w, saved in zip(layer.non_trainable_weights, moving):
+        for w, saved in zip(layer.non_trainable_weights, moving, strict=True):
             w.value[...] = saved
     assert len(result) == 8  # batch statistics: every sample of a changed copy changes
 
@@ -350,7 +350,7 @@ def test_regularizer_perturbed_equals_the_penalty_at_each_perturbation(rng):
     indices, values = np.array([0, 5, 5]), np.array([0.3, -2.0, 1.0])
     reg = regularizers.L1L2(0.1, 0.2)
     expected = []
-    for i, v in zip(indices, values):
+    for i, v in zip(indices, values, strict=True):
         moved = w.copy()
         moved.reshape(-1)[i] = v
         expected.append(reg(moved))
@@ -397,7 +397,7 @@ def test_weights_are_restored_when_a_perturbed_pass_raises(rng):
     before = model.get_weights()
     with pytest.raises(RuntimeError, match="boom"):
         gradients.NumericGradient().gradients(model, "mse", rng.normal(size=(4, 2)), rng.normal(size=(4, 3)))
-    for a, b in zip(before, model.get_weights()):
+    for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -410,7 +410,7 @@ def test_batch_norm_statistics_move_once_per_step_as_with_the_loop(rng):
     fast, loop = model(), model()
     gradients.NumericGradient().gradients(fast, "mse", x, y)
     gradients.NumericGradient(vectorized=False).gradients(loop, "mse", x, y)
-    for a, b in zip(fast.non_trainable_weights, loop.non_trainable_weights):
+    for a, b in zip(fast.non_trainable_weights, loop.non_trainable_weights, strict=True):
         np.testing.assert_array_equal(a.value, b.value)
     assert not np.allclose(fast.layers[1].moving_mean.value, 0.0)
 
@@ -426,7 +426,7 @@ def test_a_memory_budget_too_small_for_one_perturbed_pass(rng):
                "for this batch of 10; raise memory_budget or use smaller batches")
     with pytest.raises(ValueError, match=re.escape(message)):
         gradients.NumericGradient(memory_budget=4000).gradients(model, "mse", x, y)
-    for w, saved in zip(model.non_trainable_weights, moving):
+    for w, saved in zip(model.non_trainable_weights, moving, strict=True):
         np.testing.assert_array_equal(w.value, saved)
     # Just enough: one coordinate per chunk, the same numbers.
     _, difference = compare(model, "mse", x, y, memory_budget=4800)
@@ -471,7 +471,7 @@ def test_estimate_seconds_leaves_the_model_as_it_was(rng):
     seconds, coordinates = gradients.NumericGradient().estimate_seconds(
         model, "mse", rng.normal(size=(6, 5)), rng.normal(size=(6, 2)), sample=4)
     assert coordinates == 48 + 8 + 8 + 16 + 2 and 0 < seconds < 60
-    for a, b in zip(before, model.get_weights()):
+    for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -485,5 +485,5 @@ def test_training_by_the_two_strategies_follows_the_same_path(rng):
                       gradient=gradients.NumericGradient(vectorized=vectorized), seed=0)
         model.fit(x, y, epochs=5, batch_size=5, verbose=0)
         weights.append(model.get_weights())
-    for a, b in zip(*weights):
+    for a, b in zip(*weights, strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import initializers, regularizers
-from ..symbolic import Node
 from ..perturbation import Copies
+from ..symbolic import Node
 from .base import ActivatedLayer, Layer
 
 
