@@ -110,8 +110,8 @@ def test_numeric_runs_print_their_estimated_cost_first(mnist_dir, capsys, monkey
         main(["mnist", "--gradient", "numeric", "--data-dir", str(mnist_dir), "--limit", "300", "--epochs", "1",
               "--verbose", "0", "--no-download"])
     out, err = capsys.readouterr()
-    line = re.search(r"^Numeric gradient: 50,890 coordinates x ([\d.e-]+) ms each \(measured on a sample of each "
-                     r"weight's elements\) = ([\d.]+) s per step, ([\d.]+) s per epoch of 3 steps$", out, re.M)
+    line = re.search(r"^Numeric gradient: 50,890 coordinates x ([\d.e-]+) ms each \(measured on the first batch\) "
+                     r"= ([\d.]+) s per step, ([\d.]+) s per epoch of 3 steps$", out, re.M)
     assert line, out
     assert float(line.group(2)) == pytest.approx(50890 * float(line.group(1)) / 1e3, rel=0.02)
     assert "warning" not in err and trained[0]["gradient"] == "numeric"
@@ -130,7 +130,7 @@ def test_numeric_runs_longer_than_an_hour_are_warned_about_before_they_start(mni
               "--epochs", "5", "--verbose", "0", "--no-download"])
     out, err = capsys.readouterr()
     assert order == ["estimate", "train"]
-    assert ("Numeric gradient: 235,530 coordinates x 1.2 ms each (measured on a sample of each weight's elements) "
+    assert ("Numeric gradient: 235,530 coordinates x 1.2 ms each (measured on the first batch) "
             "= 4.71 min per step, 14.1 min per epoch of 3 steps") in out
     assert err.strip() == ("layergraph mnist: warning: --gradient numeric would train the 'mlp' model for about "
                            "70.7 min (5 epochs x 3 steps x 235,530 coordinates x 1.2 ms measured per coordinate); "

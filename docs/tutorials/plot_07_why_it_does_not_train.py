@@ -372,14 +372,15 @@ for label, (two, real) in results.items():
 # ========================================================================  =============  ==============
 # ``python -m layergraph mnist ...``                                        test accuracy  training time
 # ========================================================================  =============  ==============
-# ``--model as-written``: 2 updates, numeric                                9.74 %         seconds
-# ``--model tutorial --epochs 1``: analytic                                 79.63 %        12 s
-# ``--model tutorial --epochs 1 --gradient numeric``: vectorised numeric    79.63 %        12 min
+# ``--model as-written``: 2 updates, numeric                                9.74 %         9.1 s
+# ``--model tutorial --epochs 1``: analytic                                 79.63 %        1.4 s
+# ``--model tutorial --epochs 1 --gradient numeric``: vectorised numeric    79.63 %        6.4 min
 # ``--model tutorial``: all fixes, 20 epochs, analytic                      95.04 %        7 s
 # ========================================================================  =============  ==============
 #
-# (Times on two cores shared with other work; the numeric epoch used 3.5
-# minutes of processor time. The tutorial's element-by-element loop would
-# need about three hours for that epoch on a quiet machine.) One real epoch
-# by numerical differentiation reaches the same accuracy as backpropagation,
-# to the last printed digit, because it computes the same gradient.
+# (Times on two cores shared with other work; the two one-epoch runs with one
+# BLAS thread, and the numeric epoch used 2.9 minutes of processor time. The tutorial's element-by-element
+# loop would need about three hours for that epoch on a quiet machine.) One
+# real epoch by numerical differentiation reaches the same accuracy as
+# backpropagation, to the last printed digit, because it computes the same
+# gradient.

@@ -268,17 +268,19 @@ class NumericGradient(GradientStrategy):
         with DROPOUT_MODES[self.dropout](model):  # no new dropout mask within this step
             return self._gradients(model, Objective.get(loss), x, y, sample_weight)
 
-    def estimate_seconds(self, model, loss, x, y, sample_weight=None, sample=16, target=0.25):
-        """Estimated seconds of one :meth:`gradients` call on this batch: coordinates x measured time each.
+    def estimate_seconds(self, model, loss, x, y, sample_weight=None, sample=16, target=0.25, measure_below=20.0):
+        """Estimated seconds of one :meth:`gradients` call on this batch, from timed coordinates.
 
-        Differentiates ``sample`` random elements of each weight and times
-        each weight (wall time); a weight measured in less than ``target``
-        seconds is measured once more on proportionally more elements (up to
-        256 times as many), so that the fixed costs of a vectorised pass are
-        spread as in a real step and a short interruption by other processes
-        weighs less. Each weight's seconds per element times its number of
-        elements, summed. The model's weights and non-trainable state are
-        left as they were.
+        After a warm-up pass, differentiates ``sample`` random elements of
+        each weight, timing each weight (wall time), and scales each weight's
+        time by its number of elements. When that first estimate is below ``measure_below``
+        seconds, one whole step is timed instead and returned. Otherwise the
+        weights that took less than ``target`` seconds are timed once more
+        on about ``target`` seconds' worth of elements (up to 256 times as
+        many): the two sizes split each weight's time into a fixed part (what
+        a pass prepares once) and a part per element, so that a small sample
+        neither hides nor multiplies the fixed costs. The model's weights and
+        non-trainable state are left as they were.
 
         Returns
         -------
@@ -289,24 +291,38 @@ class NumericGradient(GradientStrategy):
         objective = Objective.get(loss)
         sizes = [w.value.size for w in model.trainable_weights]
         rng = np.random.default_rng(self.seed)
-        counts = [min(sample, n) for n in sizes]
-        timings = self._timed(model, objective, x, y, sample_weight, counts, rng)
-        more = [min(n, int(k * min(256, target / max(t, 1e-9)))) if t < target else k
-                for n, k, t in zip(sizes, counts, timings)]
-        if more != counts:
-            again = self._timed(model, objective, x, y, sample_weight,
-                                [m if m != k else 0 for m, k in zip(more, counts)], rng)
-            timings = [t2 if m != k else t for t, t2, m, k in zip(timings, again, more, counts)]
-            counts = more
-        return float(sum(t * n / max(k, 1) for t, n, k in zip(timings, sizes, counts))), int(sum(sizes))
+        small = [min(sample, n) for n in sizes]
+        self._timed(model, objective, x, y, sample_weight, [1] * len(sizes), rng)  # warm-up: first-call costs
+        first, setup = self._timed(model, objective, x, y, sample_weight, small, rng)
+        scaled = setup + sum(t * n / max(k, 1) for t, n, k in zip(first, sizes, small, strict=True))
+        if scaled < measure_below:
+            whole, setup = self._timed(model, objective, x, y, sample_weight, sizes, rng)
+            return float(setup + sum(whole)), int(sum(sizes))
+        large = [min(n, int(k * min(256, target / max(t, 1e-9)))) if t < target else k
+                 for n, k, t in zip(sizes, small, first, strict=True)]
+        second = first
+        if large != small:
+            second, again = self._timed(model, objective, x, y, sample_weight,
+                                        [m if m != k else 0 for m, k in zip(large, small, strict=True)], rng)
+            setup = min(setup, again)
+        seconds = setup
+        for n, k1, t1, k2, t2 in zip(sizes, small, first, large, second, strict=True):
+            per = (t2 - t1) / (k2 - k1) if k2 > k1 else 0.0
+            if per > 0:
+                seconds += max(t1 - per * k1, 0.0) + per * n
+            else:  # one size, or noise larger than the difference: all of the time per element
+                seconds += (t2 if k2 > k1 else t1) * n / max(k2, 1)
+        return float(seconds), int(sum(sizes))
 
     def _timed(self, model, objective, x, y, sample_weight, counts, rng):
-        """Seconds spent on each weight differentiating ``counts[i]`` random elements of weight ``i``."""
+        """``(seconds per weight, seconds of the rest)`` differentiating ``counts[i]`` elements of weight ``i``."""
         weights = model.trainable_weights
-        coords = [np.sort(rng.choice(w.value.size, k, replace=False)) for w, k in zip(weights, counts)]
+        coords = [np.arange(k) if k == w.value.size else np.sort(rng.choice(w.value.size, k, replace=False))
+                  for w, k in zip(weights, counts, strict=True)]
         grads = [np.zeros(w.shape, dtype=w.dtype) for w in weights]
         state = [w.value.copy() for w in model.non_trainable_weights]
         timings = []
+        start = time.perf_counter()
         try:
             with DROPOUT_MODES[self.dropout](model):
                 if self.vectorized:
@@ -317,7 +333,7 @@ class NumericGradient(GradientStrategy):
         finally:
             for w, saved in zip(model.non_trainable_weights, state):
                 w.value[...] = saved
-        return timings
+        return timings, max(time.perf_counter() - start - sum(timings), 0.0)
 
     def _gradients(self, model, objective, x, y, sample_weight, timings=None):
         weights = model.trainable_weights

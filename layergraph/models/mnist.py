@@ -464,7 +464,7 @@ class NumericEstimate:
         step = self.seconds_per_step
         steps = f"{self.steps_per_epoch:,} step{'s' if self.steps_per_epoch != 1 else ''}"
         return (f"{self.coordinates:,} coordinates x {self.seconds_per_coordinate * 1e3:.3g} ms each (measured on "
-                f"a sample of each weight's elements) = {format_duration(step)} per step, "
+                f"the first batch) = {format_duration(step)} per step, "
                 f"{format_duration(step * self.steps_per_epoch)} per epoch of {steps}")
 
 
@@ -473,8 +473,8 @@ def estimate_numeric(model_name, data, batch_size=None, dtype=None, seed=None, s
 
     Builds the recipe's model, takes the first ``batch_size`` training
     samples and times the default :class:`~layergraph.framework.gradients.NumericGradient`
-    on at most ``sample`` elements of each weight
-    (:meth:`~layergraph.framework.gradients.NumericGradient.estimate_seconds`).
+    on samples of each weight's elements, or on a whole step when that is
+    cheap (:meth:`~layergraph.framework.gradients.NumericGradient.estimate_seconds`).
 
     Returns
     -------
