@@ -24,15 +24,10 @@ def limit_blas_threads(threads):
 
 
 def retain_freed_memory():
-    """Give every contestant the allocator setting layergraph's trainer uses.
-
-    layergraph raises glibc's mmap/trim thresholds (see
-    ``layergraph.framework.memory``) so that a step's large temporaries
-    reuse freed memory instead of faulting in fresh pages; that setting is
-    process-wide, so the numpy baseline in this process gets it too, and
-    the PyTorch worker sets it for itself. Called by :func:`interleave` and
-    the worker before anything is timed, whatever ran first.
-    """
+    """Opt in to layergraph's process-wide allocator setting (glibc's mmap and
+    trim thresholds raised, see ``layergraph.framework.memory``) in this
+    process. The benchmarks leave the allocator at its defaults unless
+    ``--retain-memory`` asks for this in every contestant's process."""
     from layergraph.framework import memory
 
     return memory.retain_freed_memory()
@@ -52,7 +47,6 @@ def interleave(contestants, repeats, warmup=1):
     rounds, then ``repeats`` rounds, each calling every contestant once, the
     order rotated every round so that neither machine noise nor going first
     favours one. Returns ``{name: [seconds per round]}``."""
-    retain_freed_memory()
     names = list(contestants)
     for _ in range(warmup):  # allocations, thread pools, lazy state
         for name in names:
@@ -72,8 +66,9 @@ def median_ratio(times, a, b):
     return statistics.median(ratios), min(times[a]) / min(times[b])
 
 
-def _worker_main(conn, factory, args):
-    retain_freed_memory()
+def _worker_main(conn, factory, args, retain_memory):
+    if retain_memory:
+        retain_freed_memory()
     try:
         runs = factory(*args)
     except ImportError:
@@ -104,14 +99,15 @@ class WorkerProcess:
 
     Use :meth:`timer` as an :func:`interleave` contestant, :meth:`result` to
     fetch what a run returns (for checking outputs), :meth:`close` at the end.
+    ``retain_memory=True`` opts the worker in to :func:`retain_freed_memory`.
     """
 
-    def __init__(self, factory, *args):
+    def __init__(self, factory, *args, retain_memory=False):
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, factory, args), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, factory, args, retain_memory), daemon=True)
         self.process.start()
         self.names = self.conn.recv()
         self.available = self.names is not None

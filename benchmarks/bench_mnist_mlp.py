@@ -82,7 +82,10 @@ def numpy_epoch(x, y, weights, seed=SEED):
         p = e / e.sum(axis=1, keepdims=True)
         loss = -np.sum(yb * np.log(p + 1e-7)) / len(xb)  # noqa: F841 (fit reports it)
         acc = np.mean(p.argmax(axis=1) == yb.argmax(axis=1))  # noqa: F841
-        dz2 = (p - yb) / len(xb)
+        # The gradient of the loss as defined, log(p + 1e-7) included (what layergraph's fused softmax +
+        # CategoricalCrossentropy(delta=1e-7) computes): r = y p / (p + 1e-7), dL/dz = (p sum(r) - r) / n.
+        r = yb * (p / (p + 1e-7))
+        dz2 = (p * r.sum(axis=1, keepdims=True) - r) / len(xb)
         dw2, db2 = h.T @ dz2, dz2.sum(axis=0)
         dz1 = (dz2 @ w2.T) * h * (1 - h)
         dw1, db1 = xb.T @ dz1, dz1.sum(axis=0)
@@ -119,7 +122,7 @@ def torch_epoch_factory(threads):
             idx = order[s:s + BATCH]
             xb, yb = tx[idx], ty[idx]
             logits = torch.sigmoid(xb @ w1 + b1) @ w2 + b2
-            loss = -(yb * torch.log_softmax(logits, dim=1)).sum() / len(xb)
+            loss = -(yb * torch.log(torch.softmax(logits, dim=1) + 1e-7)).sum() / len(xb)  # the tutorial's loss
             acc = (logits.argmax(dim=1) == yb.argmax(dim=1)).double().mean()  # noqa: F841
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

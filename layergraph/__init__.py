@@ -13,10 +13,11 @@ Example
 """
 from ._version import __version__
 
-from . import activations, callbacks, gradients, initializers, layers, losses, metrics, ops, optimizers, regularizers
+from . import (activations, callbacks, datasets, gradients, initializers, layers, losses, metrics, models, ops,
+               optimizers, regularizers, utils)
 from .framework import Functional, Input, Model, Sequential, Trainer, load_model
 
 
-__all__ = ["Input", "Model", "Sequential", "Trainer", "load_model", "activations", "callbacks", "gradients",
-           "initializers", "layers", "losses", "metrics", "ops", "optimizers", "regularizers", "Functional",
-           "__version__"]
+__all__ = ["Input", "Model", "Functional", "Sequential", "Trainer", "load_model", "activations", "callbacks",
+           "datasets", "gradients", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
+           "regularizers", "utils", "__version__"]

@@ -22,6 +22,11 @@ def _target_mode(path):
         return 0o666 & ~umask
 
 
+def _about(err, path):
+    """``err`` (an ``OSError``) again, of the same type, naming ``path``."""
+    return type(err)(err.errno, err.strerror or str(err), path)
+
+
 @contextlib.contextmanager
 def atomic_write(path, durable=False):
     """Open a binary file whose content replaces ``path`` when the block ends without error.
@@ -45,7 +50,10 @@ def atomic_write(path, durable=False):
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     mode = _target_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    except OSError as err:  # name the file the caller asked for, not the temporary one
+        raise _about(err, path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -53,7 +61,10 @@ def atomic_write(path, durable=False):
                 f.flush()
                 os.fsync(f.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as err:  # e.g. path is a folder
+            raise _about(err, path) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -16,6 +16,7 @@ def _test_accuracy(out):
     ("tutorial", 500, ["--lr", "1.0", "--batch-size", "10", "--epochs", "3"]),
     ("mlp", 300, ["--epochs", "1"]),
     ("cnn", 200, ["--epochs", "1"]),
+    ("cnn-aug", 600, ["--epochs", "2"]),  # augmentation layers saved and loaded: the identity in evaluation
 ])
 def test_round_trip_prints_the_accuracy_mnist_printed(mnist_dir, tmp_path, capsys, model, limit, extra):
     path = tmp_path / "model.lg"
@@ -29,7 +30,7 @@ def test_round_trip_prints_the_accuracy_mnist_printed(mnist_dir, tmp_path, capsy
     assert _test_accuracy(out) == trained
     assert f"Test accuracy: {trained:.4f} on {limit} images" in out
     restored = lg.load_model(path)
-    flat = model != "cnn"
+    flat = not model.startswith("cnn")
     assert f"inputs {(784,) if flat else (28, 28, 1)} {restored.dtype}" in out
     assert f"{restored.count_params():,} parameters" in out and "its saved loss CategoricalCrossentropy" in out
     # The printed loss is the model's own evaluation of the preprocessed test set.

@@ -5,7 +5,8 @@ import pytest
 
 MODULES = ["layergraph", "layergraph.activations", "layergraph.callbacks", "layergraph.gradients",
            "layergraph.layers", "layergraph.losses", "layergraph.metrics", "layergraph.ops", "layergraph.optimizers",
-           "layergraph.regularizers"]
+           "layergraph.regularizers", "layergraph.utils", "layergraph.models", "layergraph.datasets",
+           "layergraph.optimizers.schedules"]
 
 
 @pytest.mark.parametrize("name", MODULES)

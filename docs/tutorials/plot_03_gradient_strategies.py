@@ -165,7 +165,7 @@ print(f"{mnist_net.count_params()} parameters; one forward pass {per_pass * 1e3:
 
 # %%
 # The vectorised numeric strategy makes numerical differentiation usable for
-# small networks; :doc:`plot_07_why_it_does_not_train` trains the tutorial's
+# small networks; :doc:`plot_08_why_it_does_not_train` trains the tutorial's
 # MNIST network with it for a whole epoch and compares it with
 # backpropagation. Backpropagation remains the way to train.
 

@@ -9,6 +9,8 @@ import argparse
 import importlib
 import sys
 
+from ..framework import memory
+
 #: Modules of this package that define commands, in help order.
 COMMAND_MODULES = ["logic", "mnist", "evaluate", "compare_optimizers"]
 
@@ -29,9 +31,18 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run one command; returns its exit code.
+
+    The command line owns its process, so it opts in to the process-wide
+    :func:`~layergraph.framework.memory.retain_freed_memory` (freed memory is
+    reused instead of faulted in anew each step; ``LAYERGRAPH_RETAIN_MEMORY=0``
+    turns it off). The library itself never changes the allocator.
+    """
     args = build_parser().parse_args(argv)
+    memory.retain_freed_memory()
     try:
         return args.func(args) or 0
     except (ValueError, TypeError, OSError) as err:
-        print(f"layergraph {args.command}: error: {err}", file=sys.stderr)
+        message = str(err).replace("\n", " ")  # one line, whatever the message holds (e.g. text from a file)
+        print(f"layergraph {args.command}: error: {message}", file=sys.stderr)
         return 2

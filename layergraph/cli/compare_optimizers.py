@@ -13,9 +13,12 @@ from ..models import mnist
 from ..models import optimizer_comparison as oc
 from .logic import _positive_int
 from .mnist import add_data_arguments, load_data, missing_data_exit_code
+from .outputs import check_writable
 
 
 def run_compare(args):
+    if args.plot:  # before training: a figure that cannot be written would lose the runs
+        check_writable(args.plot, "--plot", create_folders=True)
     data = load_data(args, flatten=True, dtype=args.dtype, command="compare-optimizers")
     if data is None:
         return missing_data_exit_code(args)

@@ -23,6 +23,7 @@ import numpy as np
 from ..datasets import mnist as mnist_data
 from ..models import mnist
 from .logic import _positive_float, _positive_int
+from .outputs import check_writable
 
 #: Exit code when the data is missing (without ``--skip-missing``).
 EXIT_NO_DATA = 1
@@ -138,6 +139,11 @@ def warn_numeric_cost(args, data):
 
 
 def run_mnist(args):
+    # Before anything else: a file that cannot be written would lose the trained model.
+    if args.save:
+        check_writable(args.save, "--save")
+    if args.plot:
+        check_writable(args.plot, "--plot", create_folders=True)
     recipe = mnist.get_recipe(args.model)
     for name, default in (("epochs", recipe.epochs), ("batch_size", recipe.batch_size), ("lr", recipe.learning_rate),
                           ("dtype", recipe.dtype), ("seed", recipe.seed), ("gradient", recipe.gradient)):

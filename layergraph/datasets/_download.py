@@ -68,7 +68,17 @@ def _check(name: str, size: int, sha256: str, expected_size: int, expected_sha25
 
 
 def verify_file(path: str | os.PathLike, expected_size: int, expected_sha256: str) -> None:
-    """Check a file's size and sha256; raise ``ValueError`` naming it on mismatch."""
+    """Check a file's size, then its sha256; raise ``ValueError`` naming it on mismatch.
+
+    The size comes from the file system first: a wrong file is refused at
+    once, without reading (and hashing) gigabytes of it.
+    """
+    size = os.path.getsize(path)
+    if size != expected_size:
+        raise ValueError(
+            f"size mismatch for {os.fspath(path)!r}: expected {expected_size} bytes, got {size} bytes. The file is "
+            "corrupt, truncated or not the official one; delete it to have it downloaded again."
+        )
     size, sha = file_digest(path)
     _check(os.fspath(path), size, sha, expected_size, expected_sha256)
 

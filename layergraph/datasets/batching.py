@@ -36,7 +36,7 @@ def normalize(x, dtype="float64") -> np.ndarray:
 
     Parameters
     ----------
-    x : array_like, any shape, numeric
+    x : array_like of numbers, any shape
         Pixel values in ``0..255`` (e.g. ``uint8`` images ``(n, 28, 28)``).
     dtype : str or numpy.dtype
         Floating output dtype.
@@ -163,8 +163,8 @@ def batches(x, y, batch_size: int, shuffle: bool = True,
 
     Parameters
     ----------
-    x : array_like, shape ``(n, ...)``, numeric
-    y : array_like, shape ``(n, ...)``, numeric
+    x : array_like of numbers, shape ``(n, ...)``
+    y : array_like of numbers, shape ``(n, ...)``
     batch_size : int
         Positive number of samples per batch.
     shuffle : bool

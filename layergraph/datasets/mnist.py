@@ -2,6 +2,7 @@
 
 >>> from layergraph.datasets import mnist
 >>> (x_train, y_train), (x_test, y_test) = mnist.load()      # doctest: +SKIP
+>>> (x_train, y_train), (x_test, y_test) = mnist.load_data() # doctest: +SKIP
 >>> x_train.shape, x_train.dtype, y_train.shape              # doctest: +SKIP
 ((60000, 28, 28), dtype('uint8'), (60000,))
 
@@ -43,6 +44,7 @@ __all__ = [
     "MnistFile",
     "SOURCES",
     "load",
+    "load_data",
     "load_idx",
     "ensure_files",
     "resolve_data_dir",
@@ -148,21 +150,52 @@ def ensure_files(
         If the directory is not writable or a download fails.
     """
     directory = resolve_data_dir(data_dir)
-    for f in FILES.values():
-        path = directory / f.name
-        if path.is_file():
-            verify_file(path, f.size, f.sha256)
-        elif not download:
-            raise FileNotFoundError(
-                f"MNIST file '{path}' is missing and download=False; put the four "
-                f"official files in '{directory}' or set {ENV_VAR}"
-            )
-        else:
-            if not base_url.endswith("/"):
-                base_url += "/"
-            download_file(base_url + f.name, path, expected_size=f.size,
-                          expected_sha256=f.sha256, opener=opener, progress=progress)
+    created = _missing_folders(directory)  # made by the first download, removed again if this call fails
+    downloaded = []
+    try:
+        for f in FILES.values():
+            path = directory / f.name
+            if path.is_file():
+                verify_file(path, f.size, f.sha256)
+            elif not download:
+                raise FileNotFoundError(
+                    f"MNIST file '{path}' is missing and download=False; put the four "
+                    f"official files in '{directory}' or set {ENV_VAR}"
+                )
+            else:
+                if not base_url.endswith("/"):
+                    base_url += "/"
+                download_file(base_url + f.name, path, expected_size=f.size,
+                              expected_sha256=f.sha256, opener=opener, progress=progress)
+                downloaded.append(path)
+    except BaseException:
+        if created:
+            _remove_created(created, downloaded)
+        raise
     return directory
+
+
+def _missing_folders(directory: Path) -> list[Path]:
+    """``directory`` and its ancestors that do not exist yet, deepest first."""
+    missing = []
+    for folder in (directory, *directory.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
+
+
+def _remove_created(folders: list[Path], files: list[Path]) -> None:
+    """Undo a failed :func:`ensure_files` in folders it created: the files it downloaded there, then the folders
+    (each only if nothing else appeared in it meanwhile). A folder that existed before keeps its verified files."""
+    for path in files:
+        if path.parent in folders:
+            path.unlink(missing_ok=True)
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (someone else's file) or already gone: leave it
+            break
 
 
 def read_pair(images_path: str | os.PathLike, labels_path: str | os.PathLike) -> Split:
@@ -307,3 +340,59 @@ def load(
         manual_dir=lambda: ensure_files(data_dir, download=download, progress=progress),
         data_dir=tfds_data_dir,
     )
+
+
+#: The arrays of a Keras ``mnist.npz`` file.
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def load_data(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
+    """Keras' ``keras.datasets.mnist.load_data()``: ``(x_train, y_train), (x_test, y_test)``.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A directory of the four official IDX files (missing ones are
+        downloaded into it, see :func:`ensure_files`), or an existing
+        ``.npz`` file with Keras' arrays ``x_train``, ``y_train``, ``x_test``
+        and ``y_test``. Default, and for a ``.npz`` name that does not exist
+        (Keras' cache file name ``"mnist.npz"``): the directory of
+        :func:`resolve_data_dir`.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test)
+        ``uint8`` images ``(60000, 28, 28)`` / ``(10000, 28, 28)``, values
+        0..255, and ``uint8`` labels ``(60000,)`` / ``(10000,)``, values 0..9.
+
+    Raises
+    ------
+    ValueError
+        A corrupt or non-official file, or an ``.npz`` without Keras' arrays.
+    """
+    if path is not None and os.fspath(path).endswith(".npz"):
+        if not os.path.isfile(path):
+            path = None
+        else:
+            return _load_npz(os.fspath(path))
+    (x_train, y_train), (x_test, y_test) = load_idx(path)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _load_npz(path: str) -> tuple[Split, Split]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [key for key in NPZ_KEYS if key not in data.files]
+            if missing:
+                raise ValueError(f"MNIST file {path!r} lacks the arrays {missing}; a Keras mnist.npz holds {list(NPZ_KEYS)}")
+            arrays = {key: data[key] for key in NPZ_KEYS}
+    except (OSError, EOFError) as err:
+        raise ValueError(f"MNIST file {path!r} is not a readable .npz archive ({err})") from None
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE or y.shape != (len(x),) \
+                or y.dtype.kind not in "iu" or (y.size and (y.min() < 0 or y.max() >= NUM_CLASSES)):
+            raise ValueError(f"MNIST file {path!r}: x_{split} must be uint8 images (n, 28, 28) and y_{split} n labels "
+                             f"in 0..9, got {x.dtype} {x.shape} and {y.dtype} {y.shape}")
+    return ((arrays["x_train"], arrays["y_train"].astype(np.uint8)),
+            (arrays["x_test"], arrays["y_test"].astype(np.uint8)))

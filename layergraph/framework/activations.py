@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import ops, parallel
+from .autodiff import is_recording, record_opaque
 from .naming import lookup
 
 __all__ = ["ActivationFunction", "Linear", "Sigmoid", "Tanh", "ReLU", "Softmax", "BatchSoftmax", "get", "sigmoid",
@@ -39,6 +41,9 @@ class ActivationFunction:
 
     ``forward(z)`` returns the activation and whatever ``backward`` needs
     (the cache); ``backward(grad, cache)`` maps ``dL/da`` to ``dL/dz``.
+    :meth:`call` is the activation inside a layer's recorded ``call()``;
+    by default one op of the tape whose gradient is :meth:`backward`, the
+    built-in activations trace their maths instead (:mod:`layergraph.ops`).
 
     For the vectorised numeric gradient an activation also says how it
     treats the entries of ``z``: :attr:`elementwise`, :attr:`samplewise`,
@@ -94,8 +99,18 @@ class ActivationFunction:
             return self.forward(z.reshape(-1, *z.shape[2:]))[0].reshape(z.shape)
         return np.stack([self.forward(zk)[0] for zk in z])
 
-    def __call__(self, z):
+    def call(self, z):
+        """The activation of ``z``, differentiable when ``z`` is traced (inside a recorded ``call()``)."""
+        if is_recording():
+            return record_opaque(self._forward_and_backward, z, name=self.name)
         return self.forward(z)[0]
+
+    def _forward_and_backward(self, z):
+        a, cache = self.forward(z)
+        return a, lambda grad, input_grad: (self.backward(grad, cache), [])
+
+    def __call__(self, z):
+        return self.call(z)
 
     def get_config(self):
         return self.name
@@ -110,6 +125,9 @@ class Linear(ActivationFunction):
     name = "linear"
     elementwise = samplewise = True
 
+    def call(self, z):
+        return z
+
     def forward(self, z):
         return z, None
 
@@ -122,6 +140,9 @@ class Sigmoid(ActivationFunction):
 
     name = "sigmoid"
     elementwise = samplewise = True
+
+    def call(self, z):
+        return ops.sigmoid(z)
 
     def forward(self, z):
         # 1 / (1 + e^-z) with numpy's vectorised exp: several times faster than
@@ -157,6 +178,9 @@ class Tanh(ActivationFunction):
     name = "tanh"
     elementwise = samplewise = True
 
+    def call(self, z):
+        return np.tanh(z)
+
     def forward(self, z):
         a = np.tanh(z)
         return a, a
@@ -170,21 +194,41 @@ class Tanh(ActivationFunction):
 
 
 class ReLU(ActivationFunction):
-    """Rectified linear unit ``max(z, 0)`` (gradient 0 at the kink)."""
+    """Rectified linear unit ``max(z, 0)`` (gradient 0 at the kink).
+
+    On large arrays (a convolution's output) each pass runs in the
+    :mod:`~layergraph.framework.parallel` threads, split over the first axis.
+    """
 
     name = "relu"
     elementwise = samplewise = True
 
+    def call(self, z):
+        return ops.relu(z)
+
     def forward(self, z):
-        a = np.maximum(z, 0)
-        return a, a
+        z = np.asarray(z)
+        a = np.empty_like(z, dtype=np.result_type(z, 0))
+        return self._apply(z, a)
 
     def forward_inplace(self, z):
-        a = np.maximum(z, 0, out=z)
+        return self._apply(z, z)
+
+    @staticmethod
+    def _apply(z, a):
+        if z.ndim == 0:
+            np.maximum(z, 0, out=a)
+        else:
+            parallel.over_batch(lambda part: np.maximum(z[part], 0, out=a[part]), len(z), z.size)
         return a, a
 
     def backward(self, grad, a):
-        return grad * (a > 0)
+        grad = np.asarray(grad)
+        if grad.shape != a.shape or grad.ndim == 0:
+            return grad * (a > 0)  # broadcasting: a plain product
+        out = np.empty_like(grad, dtype=np.result_type(grad, a))
+        parallel.over_batch(lambda part: np.multiply(grad[part], a[part] > 0, out=out[part]), len(grad), grad.size)
+        return out
 
 
 class Softmax(ActivationFunction):
@@ -197,6 +241,9 @@ class Softmax(ActivationFunction):
 
     name = "softmax"
     samplewise = True  # row by row
+
+    def call(self, z):
+        return ops.softmax(z, axis=-1)
 
     def forward(self, z):
         # The same steps as scipy.special.softmax, without its per-call overhead.

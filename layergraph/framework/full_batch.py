@@ -40,7 +40,7 @@ from . import optimizers as optimizers_module
 from ._checks import check_number
 from .naming import lookup
 from .optimizers import OPTIMIZERS
-from .trainer import Trainer
+from .trainer import Trainer, _BadInput
 
 __all__ = ["ScipyOptimizer", "ScipyTrainer", "get_optimizer"]
 
@@ -156,16 +156,19 @@ class ScipyTrainer(Trainer):
     def train_step(self, x, y, sample_weight=None):
         raise TypeError("ScipyOptimizer minimises the whole problem at once: use model.fit with it, not train_step")
 
-    def _run_epoch(self, xs, ys, sws, batches, steps, epoch, first, cbs):
+    def _run_epoch(self, xs, ys, sws, batches, steps, epoch, cbs):
         model = self.model
         x = model.arrays_for_forward(xs)
         y = ys if len(ys) > 1 else ys[0]
         sw = None if sws is None else (sws if len(sws) > 1 else sws[0])
         cbs.on_train_batch_begin(0, {})
         self._reset_metrics()
-        value = self._minimize(x, y, sw)
+        try:
+            value = self._minimize(x, y, sw)
+        except (ValueError, TypeError) as err:  # bad input met by the solver's evaluations: undo everything
+            raise _BadInput(err) from None
         if value is None:
-            self._stop_nonfinite(epoch, 0, xs, ys, slice(None), first)
+            self._stop_nonfinite(epoch, 0, xs)
             return None
         if self.metrics:
             self._update_metrics(y, model.forward(x, training=False)[0], sw)

@@ -44,11 +44,14 @@ import numpy as np
 
 from . import central_differences
 from .layers.regularization import DROPOUT_MODES
+from .layers.tracing import call_context
 from .naming import Registry, lookup
-from .objective import Objective, as_list
+from .objective import Objective
 
 __all__ = ["GradientStrategy", "AnalyticGradient", "NumericGradient", "GradientCheck", "WeightCheck", "check",
            "get", "serialize", "deserialize", "STRATEGIES"]
+
+_context = call_context()  # the per-thread recording setting of the layers
 
 #: Every :class:`GradientStrategy` subclass by class name, for :func:`deserialize`.
 STRATEGIES = Registry("gradient strategy")
@@ -129,7 +132,14 @@ class AnalyticGradient(GradientStrategy):
 
     def gradients(self, model, loss, x, y, sample_weight=None):
         objective = Objective.get(loss)
-        y_pred, cache = model.forward(x, training=True)
+        # Layers differentiated by recording their call() record it now (a per-thread setting, restored
+        # after; set directly rather than through the backward_follows() block, on this hot path).
+        context = _context
+        outer, context.backward_follows = context.backward_follows, True
+        try:
+            y_pred, cache = model.forward(x, training=True)
+        finally:
+            context.backward_follows = outer
         self.last_outputs = (x, y_pred)
         multi = isinstance(y_pred, list)
         preds = y_pred if multi else [y_pred]
@@ -146,7 +156,8 @@ class AnalyticGradient(GradientStrategy):
             _, grads = model.backward(grads_out[0], cache, input_grad=False)
         penalty = objective.penalty_gradients(model)
         if penalty:
-            grads = [g + penalty[id(w)] if id(w) in penalty else g for w, g in zip(model.trainable_weights, grads)]
+            grads = [g + penalty[id(w)] if id(w) in penalty else g
+                     for w, g in zip(model.trainable_weights, grads, strict=True)]
         return value, grads
 
 
@@ -331,7 +342,7 @@ class NumericGradient(GradientStrategy):
                 else:
                     self._element_loop(model, objective, x, y, sample_weight, weights, coords, grads, None, timings)
         finally:
-            for w, saved in zip(model.non_trainable_weights, state):
+            for w, saved in zip(model.non_trainable_weights, state, strict=True):
                 w.value[...] = saved
         return timings, max(time.perf_counter() - start - sum(timings), 0.0)
 
@@ -365,7 +376,7 @@ class NumericGradient(GradientStrategy):
         # they hold is then restored after every perturbed evaluation.
         value = objective.value(model, x, y, sample_weight)
         state = [w.value.copy() for w in model.non_trainable_weights]
-        for w, g, idx in zip(weights, grads, coords):
+        for w, g, idx in zip(weights, grads, coords, strict=True):
             start = time.perf_counter()
             flat, gflat = w.value.reshape(-1), g.reshape(-1)
             for i in idx:
@@ -389,7 +400,7 @@ class NumericGradient(GradientStrategy):
         try:
             return objective.value(model, x, y, sample_weight)
         finally:
-            for w, saved in zip(model.non_trainable_weights, state):
+            for w, saved in zip(model.non_trainable_weights, state, strict=True):
                 w.value[...] = saved
 
 

@@ -17,6 +17,7 @@ import inspect
 
 import numpy as np
 
+from . import seeding
 from .naming import lookup
 
 
@@ -37,7 +38,7 @@ class Initializer:
         if self.seed is not None:
             rng = np.random.default_rng(self.seed)
         elif rng is None:
-            rng = np.random.default_rng()
+            rng = seeding.generator()
         return np.asarray(self.sample(tuple(shape), rng), dtype=dtype)
 
     def sample(self, shape, rng):
@@ -257,7 +258,11 @@ def get(identifier) -> Initializer:
     if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, (str, type))):
         return identifier
     if isinstance(identifier, dict):
-        return _BY_CLASS[identifier["class_name"]](**identifier["config"])
+        name, config = identifier.get("class_name"), identifier.get("config", {})
+        if not isinstance(name, str) or name not in _BY_CLASS or not isinstance(config, dict):
+            raise ValueError(f"An initializer config must be {{'class_name': one of {sorted(_BY_CLASS)}, 'config': "
+                             f"dict}}, got {identifier!r:.200}")
+        return _BY_CLASS[name](**config)
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
     return lookup(_INITIALIZERS, identifier, "initializer")()

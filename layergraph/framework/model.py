@@ -39,6 +39,8 @@ import numpy as np
 from . import saving
 from .full_batch import ScipyTrainer
 from .layers.base import Layer
+from .layers.tracing import backward_follows
+from .naming import custom_object_scope
 from .objective import as_list
 from .trainer import Trainer
 from .trainer import predict as predict_arrays
@@ -104,6 +106,8 @@ class Model(Layer):
         self._trainer = None
         self.stop_training = False
         self.history = None
+        # During fit: the first epoch, which a callback's on_train_begin may move (Keras' BackupAndRestore).
+        self._initial_epoch = None
         self._num_inputs = 1
 
     # -- structure -------------------------------------------------------------------
@@ -153,7 +157,8 @@ class Model(Layer):
         self.built = True
         try:
             state = [w.value.copy() for w in self.non_trainable_weights]
-            self.forward(self.arrays_for_forward(zeros), training=False)
+            with backward_follows(False):  # a probe that creates the weights: nothing to record
+                self.forward(self.arrays_for_forward(zeros), training=False)
             for w, saved in zip(self.non_trainable_weights, state):
                 w.value[...] = saved
         except Exception:
@@ -192,10 +197,15 @@ class Model(Layer):
         return self.backward(grad_z, cache, input_grad=input_grad, preactivation=True)
 
     def get_layer(self, name=None, index=None):
-        """A layer by name or by index in :attr:`layers`."""
+        """A layer by name or by index in :attr:`layers` (one of the two, as in Keras 3; negative indices count
+        from the end)."""
+        if index is not None and name is not None:
+            raise ValueError(f"get_layer: give a layer name or a layer index, not both (got index={index!r}, "
+                             f"name={name!r})")
         if index is not None:
             layers = self.layers
-            if not isinstance(index, (int, np.integer)) or not -len(layers) <= index < len(layers):
+            if not isinstance(index, (int, np.integer)) or isinstance(index, bool) \
+                    or not -len(layers) <= index < len(layers):
                 raise ValueError(f"Model {self.name!r}: no layer at index {index!r}; it has {len(layers)} layers")
             return layers[index]
         if name is None:
@@ -308,11 +318,14 @@ class Model(Layer):
         saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
-        """Write the weights alone (in :attr:`weights` order, shape-checked on loading), atomically."""
+        """Write the weights (in :attr:`weights` order, shape-checked on loading), atomically; when the model
+        is compiled, also its training state (optimizer state, step count, learning rate, shuffling), as Keras 3."""
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath):
-        """Read weights written by :meth:`save_weights` (or a full model file) into this model."""
+        """Read weights written by :meth:`save_weights` (or a full model file) into this model; a compiled
+        model with the same optimizer class also gets the training state back (see
+        :func:`~layergraph.framework.saving.load_weights`)."""
         saving.load_weights(self, filepath)
 
     def to_json(self, **kwargs):
@@ -364,6 +377,16 @@ class Model(Layer):
                 f"implement get_config() and from_config() to save the whole model, or save its weights only with "
                 f"model.save_weights(path)")
         return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model from :meth:`get_config`: ``keras.Model.from_config`` rebuilds a functional model from a
+        functional config (``"layers"``, ``"input_layers"``, ``"output_layers"``), as in Keras; a subclassed
+        model is ``cls(**config)``."""
+        if cls is Model and {"layers", "input_layers", "output_layers"} <= set(config):
+            return _FUNCTIONAL[0].from_config(config, custom_objects)
+        with custom_object_scope(custom_objects or {}):
+            return cls(**config)
 
 
 def _defined_below_model(cls):

@@ -30,7 +30,7 @@ import threading
 import weakref
 
 __all__ = ["lookup", "to_snake_case", "unique_name", "clear_session", "Registry", "custom_object_scope",
-           "get_custom_objects"]
+           "get_custom_objects", "active_custom_objects"]
 
 
 def lookup(registry: dict, identifier, kind: str):
@@ -149,7 +149,7 @@ class Registry:
             Unknown or ambiguous name; the message lists the known ones and
             says how to pass custom objects.
         """
-        for source in (custom_objects or {}, get_custom_objects()):
+        for source in (custom_objects or {}, active_custom_objects()):
             if name in source:
                 return source[name]
         found = self._candidates(name)
@@ -184,9 +184,33 @@ class _Scopes(threading.local):
 _scopes = _Scopes()
 
 
+#: Custom objects known everywhere (Keras' ``GLOBAL_CUSTOM_OBJECTS``): see :func:`get_custom_objects`.
+_GLOBAL_CUSTOM_OBJECTS: dict = {}
+
+
 def get_custom_objects():
-    """The custom objects of the active :func:`custom_object_scope` blocks (innermost wins)."""
-    merged = {}
+    """The live global dict of custom objects, as Keras' ``keras.utils.get_custom_objects``.
+
+    Entries added to it (``get_custom_objects()["MyLayer"] = MyLayer``) are
+    known to deserialisation everywhere; the objects of
+    :func:`custom_object_scope` blocks are not in it.
+
+    Example
+    -------
+    >>> class MyLayer:
+    ...     pass
+    >>> get_custom_objects()["MyLayer"] = MyLayer
+    >>> Registry("layer").get("MyLayer") is MyLayer
+    True
+    >>> del get_custom_objects()["MyLayer"]
+    """
+    return _GLOBAL_CUSTOM_OBJECTS
+
+
+def active_custom_objects():
+    """What deserialisation looks names up in: the global custom objects, then the active
+    :func:`custom_object_scope` blocks (innermost wins)."""
+    merged = dict(_GLOBAL_CUSTOM_OBJECTS)
     for mapping in _scopes.stack:
         merged.update(mapping)
     return merged

@@ -263,7 +263,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     num_classes : int
     axis : int
         Where the new axis of length ``num_classes`` goes (default last).
-    dtype : dtype, optional
+    dtype : str or numpy.dtype, optional
         Default ``float64``, layergraph's floating type (Keras: its floatx).
     sparse : bool
         Must be ``False`` (as in Keras' numpy backend).

@@ -88,10 +88,16 @@ class Optimizer:
         lr = self._learning_rate
         if not isinstance(lr, LearningRateSchedule):
             return lr
-        value = float(lr(self.iterations))
-        if not (math.isfinite(value) and value > 0):
+        try:
+            value = float(lr(self.iterations))
+        except (ArithmeticError, TypeError, ValueError) as err:  # e.g. decay_rate ** step overflowing
+            raise ValueError(f"{type(self).__name__}: the learning-rate schedule {type(lr).__name__} failed at step "
+                             f"{self.iterations} ({type(err).__name__}: {err})") from None
+        # 0 is a rate a schedule may give (a warmup from 0, a cosine decayed to alpha=0), as in
+        # Keras; a fixed rate of 0 is rejected by the setter, where it can only be a mistake.
+        if not (math.isfinite(value) and value >= 0):
             raise ValueError(f"{type(self).__name__}: the learning-rate schedule {type(lr).__name__} gave "
-                             f"{value!r} at step {self.iterations}; a rate must be a positive finite number")
+                             f"{value!r} at step {self.iterations}; a rate must be a non-negative finite number")
         return value
 
     def state_for(self, var, key, init=np.zeros_like):
@@ -124,12 +130,14 @@ class Optimizer:
         """Restore :meth:`get_state`'s result for ``variables``; validates everything before changing anything."""
         variables = list(variables)
         try:
-            iterations = int(state["iterations"])
+            iterations = state["iterations"]
             entries = list(state["slots"])
         except (KeyError, TypeError, ValueError) as err:
             raise ValueError(f"{type(self).__name__}: invalid optimizer state ({err!r})") from None
-        if iterations < 0:
-            raise ValueError(f"{type(self).__name__}: invalid iteration count {iterations}")
+        if not isinstance(iterations, (int, np.integer)) or isinstance(iterations, bool) or iterations < 0:
+            raise ValueError(f"{type(self).__name__}: invalid iteration count {iterations!r:.80}; expected an "
+                             f"integer >= 0")
+        iterations = int(iterations)
         new = {}
         for entry in entries:
             try:

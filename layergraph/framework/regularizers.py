@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import is_number
 from .naming import lookup
 
 __all__ = ["Regularizer", "L1L2", "l1", "l2", "get", "serialize"]
@@ -66,7 +67,7 @@ class L1L2(Regularizer):
 
     def __init__(self, l1=0.0, l2=0.0):
         for label, value in (("l1", l1), ("l2", l2)):
-            if not np.isfinite(value) or value < 0:
+            if not is_number(value) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"Regularizer {label} factor must be a finite number >= 0, got {value!r}")
         self.l1, self.l2 = float(l1), float(l2)
 
@@ -112,7 +113,11 @@ def get(identifier):
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, dict):
-        return L1L2(**identifier["config"])
+        config = identifier.get("config")
+        if identifier.get("class_name") != "L1L2" or not isinstance(config, dict) or set(config) - {"l1", "l2"}:
+            raise ValueError(f"A regularizer config must be {{'class_name': 'L1L2', 'config': {{'l1': ..., "
+                             f"'l2': ...}}}}, got {identifier!r:.200}")
+        return L1L2(**config)
     return lookup({"l1": l1, "l2": l2}, identifier, "regularizer")()
 
 

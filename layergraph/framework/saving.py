@@ -7,13 +7,13 @@ and optimizer state. ``model.get_config()`` and ``Model.from_config`` /
 
 Notes
 -----
-**File format** ``"layergraph.model"``, version 1: a zip archive written by
+**File format** ``"layergraph.model"``, version 2: a zip archive written by
 :func:`numpy.savez` (an ``.npz``; any file name, e.g. ``model.lg``) holding
-only ``.npy`` members of numeric dtype:
+only ``.npy`` members of plain numeric dtype:
 
 - ``__architecture__``: a ``uint8`` array, the UTF-8 JSON ::
 
-      {"format": "layergraph.model", "format_version": 1, "layergraph_version": "0.1.0",
+      {"format": "layergraph.model", "format_version": 2, "layergraph_version": "0.1.0",
        "model": {"class_name": "Sequential", "config": <model.get_config()>},
        "weights": [{"name": "dense/kernel", "array": "weight_0"}, ...],
        "arrays": {"weight_0": {"shape": [2, 4], "dtype": "<f8", "sha256": "..."}, ...},
@@ -22,17 +22,33 @@ only ``.npy`` members of numeric dtype:
        "optimizer_state": {"iterations": 3, "shuffle_rng": {...}, "slots": [
                            {"weight": 0, "slot": "m", "array": "optimizer_0"}, ...]} or null}
 
+- ``__checksum__``: a ``uint8`` array, the hexadecimal SHA-256 of the
+  JSON's bytes. The JSON records the SHA-256 of every array, so this one
+  digest covers everything that is loaded;
 - ``weight_<i>``: the i-th array of ``model.weights`` (the order of
   ``model.get_weights()``);
 - ``optimizer_<k>``: optimizer state (momenta, accumulators), each tied by
   ``"slots"`` to the index of its weight in ``model.weights``, never to a name.
 
-Every array's shape, dtype and SHA-256 are recorded in ``"arrays"`` and
-checked on loading, and the archive must hold exactly those members: a
-truncated, corrupted or edited file is refused with a ``ValueError`` naming
-the file, and so is one whose weights do not fit its architecture, one naming
-an unknown layer class and one of a newer format version. Arrays are read
-with ``allow_pickle=False``.
+**Reading** treats the file as untrusted bytes, and only ``ValueError``
+(naming the file) comes out for any content. The zip directory is checked
+first (see :mod:`~layergraph.framework.archive`: no encrypted or oddly
+compressed members, no repeated names, no member that would inflate beyond
+a bound set by the file's size); then the JSON (at most
+:data:`MAX_JSON_BYTES`, nested at most :data:`MAX_JSON_DEPTH` deep) and its
+checksum; then every array's header, shape and dtype against the manifest,
+before the array is allocated, and its SHA-256. The architecture is then
+built creating only weights of the shapes the file stores (each as often as
+it is stored), so an edited layer size is refused before anything is
+allocated; finally every weight's shape and dtype must equal its stored
+array's, in order. A truncated,
+corrupted or edited file is refused, and so is one naming an unknown layer
+class, one of a newer format version, and one whose compile configuration
+or optimizer state does not fit. Arrays are never unpickled.
+
+Files of format version 1 (written before the checksum existed) are still
+read, with every check above except the JSON's checksum: their JSON is
+protected only by zip's CRC-32, which catches corruption but not edits.
 
 **Configs.** Each class serialises its own state: a layer (or model) is
 saved as ``{"class_name", "config"}`` with its ``get_config()`` and found
@@ -48,8 +64,13 @@ from ``model.get_compile_config()`` and the optimizer and shuffling state
 from the trainer's ``get_state()``; this module only packs them.
 
 **Weights files** (``model.save_weights``): the same container, format
-``"layergraph.weights"``, holding only the weights (and their names and
-shapes, checked on loading).
+``"layergraph.weights"``, holding the weights (and their names and shapes,
+checked on loading), the checksum and, when the model is compiled, its
+training state (``"optimizer_state"`` as above, plus the optimizer's class
+and learning rate), as Keras 3's weights files carry the optimizer's
+variables: ``model.load_weights`` into a model compiled with the same
+optimizer class restores it, so that ``fit`` resumes exactly (what
+:class:`~layergraph.callbacks.BackupAndRestore` relies on).
 
 Example
 -------
@@ -69,14 +90,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import warnings
 import zipfile
-import zlib
 
 import numpy as np
 
 from .._version import __version__
 from .._atomic import atomic_write
+from . import archive as archive_module
 from . import gradients as gradients_module
 from . import losses as losses_module
 from . import metrics as metrics_module
@@ -84,14 +107,25 @@ from . import optimizers as optimizers_module
 from .full_batch import ScipyOptimizer  # noqa: F401  (registers the class for deserialisation)
 from .layers import serialization
 from .naming import custom_object_scope
+from .variables import stored_weight_shapes
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "serialize_model", "model_from_json",
-           "compile_from_config", "FORMAT_NAME", "WEIGHTS_FORMAT_NAME", "FORMAT_VERSION"]
+           "compile_from_config", "FORMAT_NAME", "WEIGHTS_FORMAT_NAME", "FORMAT_VERSION", "MAX_JSON_BYTES",
+           "MAX_JSON_DEPTH"]
 
 FORMAT_NAME = "layergraph.model"
 WEIGHTS_FORMAT_NAME = "layergraph.weights"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 ARCHITECTURE_KEY = "__architecture__"
+CHECKSUM_KEY = "__checksum__"
+
+#: The largest architecture JSON read (a model of thousands of layers takes a few megabytes).
+MAX_JSON_BYTES = 16 * 2**20
+
+#: The deepest nesting of lists and dicts accepted in the JSON (a model nested ten deep needs about 50).
+MAX_JSON_DEPTH = 100
+
+_SHA256_HEX = frozenset("0123456789abcdef")
 
 
 def serialize_model(model):
@@ -108,6 +142,10 @@ def model_from_json(json_string, custom_objects=None):
         spec = json.loads(json_string)
     except (TypeError, json.JSONDecodeError) as err:
         raise ValueError(f"model_from_json: not a JSON model description ({err})") from None
+    except RecursionError:  # the parser's own limit, far deeper than MAX_JSON_DEPTH
+        spec = None
+    if spec is None or _json_depth(spec) > MAX_JSON_DEPTH:
+        raise ValueError(f"model_from_json: the JSON is nested more than {MAX_JSON_DEPTH} deep")
     return serialization.deserialize(spec, custom_objects)
 
 
@@ -175,10 +213,12 @@ def _pack(meta, arrays):
     meta["arrays"] = {name: {"shape": list(a.shape), "dtype": a.dtype.str, "sha256": _digest(a)}
                       for name, a in arrays.items()}
     try:
-        text = json.dumps(meta, default=_json_default)
+        text = json.dumps(meta, default=_json_default).encode("utf-8")
     except (TypeError, ValueError) as err:
         raise ValueError(f"Cannot save: the configuration is not JSON-serialisable: {err}") from None
-    return {ARCHITECTURE_KEY: np.frombuffer(text.encode("utf-8"), dtype=np.uint8), **arrays}
+    checksum = hashlib.sha256(text).hexdigest().encode("ascii")
+    return {ARCHITECTURE_KEY: np.frombuffer(text, dtype=np.uint8),
+            CHECKSUM_KEY: np.frombuffer(checksum, dtype=np.uint8), **arrays}
 
 
 def _weight_arrays(model):
@@ -202,6 +242,7 @@ def _archive_contents(model, include_optimizer):
         "weights": entries,
         "compile": model.get_compile_config(),
         "optimizer_state": None,
+        "build_config": model.get_build_config(),  # a subclassed model is built from it before its weights load
     }
     if meta["compile"] is not None and include_optimizer:
         meta["optimizer_state"] = _training_state(model, arrays)
@@ -216,12 +257,16 @@ def _training_state(model, arrays):
         name = f"optimizer_{len(slots)}"
         arrays[name] = np.ascontiguousarray(value)
         slots.append({"weight": index, "slot": slot, "array": name})
-    return {"iterations": state["optimizer"]["iterations"], "slots": slots, "shuffle_rng": state["shuffle_rng"]}
+    optimizer = model.trainer.optimizer
+    lr = optimizer.learning_rate if isinstance(optimizer, optimizers_module.Optimizer) else None  # not scipy's
+    return {"iterations": state["optimizer"]["iterations"], "slots": slots, "shuffle_rng": state["shuffle_rng"],
+            "optimizer_class": type(optimizer).__name__,
+            "learning_rate": float(lr) if isinstance(lr, (int, float, np.floating)) else None}
 
 
 def _write_archive(fileobj, members):
     """Write ``members`` as an ``.npz`` zip into the open binary ``fileobj``."""
-    np.savez(fileobj, allow_pickle=False, **members)
+    archive_module.write(fileobj, members)
 
 
 def _write(path, members, overwrite):
@@ -257,12 +302,18 @@ def save_model(model, path, overwrite=True, include_optimizer=True):
 
 
 def save_weights(model, path, overwrite=True):
-    """Write ``model.weights`` (values, names, shapes) to ``path`` atomically; see :func:`load_weights`."""
+    """Write ``model.weights`` (values, names, shapes) to ``path`` atomically; see :func:`load_weights`.
+
+    When the model is compiled, its training state (optimizer state, step
+    count, learning rate, shuffling state) is written too, as Keras 3 does.
+    """
     if not model.built:
         raise ValueError(f"Cannot save the weights of model {model.name!r}: it is not built yet")
     arrays, entries = _weight_arrays(model)
     meta = {"format": WEIGHTS_FORMAT_NAME, "format_version": FORMAT_VERSION, "layergraph_version": __version__,
-            "weights": entries}
+            "weights": entries, "optimizer_state": None}
+    if model.trainer is not None:
+        meta["optimizer_state"] = _training_state(model, arrays)
     _write(path, _pack(meta, arrays), overwrite)
 
 
@@ -277,88 +328,140 @@ class _Reader:
         return ValueError(f"Cannot load model file {self.path!r}: {what}")
 
     def read(self):
+        """``(meta, arrays)``: the verified JSON and every array of the manifest."""
         if not os.path.isfile(self.path):
             raise FileNotFoundError(f"No model file at {self.path!r}")
         if not zipfile.is_zipfile(self.path):
             raise self.fail("not a layergraph model (not a zip/.npz archive; the file may be truncated)")
         try:
-            with np.load(self.path, allow_pickle=False) as npz:
-                return self._read(npz)
+            with archive_module.Archive(self.path) as archive:
+                return self._read(archive)
         except ValueError as err:
             if str(err).startswith("Cannot load model file"):
                 raise
-            raise self.fail(f"unreadable archive ({err})") from None
-        except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as err:
-            raise self.fail(f"corrupted or truncated archive ({type(err).__name__}: {err})") from None
+            raise self.fail(str(err)) from None
 
-    def _array(self, npz, name):
-        try:
-            return npz[name]
-        except ValueError as err:
-            if "pickle" in str(err).lower():
-                raise self.fail(f"entry {name!r} holds Python objects; model files never contain pickled data") from None
-            raise
-
-    def _read(self, npz):
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise self.fail("a single .npy array, not a model archive")
-        if ARCHITECTURE_KEY not in npz.files:
+    def _read(self, archive):
+        if ARCHITECTURE_KEY not in archive.names:
             raise self.fail(f"no {ARCHITECTURE_KEY!r} entry (not a layergraph model file)")
-        raw = self._array(npz, ARCHITECTURE_KEY)
-        if raw.dtype != np.uint8 or raw.ndim != 1:
-            raise self.fail(f"{ARCHITECTURE_KEY!r} must be a 1-D uint8 array, got {raw.dtype} of shape {raw.shape}")
-        try:
-            meta = json.loads(raw.tobytes().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise self.fail(f"the architecture is not valid UTF-8 JSON ({err})") from None
+        raw = archive.read(ARCHITECTURE_KEY, dtype=np.uint8, max_bytes=MAX_JSON_BYTES)
+        if raw.ndim != 1:
+            raise self.fail(f"{ARCHITECTURE_KEY!r} must be a 1-D uint8 array, got shape {raw.shape}")
+        text = raw.tobytes()
+        checked = CHECKSUM_KEY in archive.names
+        if checked:  # before the JSON is parsed: edited or corrupted text is never interpreted
+            self._check_checksum(archive, text)
+        meta = self._json(text)
         if not isinstance(meta, dict) or meta.get("format") not in (FORMAT_NAME, WEIGHTS_FORMAT_NAME):
-            raise self.fail(f"not a layergraph model (format {meta.get('format') if isinstance(meta, dict) else None!r})")
+            found = meta.get("format") if isinstance(meta, dict) else None
+            raise self.fail(f"not a layergraph model (format {found!r:.80})")
         version = meta.get("format_version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise self.fail(f"invalid format version {version!r}")
+            raise self.fail(f"invalid format version {version!r:.80}")
         if version > FORMAT_VERSION:
             raise self.fail(f"format version {version} was written by a newer layergraph "
-                            f"({meta.get('layergraph_version')}); this one reads up to version {FORMAT_VERSION}")
+                            f"({meta.get('layergraph_version')!s:.40}); this one reads up to version {FORMAT_VERSION}")
+        if version >= 2 and not checked:  # version 1 had no checksum of the JSON (see the module docstring)
+            raise self.fail(f"no {CHECKSUM_KEY!r} entry (a file of format version {version} always has one)")
+        expected = {ARCHITECTURE_KEY, CHECKSUM_KEY} if checked else {ARCHITECTURE_KEY}
         required = (("weights", list), ("arrays", dict)) + ((("model", dict),) if meta["format"] == FORMAT_NAME else ())
         for key, kind in required:
             if not isinstance(meta.get(key), kind):
                 raise self.fail(f"the architecture has no valid {key!r} entry")
-        if not all(isinstance(info, dict) for info in meta["arrays"].values()):
-            raise self.fail("the 'arrays' manifest must map names to {shape, dtype, sha256}")
-        manifest = meta["arrays"]
-        members = set(npz.files) - {ARCHITECTURE_KEY}
-        if set(manifest) != members:
-            missing, extra = sorted(set(manifest) - members), sorted(members - set(manifest))
+        manifest = {name: self._manifest_entry(name, info) for name, info in meta["arrays"].items()}
+        members = set(archive.names) - expected
+        if set(manifest) != members or not expected <= set(archive.names):
+            missing = sorted((set(manifest) | expected) - set(archive.names))
+            extra = sorted(members - set(manifest))
             raise self.fail(f"the archive's entries do not match its manifest (missing {missing}, unexpected {extra})")
         arrays = {}
-        for name, info in manifest.items():
-            a = self._array(npz, name)
-            if a.dtype.kind not in "biufc":
-                raise self.fail(f"entry {name!r} has non-numeric dtype {a.dtype}")
-            if list(a.shape) != info.get("shape") or a.dtype.str != info.get("dtype"):
-                raise self.fail(f"entry {name!r} has shape {list(a.shape)} and dtype {a.dtype.str}, the manifest says "
-                                f"{info.get('shape')} and {info.get('dtype')}")
-            if _digest(a) != info.get("sha256"):
+        for name, (shape, dtype, digest) in manifest.items():
+            a = archive.read(name, shape=shape, dtype=dtype)
+            if _digest(a) != digest:
                 raise self.fail(f"entry {name!r} does not match its recorded sha256 (the file was modified or corrupted)")
             arrays[name] = a
         return meta, arrays
 
+    def _json(self, text):
+        try:
+            meta = json.loads(text.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise self.fail(f"the architecture is not valid UTF-8 JSON ({err})") from None
+        except RecursionError:  # the parser's own limit, far deeper than MAX_JSON_DEPTH
+            meta = None
+        if meta is None or _json_depth(meta) > MAX_JSON_DEPTH:
+            raise self.fail(f"the architecture JSON is nested more than {MAX_JSON_DEPTH} deep")
+        return meta
 
-def _read_weights(reader, meta, arrays, weights, where="its architecture"):
-    """The arrays for ``weights`` from a verified archive, in order, shape-checked (nothing assigned yet)."""
-    entries = meta["weights"]
-    if len(entries) != len(weights):
-        raise reader.fail(f"it holds {len(entries)} weight arrays but {where} has {len(weights)} weights")
+    def _check_checksum(self, archive, text):
+        stored = archive.read(CHECKSUM_KEY, shape=(64,), dtype=np.uint8).tobytes()
+        if stored != hashlib.sha256(text).hexdigest().encode("ascii"):
+            raise self.fail("the architecture does not match its recorded sha256 (the file was modified or corrupted)")
+
+    def _manifest_entry(self, name, info):
+        """``(shape, dtype, sha256)`` of one manifest entry, checked before any array is read."""
+        shape = info.get("shape") if isinstance(info, dict) else None
+        dtype = archive_module.plain_numeric_dtype(info.get("dtype")) if isinstance(info, dict) \
+            and isinstance(info.get("dtype"), str) else None
+        digest = info.get("sha256") if isinstance(info, dict) else None
+        if not (isinstance(shape, list) and len(shape) <= 32
+                and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)) \
+                or dtype is None or not (isinstance(digest, str) and len(digest) == 64 and set(digest) <= _SHA256_HEX):
+            raise self.fail(f"the manifest entry of {name!r:.80} must be {{shape: [non-negative ints], dtype: a plain "
+                            f"numeric type, sha256: 64 hex digits}}, got {info!r:.200}")
+        return tuple(shape), dtype, digest
+
+
+def _json_depth(value):
+    """How deeply lists and dicts nest in ``value`` (a scalar: 0), without recursion."""
+    depth, stack = 0, [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack and depth <= MAX_JSON_DEPTH:
+        item, level = stack.pop()
+        depth = max(depth, level)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, (dict, list)):
+                stack.append((child, level + 1))
+    return depth
+
+
+def _weight_entries(reader, meta, arrays):
+    """The stored array of each entry of ``meta["weights"]``, in order (names checked, nothing built yet)."""
     values = []
-    for i, (w, entry) in enumerate(zip(weights, entries)):
-        value = arrays.get(entry.get("array")) if isinstance(entry, dict) else None
-        if value is None:
+    for i, entry in enumerate(meta["weights"]):
+        name = entry.get("array") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or name not in arrays:
             raise reader.fail(f"weight {i} refers to a missing array {entry!r:.80}")
-        if value.shape != w.shape:
-            raise reader.fail(f"weight {i} ({w.name}) has shape {w.shape} in {'the architecture' if where == 'its architecture' else where} but {value.shape} "
-                              f"in the file")
-        values.append(value)
+        values.append(arrays[name])
     return values
+
+
+def _read_weights(reader, values, weights, where="its architecture", exact_dtype=True):
+    """Check the stored ``values`` against ``weights``: count, shapes and dtypes (nothing assigned yet)."""
+    if len(values) != len(weights):
+        raise reader.fail(f"it holds {len(values)} weight arrays but {where} has {len(weights)} weights")
+    place = "the architecture" if where == "its architecture" else where
+    for i, (w, value) in enumerate(zip(weights, values)):
+        if value.shape != w.shape:
+            raise reader.fail(f"weight {i} ({w.name}) has shape {w.shape} in {place} but {value.shape} in the file")
+        # The file's own architecture names the dtype its arrays were saved in: anything else is an edit.
+        # Weights loaded into another model may change precision, never kind (no integers into floats).
+        if value.dtype != w.dtype if exact_dtype else value.dtype.kind != w.dtype.kind:
+            raise reader.fail(f"weight {i} ({w.name}) is {w.dtype} in {place} but {value.dtype} in the file")
+    return values
+
+
+def _optimizer_slots(reader, state, arrays):
+    """``[(weight index, slot name, array)]`` from the JSON's ``"optimizer_state"``.
+
+    The values themselves are checked by the optimizer's ``set_state``.
+    """
+    entries = state.get("slots") if isinstance(state, dict) else None
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("slot"), str) and isinstance(e.get("array"), str)
+            and e["array"] in arrays for e in entries):
+        raise reader.fail(f"cannot restore the optimizer state: it must be {{'iterations', 'slots': [{{'weight', "
+                          f"'slot', 'array'}}, ...]}} naming stored arrays, got {state!r:.200}")
+    return [(e.get("weight"), e["slot"], arrays[e["array"]]) for e in entries]
 
 
 def load_model(path, custom_objects=None, compile=True):
@@ -382,11 +485,14 @@ def load_model(path, custom_objects=None, compile=True):
     Raises
     ------
     FileNotFoundError
-        If ``path`` does not exist.
+        If ``path`` is not a file (other ``OSError`` if it cannot be read).
     ValueError
-        If the file is not a layergraph model, is truncated or modified, was
-        written by a newer format version, names an unknown class, or holds
-        weights that do not fit its architecture. The message names the file.
+        For any content that does not load as a whole: not a layergraph
+        model, truncated, corrupted or edited, written by a newer format
+        version, naming an unknown class, or holding weights that do not fit
+        its architecture (see the module docstring for every check). The
+        message names the file. No other exception comes out of the file's
+        bytes.
     """
     path = os.fspath(path)
     reader = _Reader(path)
@@ -394,26 +500,32 @@ def load_model(path, custom_objects=None, compile=True):
     if meta.get("format") != FORMAT_NAME or not isinstance(meta.get("model"), dict):
         raise reader.fail(f"not a saved model (format {meta.get('format')!r}); weights files load with "
                           f"model.load_weights")
+    stored = _weight_entries(reader, meta, arrays)
+    # The configuration comes from the file: whatever a layer's constructor raises on a value it
+    # cannot take (TypeError, OverflowError, MemoryError...) means the file cannot be loaded.
     try:
-        model = serialization.deserialize(meta["model"], custom_objects)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+        with stored_weight_shapes([a.shape for a in stored], f"the file {path!r}"):
+            model = serialization.deserialize(meta["model"], custom_objects)
+            if not model.built and meta.get("build_config"):  # a subclassed model makes its weights when built
+                model.build_from_config(meta["build_config"])
+    except Exception as err:
         raise reader.fail(f"cannot rebuild the architecture: {type(err).__name__}: {err}") from err
-    values = _read_weights(reader, meta, arrays, model.weights)
-    for w, value in zip(model.weights, values):
-        w.value[...] = value
+    values = _read_weights(reader, stored, model.weights)
     if compile and meta.get("compile"):
         try:
             compile_from_config(model, meta["compile"], custom_objects)
-        except (ValueError, TypeError, KeyError) as err:
-            raise reader.fail(f"cannot restore the training configuration: {err}") from err
+        except Exception as err:  # (as above)
+            raise reader.fail(f"cannot restore the training configuration: {type(err).__name__}: {err}") from err
         state = meta.get("optimizer_state")
         if state:
+            slots = _optimizer_slots(reader, state, arrays)
             try:
-                slots = [(entry["weight"], entry["slot"], arrays[entry["array"]]) for entry in state["slots"]]
                 model.trainer.set_state({"optimizer": {"iterations": state.get("iterations", 0), "slots": slots},
                                          "shuffle_rng": state.get("shuffle_rng")})
-            except (ValueError, TypeError, KeyError) as err:
-                raise reader.fail(f"cannot restore the optimizer state: {err}") from err
+            except Exception as err:  # (as above)
+                raise reader.fail(f"cannot restore the optimizer state: {type(err).__name__}: {err}") from err
+    for w, value in zip(model.weights, values):
+        w.value[...] = value
     return model
 
 
@@ -421,7 +533,10 @@ def load_weights(model, path):
     """Read weights saved by ``save_weights`` (or a whole-model file) into ``model``, by position.
 
     Every shape is checked before any weight changes. ``ValueError`` names
-    the file.
+    the file. When ``model`` is compiled with the optimizer class the file's
+    training state was saved with, that state (optimizer state, step count,
+    learning rate, shuffling state) is restored too, as in Keras 3; with
+    another optimizer class it is skipped with a warning.
     """
     path = os.fspath(path)
     reader = _Reader(path)
@@ -430,6 +545,42 @@ def load_weights(model, path):
         raise reader.fail(f"not a weights file (format {meta.get('format')!r})")
     if not model.built:
         raise ValueError(f"load_weights: model {model.name!r} is not built yet; build it (or call it on data) first")
-    values = _read_weights(reader, meta, arrays, model.weights, where=f"model {model.name!r}")
+    values = _read_weights(reader, _weight_entries(reader, meta, arrays), model.weights,
+                           where=f"model {model.name!r}", exact_dtype=False)
+    if model.trainer is not None and meta.get("optimizer_state"):
+        _restore_training_state(reader, model, meta, arrays)
     for w, value in zip(model.weights, values):
         w.value[...] = value
+
+
+def _saved_optimizer_class(meta):
+    state = meta.get("optimizer_state")
+    if isinstance(state, dict) and isinstance(state.get("optimizer_class"), str):
+        return state["optimizer_class"]
+    compiled = meta.get("compile")
+    optimizer = compiled.get("optimizer") if isinstance(compiled, dict) else None
+    return optimizer.get("class_name") if isinstance(optimizer, dict) else None
+
+
+def _restore_training_state(reader, model, meta, arrays):
+    """Put the file's training state into ``model``'s trainer (validated before anything changes)."""
+    state, trainer = meta["optimizer_state"], model.trainer
+    saved_class, own_class = _saved_optimizer_class(meta), type(trainer.optimizer).__name__
+    if saved_class != own_class:
+        warnings.warn(f"load_weights: {reader.path!r} holds the state of a {saved_class} optimizer; model "
+                      f"{model.name!r} is compiled with {own_class}, so only the weights are loaded", stacklevel=3)
+        return
+    slots = _optimizer_slots(reader, state, arrays)
+    lr = state.get("learning_rate")
+    optimizer = trainer.optimizer
+    set_rate = isinstance(lr, float) and isinstance(optimizer, optimizers_module.Optimizer) \
+        and isinstance(optimizer.learning_rate, float)  # a schedule computes its own rate from the step
+    if set_rate and not (math.isfinite(lr) and lr > 0):  # checked before anything changes
+        raise reader.fail(f"cannot restore the optimizer state: invalid learning rate {lr!r}")
+    try:
+        trainer.set_state({"optimizer": {"iterations": state.get("iterations", 0), "slots": slots},
+                           "shuffle_rng": state.get("shuffle_rng")})
+    except Exception as err:  # (values from the file: see load_model)
+        raise reader.fail(f"cannot restore the optimizer state: {type(err).__name__}: {err}") from err
+    if set_rate:
+        optimizer.learning_rate = lr

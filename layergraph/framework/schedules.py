@@ -17,8 +17,8 @@ import math
 
 from ._checks import check_number as _check_number
 
-__all__ = ["LearningRateSchedule", "ExponentialDecay", "StepDecay", "PiecewiseConstantDecay", "serialize",
-           "deserialize", "get"]
+__all__ = ["LearningRateSchedule", "ExponentialDecay", "StepDecay", "PiecewiseConstantDecay", "CosineDecay",
+           "serialize", "deserialize", "get"]
 
 
 class LearningRateSchedule:
@@ -65,15 +65,93 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     """``values[i]`` while ``step <= boundaries[i]`` (Keras semantics)."""
 
     def __init__(self, boundaries, values):
+        try:
+            boundaries, values = list(boundaries), list(values)
+        except TypeError:
+            raise TypeError(f"PiecewiseConstantDecay: boundaries and values must be lists of numbers, got "
+                            f"{boundaries!r:.80} and {values!r:.80}") from None
         if len(values) != len(boundaries) + 1:
-            raise ValueError("PiecewiseConstantDecay: need len(values) == len(boundaries) + 1")
-        self.boundaries, self.values = list(boundaries), list(values)
+            raise ValueError(f"PiecewiseConstantDecay: need len(values) == len(boundaries) + 1, got {len(values)} "
+                             f"values and {len(boundaries)} boundaries")
+        for i, b in enumerate(boundaries):
+            _check_number("PiecewiseConstantDecay", f"boundaries[{i}]", b, low_inclusive=True)
+        if any(b >= c for b, c in zip(boundaries, boundaries[1:])):
+            raise ValueError(f"PiecewiseConstantDecay: boundaries must increase strictly, got {boundaries}")
+        for i, v in enumerate(values):
+            _check_number("PiecewiseConstantDecay", f"learning rate values[{i}]", v)
+        self.boundaries, self.values = boundaries, values
 
     def __call__(self, step):
         for b, v in zip(self.boundaries, self.values):
             if step <= b:
                 return v
         return self.values[-1]
+
+
+class CosineDecay(LearningRateSchedule):
+    r"""Cosine decay with an optional linear warmup (Keras 3's ``CosineDecay``).
+
+    Without warmup (``warmup_target=None``), with :math:`t = \min(\mathrm{step}, D)`,
+    :math:`D` = ``decay_steps`` and :math:`\eta_0` = ``initial_learning_rate``:
+
+    .. math::
+        \eta(t) = \eta_0 \left((1 - \alpha)\,\tfrac12\bigl(1 + \cos(\pi t / D)\bigr) + \alpha\right).
+
+    With ``warmup_target`` :math:`\eta_1` and :math:`W` = ``warmup_steps``, the
+    rate first rises linearly from :math:`\eta_0` to :math:`\eta_1` over
+    :math:`W` steps, :math:`\eta_0 + (\eta_1 - \eta_0)\,\mathrm{step} / W`, and
+    then decays from :math:`\eta_1` as above over the next :math:`D` steps
+    (:math:`t = \min(\mathrm{step}, W + D) - W`). Warmup followed by cosine
+    annealing is the shape of the "one-cycle" policy of Smith & Topin,
+    *Super-Convergence* (arXiv:1708.07120), with a cosine second half as in
+    Loshchilov & Hutter, *SGDR* (arXiv:1608.03983).
+
+    Parameters
+    ----------
+    initial_learning_rate : float
+        :math:`\eta_0 \ge 0`.
+    decay_steps : int
+        :math:`D > 0`: steps of the cosine half-period.
+    alpha : float
+        In ``[0, 1]``: the final rate as a fraction of the rate decayed from.
+    name : str
+        Keras' default ``"CosineDecay"``.
+    warmup_target : float, optional
+        :math:`\eta_1 \ge 0`; ``None`` (default) for no warmup.
+    warmup_steps : int
+        :math:`W \ge 0`.
+
+    Example
+    -------
+    >>> schedule = CosineDecay(0.0, decay_steps=4, warmup_target=1.0, warmup_steps=2)
+    >>> [round(schedule(s), 4) for s in range(8)]
+    [0.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 0.0, 0.0]
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
+                 warmup_steps=0):
+        owner = "CosineDecay"
+        _check_number(owner, "initial_learning_rate", initial_learning_rate, low_inclusive=True)
+        _check_number(owner, "decay_steps", decay_steps)
+        _check_number(owner, "alpha", alpha, low_inclusive=True, high=1.0)
+        if warmup_target is not None:
+            _check_number(owner, "warmup_target", warmup_target, low_inclusive=True)
+        _check_number(owner, "warmup_steps", warmup_steps, low_inclusive=True)
+        self.initial_learning_rate, self.decay_steps, self.alpha = initial_learning_rate, decay_steps, alpha
+        self.name, self.warmup_target, self.warmup_steps = name, warmup_target, warmup_steps
+
+    def _decay(self, step, decay_from):
+        cosine = 0.5 * (1.0 + math.cos(math.pi * step / self.decay_steps))
+        return decay_from * ((1 - self.alpha) * cosine + self.alpha)
+
+    def __call__(self, step):
+        if self.warmup_target is None:
+            return self._decay(min(step, self.decay_steps), self.initial_learning_rate)
+        step = min(step, self.decay_steps + self.warmup_steps)
+        if step < self.warmup_steps:
+            fraction = step / self.warmup_steps
+            return self.initial_learning_rate + (self.warmup_target - self.initial_learning_rate) * fraction
+        return self._decay(step - self.warmup_steps, self.warmup_target)
 
 
 def _classes():

@@ -6,14 +6,78 @@ numpy code: ``np.matmul(x, self.kernel) + self.bias`` works without
 inside one (:func:`layergraph.framework.autodiff.record`), where a watched
 variable stands for its traced counterpart so that its gradient is
 recorded.
+
+:func:`stored_weight_shapes` makes the layers built inside a ``with`` block
+create only weights of the shapes given, each shape as often as it is
+given: loading a model file builds its architecture inside one, with the
+shapes of the arrays the file stores, so an edited ``units`` of ``10**12``
+is refused before anything is allocated (by
+:meth:`Layer.add_weight <layergraph.framework.layers.Layer.add_weight>`,
+which calls :func:`reserve_weight` first).
+
+Example
+-------
+>>> with stored_weight_shapes([(2, 3), (3,)], "the file"):  # doctest: +ELLIPSIS
+...     reserve_weight((2, 3), "Dense 'd'", "kernel")
+...     reserve_weight((2, 3), "Dense 'e'", "kernel")
+Traceback (most recent call last):
+...
+ValueError: Dense 'e': weight 'kernel' has shape (2, 3) ..., but the file stores no other ... yet: [(3,)])
 """
 from __future__ import annotations
+
+import collections
+import contextlib
+import threading
 
 import numpy as np
 
 from .autodiff import Traceable, TracingError, is_recording, stop_gradient
+from .autodiff._state import _local as _recordings  # read directly on the layers' hot path (see _resolve)
 
-__all__ = ["Variable"]
+__all__ = ["Variable", "stored_weight_shapes", "reserve_weight"]
+
+_stored = threading.local()
+
+
+@contextlib.contextmanager
+def stored_weight_shapes(shapes, source):
+    """Inside the block, each weight created must take the shape of one of ``shapes`` not taken yet.
+
+    Parameters
+    ----------
+    shapes : iterable of tuple
+        The shapes available (repeated shapes: once each).
+    source : str
+        What holds them, for messages (``"the file 'm.lg'"``).
+    """
+    previous = getattr(_stored, "current", None)
+    _stored.current = (collections.Counter(tuple(s) for s in shapes), source)
+    try:
+        yield
+    finally:
+        _stored.current = previous
+
+
+def reserve_weight(shape, owner, name):
+    """Take ``shape`` from the current :func:`stored_weight_shapes` (outside one: nothing to check).
+
+    Raises
+    ------
+    ValueError
+        Naming the layer, the weight and its shape, when no stored shape is left to match it.
+    """
+    current = getattr(_stored, "current", None)
+    if current is None:
+        return
+    left, source = current
+    shape = tuple(shape)
+    if left[shape] <= 0:
+        unmatched = sorted(left.elements())
+        listed = f"{unmatched[:6]}{' ...' if len(unmatched) > 6 else ''}"
+        raise ValueError(f"{owner}: weight {name!r} has shape {shape} in the architecture, but {source} stores no "
+                         f"other array of that shape (arrays not matched yet: {listed})")
+    left[shape] -= 1
 
 
 def _resolved(items):
@@ -76,6 +140,11 @@ class Variable(Traceable):
     def _plain_value(self):
         return self.value
 
+    def _resolve(self):
+        # Outside a recording (every forward pass but the analytic strategy's recorded ones) this is
+        # one call returning the array: built-in layers read their weights through it.
+        return Traceable._resolve(self) if _recordings.tapes else self.value
+
     # -- array attributes ---------------------------------------------------------------
     @property
     def shape(self):
@@ -119,8 +188,13 @@ class Variable(Traceable):
         ------
         ValueError
             If the shapes differ; nothing is changed.
+        TypeError
+            If ``value`` is not numeric; nothing is changed.
         """
         new = np.asarray(stop_gradient(value))
+        if new.dtype.kind not in "biuf":
+            raise TypeError(f"Cannot assign a value of dtype {new.dtype} to variable {self.name!r}: it must be "
+                            f"numeric")
         if new.shape != self.value.shape:
             raise ValueError(f"Cannot assign a value of shape {new.shape} to variable {self.name!r} "
                              f"of shape {self.value.shape}")

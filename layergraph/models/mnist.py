@@ -43,10 +43,11 @@ from typing import Callable
 
 import numpy as np
 
-from .. import Sequential, gradients, layers, losses, optimizers
+from .. import Input, Sequential, gradients, layers, losses, optimizers
 from ..datasets import batching
 from ..datasets import mnist as mnist_data
 from . import mnist_as_written
+from ..optimizers.schedules import CosineDecay
 
 #: Seed of the tutorial's ``numpy.random.RandomState`` weight draw.
 TUTORIAL_SEED = mnist_as_written.SEED
@@ -240,6 +241,88 @@ def _run_as_written(data, epochs, batch_size, learning_rate, dtype, seed, gradie
     return result.model, result.history
 
 
+def augmented_cnn(learning_rate=3e-3, dtype="float32", seed=0, compile=True, epochs=12, steps_per_epoch=469,
+                  augment=True, gradient="analytic"):
+    """A small convnet with augmentation, batch normalisation and a warmup + cosine schedule.
+
+    Augmentation (Keras preprocessing layers, active only in training; black
+    ``"constant"`` fill): ``RandomRotation`` up to 10 degrees either way,
+    ``RandomZoom(0.1)``, ``RandomTranslation(0.1, 0.1)`` (up to 2.8 pixels,
+    with ``"nearest"`` interpolation: whole-pixel shifts, so that only two of
+    the three resamplings blur the strokes). Then::
+
+        Conv2D(32, 3) -> MaxPooling2D(2) -> BatchNormalization -> ReLU     26x26 -> 13x13x32
+        Conv2D(64, 3) -> BatchNormalization -> ReLU                        11x11x64
+        Conv2D(64, 3) -> MaxPooling2D(2) -> BatchNormalization -> ReLU     9x9 -> 4x4x64
+        Flatten -> Dense(128) -> BatchNormalization -> ReLU -> Dropout(0.3) -> Dense(10, softmax)
+
+    (189,098 weights; no biases before batch normalisation, He-uniform
+    initialisation). Pooling before batch normalisation and ReLU does that
+    per-element work on a quarter of the first block's pixels. Compiled with
+    Adam whose learning rate rises linearly from 0 to ``learning_rate`` over
+    the first epoch and then follows a cosine to 0 at the end of epoch
+    ``epochs`` (:class:`~layergraph.framework.schedules.CosineDecay` with
+    warmup: the shape of the one-cycle policy), categorical cross-entropy,
+    the analytic gradient and accuracy.
+
+    Measured (``python -m layergraph mnist --model cnn-aug --seed N``, 12
+    epochs on 2 shared cores): see the README's results table.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The peak rate, reached after one epoch.
+    dtype : {"float32", "float64"}
+    seed : int
+        Seeds the weights, the augmentation draws, the dropout masks and the
+        shuffling.
+    compile : bool
+    epochs, steps_per_epoch : int
+        The length of the schedule (:func:`train` passes the run's).
+    augment : bool
+        Include the three augmentation layers.
+    gradient : {"analytic", "numeric"} or GradientStrategy
+
+    Returns
+    -------
+    Sequential
+        Inputs ``(n, 28, 28, 1)`` in ``[0, 1]``, outputs ``(n, 10)`` probabilities.
+    """
+    L = layers
+    s = 100 * seed  # a distinct seed for every random layer, and distinct sets across recipe seeds
+    augmentation = [
+        L.RandomRotation(10 / 360, fill_mode="constant", seed=s, name="rotation"),
+        L.RandomZoom(0.1, fill_mode="constant", seed=s + 1, name="zoom"),
+        L.RandomTranslation(0.1, 0.1, fill_mode="constant", interpolation="nearest", seed=s + 2,
+                            name="translation"),
+    ] if augment else []
+
+    def conv(filters, k):
+        return L.Conv2D(filters, 3, use_bias=False, kernel_initializer="he_uniform", seed=s + 9 + k, name=f"conv_{k}")
+
+    def normalized(k):
+        return [L.BatchNormalization(name=f"bn_{k}"), L.Activation("relu", name=f"relu_{k}")]
+
+    model = Sequential([
+        Input(shape=(28, 28, 1)),
+        *augmentation,
+        conv(32, 1), L.MaxPooling2D(2, name="pool_1"), *normalized(1),
+        conv(64, 2), *normalized(2),
+        conv(64, 3), L.MaxPooling2D(2, name="pool_3"), *normalized(3),
+        L.Flatten(name="flatten"),
+        L.Dense(128, use_bias=False, kernel_initializer="he_uniform", seed=s + 20, name="dense"),
+        *normalized(4),
+        L.Dropout(0.3, seed=s + 21, name="dropout"),
+        L.Dense(NUM_CLASSES, activation="softmax", seed=s + 22, name="output"),
+    ], name="mnist_augmented_cnn", dtype=dtype)
+    if compile:
+        schedule = CosineDecay(0.0, decay_steps=max(1, (epochs - 1) * steps_per_epoch), warmup_target=learning_rate,
+                               warmup_steps=steps_per_epoch)
+        model.compile(optimizer=optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"],
+                      gradient=gradient, seed=seed)
+    return model
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How to build and train one MNIST model.
@@ -271,6 +354,9 @@ class Recipe:
         :class:`~layergraph.framework.callbacks.History` with
         ``train_seconds``. ``None``: :func:`train` builds with :attr:`build`
         and calls ``fit``.
+    scheduled : bool
+        ``build`` also takes ``epochs=`` and ``steps_per_epoch=``: its
+        learning-rate schedule spans the run :func:`train` makes.
     """
 
     build: Callable
@@ -284,6 +370,7 @@ class Recipe:
     seed: int = 0
     gradient: str = "analytic"
     run: Callable | None = None
+    scheduled: bool = False
 
 
 #: The models the command line knows, by name.
@@ -297,6 +384,10 @@ MODELS: dict[str, Recipe] = {
     "cnn": Recipe(cnn, epochs=15, batch_size=128, learning_rate=1e-3, flatten=False, dtype="float32",
                   description="the Keras example convnet (2 conv + 2 pool + dropout), Adam",
                   target=0.992),
+    "cnn-aug": Recipe(augmented_cnn, epochs=12, batch_size=128, learning_rate=3e-3, flatten=False, dtype="float32",
+                      description="convnet with rotation/zoom/translation augmentation, batch norm, dropout, "
+                                  "Adam with warmup + cosine decay (>= 99.4% in 12 epochs)",
+                      target=0.994, scheduled=True),
     "as-written": Recipe(as_written_mlp, epochs=mnist_as_written.EPOCHS, batch_size=mnist_as_written.BATCH_SIZE,
                          learning_rate=mnist_as_written.LEARNING_RATE, flatten=True, seed=TUTORIAL_SEED,
                          gradient="numeric", run=_run_as_written,
@@ -426,7 +517,10 @@ def train(model_name="tutorial", epochs=None, batch_size=None, learning_rate=Non
         model, history = recipe.run(data, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                                     dtype=dtype, seed=seed, gradient=gradient, verbose=verbose)
         return model, history, accuracy(model, x_test, y_test)
-    model = recipe.build(learning_rate=learning_rate, dtype=dtype, seed=seed, gradient=gradient)
+    schedule = {}
+    if recipe.scheduled:
+        schedule = {"epochs": epochs, "steps_per_epoch": -(-len(x_train) // batch_size)}
+    model = recipe.build(learning_rate=learning_rate, dtype=dtype, seed=seed, gradient=gradient, **schedule)
     start = time.perf_counter()
     history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=verbose,
                         validation_data=(x_test, y_test) if validation else None, callbacks=callbacks)

@@ -263,18 +263,44 @@ def test_official_checksum_table():
     assert all(re.fullmatch("[0-9a-f]{64}", f.sha256) for f in mnist.FILES.values())
 
 
-def test_checksum_mismatch_names_file_expected_and_actual(tmp_path, monkeypatch):
+def test_size_mismatch_names_file_expected_and_actual(tmp_path, monkeypatch):
     monkeypatch.setattr(_download, "_urlopen", forbid_network)
     for f in mnist.FILES.values():
         (tmp_path / f.name).write_bytes(b"not mnist")
     first = mnist.FILES["train_images"]
-    size, sha = digest(b"not mnist")
+    with pytest.raises(ValueError, match=rf"^size mismatch for '{re.escape(str(tmp_path / first.name))}': expected "
+                                         rf"{first.size} bytes, got 9 bytes\."):
+        mnist.load_idx(tmp_path)
+    assert (tmp_path / first.name).read_bytes() == b"not mnist"  # not deleted / re-downloaded
+
+
+def test_checksum_mismatch_names_file_expected_and_actual(tmp_path, tiny_mnist, monkeypatch):
+    _, blobs = tiny_mnist
+    monkeypatch.setattr(_download, "_urlopen", forbid_network)
+    for name, blob in blobs.items():
+        (tmp_path / name).write_bytes(blob)
+    first = mnist.FILES["train_images"]
+    forged = bytes(len(blobs[first.name]))  # the right size, the wrong bytes
+    (tmp_path / first.name).write_bytes(forged)
+    size, sha = digest(forged)
     with pytest.raises(ValueError, match="checksum mismatch") as err:
         mnist.load_idx(tmp_path)
     msg = str(err.value)
     for part in (str(tmp_path / first.name), first.sha256, str(first.size), sha, f"got {size} bytes"):
         assert part in msg
-    assert (tmp_path / first.name).read_bytes() == b"not mnist"  # not deleted / re-downloaded
+
+
+def test_a_huge_wrong_file_is_refused_by_its_size_without_reading_it(tmp_path, monkeypatch):
+    path = tmp_path / mnist.FILES["train_images"].name
+    with open(path, "wb") as f:
+        f.truncate(3 * 2**30)  # 3 GiB, sparse: takes no disk space, would take seconds to hash
+
+    def no_hashing(path):
+        raise AssertionError("a file of the wrong size must not be hashed")
+
+    monkeypatch.setattr(_download, "file_digest", no_hashing)
+    with pytest.raises(ValueError, match=r"size mismatch .* expected 9912422 bytes, got 3221225472 bytes"):
+        mnist.ensure_files(tmp_path, download=False)
 
 
 def test_verify_file(tmp_path):
@@ -413,6 +439,49 @@ def test_downloaded_file_with_bad_checksum_is_refused_and_not_kept(tmp_path, tin
         mnist.ensure_files(tmp_path, opener=opener, progress=False)
     assert "train-labels-idx1-ubyte.gz" not in leftovers(tmp_path)
     assert not [n for n in leftovers(tmp_path) if n.endswith(".part")]
+
+
+@pytest.mark.parametrize("failing", ["train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"])
+@pytest.mark.parametrize("error", [urllib.error.URLError("no route to host"), KeyboardInterrupt()])
+def test_a_failed_download_leaves_no_folder_it_created(tmp_path, tiny_mnist, failing, error):
+    """The first file failing, or the last after three were downloaded: either way no trace is left."""
+    _, blobs = tiny_mnist
+    served = {mnist.MIRROR_URL + k: v for k, v in blobs.items() if k != failing}
+
+    def opener(url, timeout):
+        if url.endswith(failing):
+            raise error
+        return FakeResponse(served[url])
+
+    target = tmp_path / "new" / "deeper" / "mnist"
+    with pytest.raises(type(error) if isinstance(error, KeyboardInterrupt) else OSError):
+        mnist.ensure_files(target, opener=opener, progress=False)
+    assert leftovers(tmp_path) == []  # "new" itself is gone
+
+
+def test_a_failed_download_into_an_existing_folder_keeps_it_and_the_verified_files(tmp_path, tiny_mnist):
+    _, blobs = tiny_mnist
+    failing = mnist.FILES["test_labels"].name
+    opener = FakeOpener({mnist.MIRROR_URL + k: v for k, v in blobs.items() if k != failing})
+    with pytest.raises(OSError, match=f"could not download {re.escape(mnist.MIRROR_URL + failing)}"):
+        mnist.ensure_files(tmp_path, opener=opener, progress=False)
+    assert leftovers(tmp_path) == sorted(set(blobs) - {failing})  # a cache being filled: the next call resumes
+
+
+def test_a_folder_that_gained_another_file_during_a_failed_download_is_kept(tmp_path, tiny_mnist):
+    _, blobs = tiny_mnist
+    target = tmp_path / "new"
+    first, failing = mnist.FILES["train_images"].name, mnist.FILES["train_labels"].name
+
+    def opener(url, timeout):
+        if url.endswith(failing):
+            (target / "notes.txt").write_text("someone else's")
+            raise urllib.error.URLError("timed out")
+        return FakeResponse(blobs[first])
+
+    with pytest.raises(OSError):
+        mnist.ensure_files(target, opener=opener, progress=False)
+    assert leftovers(target) == ["notes.txt"]  # this call's download removed, the folder and the stranger kept
 
 
 def test_download_false_missing_file(tmp_path):

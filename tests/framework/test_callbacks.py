@@ -91,7 +91,7 @@ def test_early_stopping_patience_counts_epochs_without_improvement(data):
     x, y = data
     # improvements at epochs 0 and 1, then none: patience 2 stops after epoch 3 (Keras)
     feed = Feed("score", [1.0, 0.5, 0.6, 0.7, 0.1, 0.1])
-    stop = callbacks.EarlyStopping(monitor="score", patience=2)
+    stop = callbacks.EarlyStopping(monitor="score", patience=2, mode="min")
     history = _model().fit(x, y, epochs=6, verbose=0, callbacks=[feed, stop])
     assert history.epoch == [0, 1, 2, 3]
     assert stop.stopped_epoch == 3 and stop.best == 0.5 and stop.best_epoch == 1
@@ -99,7 +99,7 @@ def test_early_stopping_patience_counts_epochs_without_improvement(data):
 
 def test_early_stopping_patience_zero_and_min_delta(data):
     x, y = data
-    stop = callbacks.EarlyStopping(monitor="score", patience=0, min_delta=0.1)
+    stop = callbacks.EarlyStopping(monitor="score", patience=0, min_delta=0.1, mode="min")
     history = _model().fit(x, y, epochs=5, verbose=0, callbacks=[Feed("score", [1.0, 0.8, 0.75, 0.1, 0.0]), stop])
     assert history.epoch == [0, 1, 2]  # 0.75 is not 0.1 better than 0.8
 
@@ -107,7 +107,7 @@ def test_early_stopping_patience_zero_and_min_delta(data):
 def test_early_stopping_restores_best_weights(data):
     x, y = data
     feed = Feed("score", [3.0, 1.0, 2.0, 2.5, 2.6])
-    stop = callbacks.EarlyStopping(monitor="score", patience=2, restore_best_weights=True)
+    stop = callbacks.EarlyStopping(monitor="score", patience=2, restore_best_weights=True, mode="min")
     model = _model()
     model.fit(x, y, epochs=5, verbose=0, callbacks=[feed, stop])
     assert len(feed.snapshots) == 4
@@ -119,22 +119,25 @@ def test_early_stopping_restores_best_weights(data):
 def test_early_stopping_mode_auto_maximises_accuracy(data):
     x, y = data
     stop = callbacks.EarlyStopping(monitor="val_accuracy", patience=1)
-    assert stop.maximize
-    assert not callbacks.EarlyStopping(monitor="val_loss").maximize
-    assert not callbacks.EarlyStopping(monitor="val_accuracy", mode="min").maximize
     history = _model().fit(x, y, epochs=6, verbose=0,
                            callbacks=[Feed("val_accuracy", [0.5, 0.75, 0.75, 1.0, 1.0, 1.0]), stop])
     assert history.epoch == [0, 1, 2]  # 0.75 did not improve on 0.75
+    assert stop.maximize  # decided from the compiled metric "accuracy" (Keras 3: its direction is "up")
+    assert not callbacks.EarlyStopping(monitor="val_loss").maximize
+    assert not callbacks.EarlyStopping(monitor="val_accuracy", mode="min").maximize
 
 
 def test_early_stopping_errors(data):
     x, y = data
-    with pytest.raises(ValueError, match="mode"):
+    with pytest.raises(ValueError, match="mode must be 'auto', 'min' or 'max', got 'up'"):
         callbacks.EarlyStopping(mode="up")
-    with pytest.raises(ValueError, match="patience"):
+    with pytest.raises(ValueError, match="patience must be an integer >= 0, got -1"):
         callbacks.EarlyStopping(patience=-1)
-    with pytest.raises(ValueError, match="'val_loss' not in the logs"):
-        _model().fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.EarlyStopping()])
+    # A missing key warns (as in Keras: with validation_freq > 1, val_loss is absent on some epochs).
+    with pytest.warns(UserWarning, match="Early stopping is conditioned on metric `val_loss` which is not "
+                                         "available. Available metrics are: loss,accuracy"):
+        history = _model().fit(x, y, epochs=2, verbose=0, callbacks=[callbacks.EarlyStopping()])
+    assert history.epoch == [0, 1]
 
 
 def test_learning_rate_scheduler_sets_rate_each_epoch(data):
@@ -184,7 +187,7 @@ def test_model_checkpoint_save_best_only(data, tmp_path):
     feed = Feed("score", [3.0, 1.0, 2.0, 0.5])
     pattern = str(tmp_path / "ckpt-{epoch:02d}.lg")
     model = _model()
-    model.fit(x, y, epochs=4, verbose=0, callbacks=[feed, callbacks.ModelCheckpoint(pattern, monitor="score",
+    model.fit(x, y, epochs=4, verbose=0, callbacks=[feed, callbacks.ModelCheckpoint(pattern, monitor="score", mode="min",
                                                                                     save_best_only=True)])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-01.lg", "ckpt-02.lg", "ckpt-04.lg"]
     for epoch in (1, 2, 4):
@@ -210,8 +213,9 @@ def test_model_checkpoint_fixed_path_keeps_best_and_every_epoch_mode(data, tmp_p
     assert restored.evaluate(x, y, return_dict=True).keys() == {"loss", "accuracy"}
 
 
-def test_model_checkpoint_missing_monitor(data, tmp_path):
+def test_model_checkpoint_missing_monitor_saves_with_a_warning(data, tmp_path):
     x, y = data
-    with pytest.raises(ValueError, match="'val_loss' not in the logs"):
+    with pytest.warns(UserWarning, match="`val_loss` which is not available"):
         _model().fit(x, y, epochs=1, verbose=0,
                      callbacks=[callbacks.ModelCheckpoint(tmp_path / "m.lg", save_best_only=True)])
+    assert (tmp_path / "m.lg").exists()  # Keras saves when it cannot compare

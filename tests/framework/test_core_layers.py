@@ -276,11 +276,16 @@ class TestMerge:
             layers.Concatenate().forward(np.ones((2, 2)))
 
     def test_add(self, rng):
-        a, b = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
-        out, cache = layers.Add().forward([a, b])
-        np.testing.assert_allclose(out, a + b)
-        grads_in, _ = layers.Add().backward(np.ones((3, 2)), cache)
-        assert len(grads_in) == 2
+        a, b, c = rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+        layer = layers.Add()
+        out, cache = layer.forward([a, b, c])
+        np.testing.assert_array_equal(out, a + b + c)
+        upstream = rng.normal(size=(3, 2))
+        grads_in, weight_grads = layer.backward(upstream, cache)
+        # d(a + b + c)/da = 1: every input receives the upstream gradient unchanged; Add has no weights.
+        assert len(grads_in) == 3 and weight_grads == []
+        for g in grads_in:
+            np.testing.assert_array_equal(g, upstream)
 
     def test_add_shape_mismatch(self):
         # Keras' rule: (3, 2) + (3, 1) broadcasts; (3, 2) + (3, 3) does not.
@@ -357,3 +362,18 @@ class TestAddWeight:
         assert lg.gradients.check(model, "mse", x, y).passed
         model.layers[0].trainable = False
         assert [v.name for v, _ in model.penalties()] == [model.layers[1].kernel.name]
+
+
+def test_set_random_seed_makes_unseeded_layers_reproducible():
+    def weights():
+        lg.utils.set_random_seed(7)
+        model = lg.Sequential([layers.Dense(3, input_shape=(2,)), layers.Dropout(0.5), layers.Dense(1)])
+        mask = model.layers[1].forward(np.ones((4, 3)), training=True)[0]
+        return model.get_weights() + [mask]
+
+    first, second = weights(), weights()
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+    lg.utils.set_random_seed(8)
+    other = lg.Sequential([layers.Dense(3, input_shape=(2,))]).get_weights()[0]
+    assert not np.array_equal(other, first[0])

@@ -159,3 +159,26 @@ class TestSequential:
         assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
         for a, b in zip(before, frozen.get_weights()):
             np.testing.assert_array_equal(a, b)
+
+
+def test_get_layer_by_name_or_index_as_in_keras_3():
+    model = _fanout_model()
+    assert model.get_layer(index=1) is model.layers[1] and model.get_layer(index=-1).name == "out"
+    assert model.get_layer("h3") is model.get_layer(index=[layer.name for layer in model.layers].index("h3"))
+    n = len(model.layers)
+    with pytest.raises(ValueError, match=rf"no layer at index {n}; it has {n} layers"):
+        model.get_layer(index=n)
+    with pytest.raises(ValueError, match=rf"no layer at index -{n + 1}; it has {n} layers"):
+        model.get_layer(index=-n - 1)
+    for index in (True, 1.0, "1"):
+        with pytest.raises(ValueError, match=rf"no layer at index {index!r}"):
+            model.get_layer(index=index)
+    with pytest.raises(ValueError, match=r"^get_layer: give a layer name or a layer index, not both \(got index=1, "
+                                         r"name='h1'\)$"):
+        model.get_layer("h1", index=1)
+    with pytest.raises(ValueError, match="^get_layer: give a name or an index$"):
+        model.get_layer()
+    with pytest.raises(ValueError, match=r"No layer named 'h9' in model .*; layers: \["):
+        model.get_layer("h9")
+    stack = lg.Sequential([layers.Dense(2, input_shape=(3,), name="first"), layers.Dense(1, name="second")])
+    assert stack.get_layer(index=0).name == "first" and stack.get_layer(index=1).name == "second"

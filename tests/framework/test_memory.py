@@ -55,3 +55,37 @@ def test_no_effect_without_glibc(monkeypatch):
     monkeypatch.setattr(memory, "_glibc_mallopt", lambda: None)
     monkeypatch.delenv(memory.ENV_VAR, raising=False)
     assert memory.retain_freed_memory() is False
+
+
+def _recording_mallopt(monkeypatch):
+    """Forget any earlier opt-in and record every mallopt call instead of making it."""
+    calls = []
+    monkeypatch.setattr(memory, "_state", {"done": False, "active": False})
+    monkeypatch.setattr(memory, "_glibc_mallopt", lambda: lambda param, value: calls.append((param, value)) or 1)
+    monkeypatch.delenv(memory.ENV_VAR, raising=False)
+    return calls
+
+
+def test_the_library_never_changes_the_allocator(monkeypatch, rng):
+    import layergraph as lg
+
+    calls = _recording_mallopt(monkeypatch)
+    model = lg.Sequential([lg.Input(shape=(6, 6, 1)), lg.layers.Conv2D(2, 3, activation="relu"),
+                           lg.layers.MaxPooling2D(2), lg.layers.Flatten(), lg.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = rng.normal(size=(8, 6, 6, 1)), rng.integers(0, 2, 8)
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    model.train_on_batch(x, y)
+    model.evaluate(x, y, verbose=0)
+    model.predict(x)
+    assert calls == [] and memory._state == {"done": False, "active": False}
+
+
+def test_the_command_line_opts_in(monkeypatch, capsys):
+    from layergraph.cli import main
+
+    calls = _recording_mallopt(monkeypatch)
+    assert main(["gates", "--gate", "AND", "--epochs", "10"]) == 0
+    assert calls == [(memory.M_MMAP_THRESHOLD, memory.MMAP_THRESHOLD), (memory.M_TRIM_THRESHOLD, memory.TRIM_THRESHOLD)]
+    assert memory._state == {"done": True, "active": True}
+    capsys.readouterr()

@@ -308,7 +308,21 @@ class TestDropout:
         x = rng.normal(size=(32, 3))
         y = (x[:, 0] > 0).astype(int)
         model.fit(x, y, epochs=2, batch_size=8, verbose=0)
-        np.testing.assert_array_equal(model.predict(x), model.predict(x))  # inference is deterministic
+        # Inference skips dropout: predict is the two Dense layers alone, with the trained weights.
+        w1, b1, w2, b2 = model.get_weights()
+        z = np.tanh(x @ w1 + b1) @ w2 + b2
+        expected = np.exp(z - z.max(axis=1, keepdims=True))
+        expected /= expected.sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(model.predict(x), expected, rtol=1e-12, atol=1e-15)
+        # Training did drop units: a training-mode pass differs, and the same fit without the Dropout
+        # layer (same initial weights, same batches) ends at other weights.
+        assert not np.allclose(model.forward(x, training=True)[0], expected)
+        plain = lg.Sequential([layers.Dense(6, activation="tanh", input_shape=(3,), seed=0),
+                               layers.Dense(2, activation="softmax", seed=2)])
+        plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy", seed=0)
+        assert all(np.array_equal(a, b) for a, b in zip(plain.get_weights(), self._model(0.5).get_weights()))
+        plain.fit(x, y, epochs=2, batch_size=8, verbose=0)
+        assert not np.allclose(plain.get_weights()[0], w1)
 
     def test_config_round_trip(self):
         layer = layers.Dropout(0.3, seed=4, name="drop")
@@ -329,3 +343,39 @@ class TestKernelRegularizer:
         value, _ = AnalyticGradient().gradients(model, "binary_crossentropy", x, y)
         penalty = 0.05 * np.sum(model.layers[0].kernel.value ** 2) + 0.2 * np.sum(model.layers[1].kernel.value ** 2)
         assert value == pytest.approx(lg.losses.get("binary_crossentropy")(y, model.predict(x)) + penalty)
+
+
+class TestL1Regularizer:
+    def test_value_and_gradient_by_hand(self):
+        reg = lg.regularizers.l1(0.5)
+        w = np.array([[-2.0, 0.0], [3.0, -0.25]])
+        assert reg(w) == 0.5 * (2 + 0 + 3 + 0.25)
+        assert reg.gradient(w).tolist() == [[-0.5, 0.0], [0.5, -0.5]]  # 0 at 0: the subgradient Keras' sign gives
+        assert lg.regularizers.l1()(np.array([1.0, -1.0])) == pytest.approx(0.02)  # Keras' default 0.01
+
+    def test_in_a_model_the_loss_and_both_strategies_see_it(self, rng):
+        model = lg.Sequential([
+            layers.Dense(4, activation="tanh", kernel_regularizer=lg.regularizers.l1(0.1), input_shape=(3,), seed=0),
+            layers.Dense(1, kernel_regularizer="l1", seed=1),
+        ])
+        x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 1))
+        _check(model, "mse", x, y)  # glorot weights are far from the kink at 0
+        value, grads = AnalyticGradient().gradients(model, "mse", x, y)
+        k0, k1 = model.layers[0].kernel.value, model.layers[1].kernel.value
+        penalty = 0.1 * np.abs(k0).sum() + 0.01 * np.abs(k1).sum()
+        assert value == pytest.approx(lg.losses.get("mse")(y, model.predict(x)) + penalty, rel=1e-12)
+        without = lg.Sequential([layers.Dense(4, activation="tanh", input_shape=(3,), seed=0), layers.Dense(1, seed=1)])
+        _, plain = AnalyticGradient().gradients(without, "mse", x, y)
+        np.testing.assert_allclose(grads[0] - plain[0], 0.1 * np.sign(k0), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(grads[2] - plain[2], 0.01 * np.sign(k1), rtol=1e-12, atol=1e-15)
+
+    def test_config_and_bad_factors(self):
+        reg = lg.regularizers.l1(0.3)
+        config = json.loads(json.dumps(reg.get_config()))
+        assert config == {"class_name": "L1L2", "config": {"l1": 0.3, "l2": 0.0}}
+        assert lg.regularizers.get(config)(np.array([2.0])) == pytest.approx(0.6)
+        for bad in (-0.1, float("nan"), float("inf"), "0.1", True, None):
+            with pytest.raises(ValueError, match=r"^Regularizer l1 factor must be a finite number >= 0, got "):
+                lg.regularizers.l1(bad)
+        with pytest.raises(ValueError, match="A regularizer config must be"):
+            lg.regularizers.get({"class_name": "Orthogonal", "config": {}})

@@ -228,6 +228,80 @@ def test_a_loss_that_is_not_a_sum_over_samples(rng):
     assert difference < RTOL
 
 
+class CentredSquaredError(lg.losses.Loss):
+    """A loss written with call() (the Keras way) whose per-sample values couple the batch."""
+
+    def call(self, y_true, y_pred):
+        error = y_pred - y_true
+        return np.mean((error - error.mean(axis=0)) ** 2, axis=-1)
+
+
+def _mean_absolute(y_true, y_pred):
+    return np.mean(np.abs(y_true - y_pred), axis=-1)
+
+
+@pytest.mark.parametrize("loss", [CentredSquaredError(), lg.losses.LossFunctionWrapper(_mean_absolute)],
+                         ids=["call-coupling-the-batch", "function-wrapper"])
+def test_losses_written_with_call_are_evaluated_on_whole_copies(rng, loss):
+    # call() is the user's numpy: nothing says each sample's loss depends on that sample alone,
+    # so such a loss gives no per-sample shares and every copy's value is computed on its batch.
+    assert loss.sample_losses(np.zeros((3, 1)), np.ones((3, 1))) is None
+    model = lg.Sequential([layers.Dense(3, activation="tanh", input_shape=(4,), seed=0), layers.Dense(1, seed=1)])
+    x, y = _sparse_inputs(rng, 6, 4), rng.normal(size=(6, 1))  # each copy changes some samples only
+    value, difference = compare(model, loss, x, y)
+    assert difference < RTOL
+    assert value == pytest.approx(loss(y, model.predict(x, verbose=0)), rel=1e-12)
+    analytic = gradients.AnalyticGradient().gradients(model, loss, x, y)[1]
+    numeric = gradients.NumericGradient().gradients(model, loss, x, y)[1]
+    for a, n in zip(analytic, numeric, strict=True):
+        np.testing.assert_allclose(n, a, rtol=1e-5, atol=1e-8)
+
+
+def test_a_subclass_of_a_call_loss_with_its_own_per_sample_values_gives_shares(rng):
+    class Hand(CentredSquaredError):
+        def _per_sample(self, t, y):
+            return np.mean((y - t) ** 2, axis=-1)
+
+        def _grad(self, t, y):
+            return 2 * (y - t) / y.shape[-1]
+
+    t, p = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    assert np.sum(Hand().sample_losses(t, p)) == pytest.approx(Hand().value(t, p), rel=1e-14)
+
+
+def test_augmentation_copies_reuse_the_frozen_transforms(rng):
+    # A random, per-image layer downstream of weights: the generic loop runs each copy as a whole
+    # batch, and inside frozen_masks every copy is transformed by the reference pass's draw.
+    model = lg.Sequential([layers.Conv2D(2, 3, padding="same", activation="tanh", input_shape=(6, 6, 1), seed=0),
+                           layers.RandomTranslation(0.2, 0.2, seed=3), layers.RandomRotation(0.1, seed=4),
+                           layers.Flatten(), layers.Dense(3, activation="softmax", seed=1)])
+    x, y = rng.normal(size=(4, 6, 6, 1)), np.eye(3)[rng.integers(0, 3, 4)]
+    _, difference = compare(model, "categorical_crossentropy", x, y)
+    assert difference < RTOL
+    with frozen_masks(model):
+        analytic = gradients.AnalyticGradient().gradients(model, "categorical_crossentropy", x, y)[1]
+        numeric = gradients.NumericGradient().gradients(model, "categorical_crossentropy", x, y)[1]
+    for a, n in zip(analytic, numeric, strict=True):
+        np.testing.assert_allclose(n, a, rtol=1e-4, atol=1e-7)
+
+
+def test_workspace_layers_give_the_same_gradient_step_after_step(rng):
+    # Conv2D and pooling hand out reused scratch arrays (Workspace): copies kept across calls
+    # must not alias a buffer that a later call overwrites.
+    model = lg.Sequential([layers.Conv2D(3, 3, padding="same", activation="relu", input_shape=(8, 8, 1), seed=0),
+                           layers.MaxPooling2D(2, padding="same"), layers.Conv2D(2, 2, seed=2),
+                           layers.AveragePooling2D(2), layers.Flatten(),
+                           layers.Dense(3, activation="softmax", seed=1)])
+    x, y = rng.normal(size=(5, 8, 8, 1)), np.eye(3)[rng.integers(0, 3, 5)]
+    _, difference = compare(model, "categorical_crossentropy", x, y)
+    assert difference < RTOL
+    strategy = gradients.NumericGradient(memory_budget=2**16)  # many small chunks: many calls per step
+    first = strategy.gradients(model, "categorical_crossentropy", x, y)[1]
+    again = strategy.gradients(model, "categorical_crossentropy", x, y)[1]
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_float32_weights_are_perturbed_as_the_loop_perturbs_them(rng):
     """In float32, w + eps rounds: both strategies evaluate at the stored perturbed value."""
     model = lg.Sequential([layers.Dense(3, activation="tanh", input_shape=(4,), seed=0, dtype="float32"),

@@ -282,3 +282,60 @@ def test_scipy_optimizer_validation_and_train_on_batch():
     x, y = logic.truth_table("AND")
     with pytest.raises(TypeError, match="model.fit"):
         model.train_on_batch(x, y)
+
+
+# -- Keras' apply_gradients and Variable.assign ------------------------------------------------------
+def test_apply_gradients_takes_keras_pairs_and_keeps_state_per_variable():
+    w, b = Variable(np.array([1.0, 2.0]), "w"), Variable(np.array([[0.5]]), "b")
+    optimizer = SGD(0.1, momentum=0.9)
+    optimizer.apply_gradients(zip([np.array([1.0, -1.0]), np.array([[2.0]])], [w, b]))  # a one-pass iterator
+    # v = -0.1 g; w + v
+    np.testing.assert_allclose(w.value, [0.9, 2.1], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(b.value, [[0.3]], rtol=0, atol=1e-15)
+    optimizer.apply_gradients([(np.array([1.0, -1.0]), w), (np.array([[0.0]]), b)])
+    # v = 0.9 * (-0.1 g) - 0.1 g = -0.19 g for w; 0.9 * -0.2 = -0.18 for b
+    np.testing.assert_allclose(w.value, [0.71, 2.29], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(b.value, [[0.12]], rtol=0, atol=1e-15)
+    assert optimizer.iterations == 2
+
+
+def test_apply_gradients_refuses_a_bad_pair_before_any_update():
+    w, b = Variable(np.array([1.0, 2.0]), "w"), Variable(np.array([[0.5]]), "b")
+    optimizer = Adam(0.1)
+    with pytest.raises(ValueError, match=r"^Adam: gradient of shape \(3,\) for b of shape \(1, 1\)$"):
+        optimizer.apply_gradients([(np.ones(2), w), (np.ones(3), b)])  # the bad pair comes last
+    assert w.value.tolist() == [1.0, 2.0] and b.value.tolist() == [[0.5]]
+    assert optimizer.iterations == 0 and optimizer.get_state([w, b])["slots"] == []
+
+
+def test_variable_assign_copies_into_its_own_array():
+    v = Variable(np.zeros((2, 2), dtype=np.float32), "v")
+    array = v.value
+    v.assign([[1, 2], [3, 4]])  # a list of ints: cast into the float32 array the optimizer updates
+    assert v.value is array and v.dtype == np.float32 and v.value.tolist() == [[1, 2], [3, 4]]
+    source = np.full((2, 2), 5.0)
+    v.assign(source)
+    source[0, 0] = 9.0
+    assert v.value[0, 0] == 5.0  # a copy, not a view
+    with pytest.raises(ValueError, match=r"^Cannot assign a value of shape \(4,\) to variable 'v' of shape \(2, 2\)$"):
+        v.assign([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(TypeError, match=r"^Cannot assign a value of dtype <U1 to variable 'v': it must be numeric$"):
+        v.assign([["a", "b"], ["c", "d"]])
+    assert v.value.tolist() == [[5, 5], [5, 5]] and v.numpy() is not v.value
+
+
+# -- learning rates at use -----------------------------------------------------------------------------
+def test_current_learning_rate_checks_what_a_schedule_gives():
+    class Negative(lg.optimizers.LearningRateSchedule):
+        def __call__(self, step):
+            return 0.1 - 0.1 * step
+
+    w = Variable(np.array([1.0]))
+    optimizer = SGD(Negative())
+    optimizer.apply([w], [np.array([1.0])])
+    optimizer.apply([w], [np.array([1.0])])  # rates 0.1, then 0.0 (a schedule may reach 0, as a cosine does)
+    np.testing.assert_allclose(w.value, [0.9], rtol=0, atol=1e-15)
+    with pytest.raises(ValueError, match=r"^SGD: the learning-rate schedule Negative gave -0.1 at step 2; a rate "
+                                         r"must be a non-negative finite number$"):
+        optimizer.apply([w], [np.array([1.0])])
+    assert w.value.tolist() == [0.9] and optimizer.iterations == 2

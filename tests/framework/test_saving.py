@@ -1,5 +1,6 @@
 """Saving and loading: round trips, configs, exact training resumption, refused
 files, atomic writes, and no pickle anywhere."""
+import hashlib
 import io
 import json
 import os
@@ -280,7 +281,8 @@ def _members(path):
 
 
 def _rewrite(path, meta_edit=None, arrays=None, drop=()):
-    """Rewrite the archive as a valid zip, with edited JSON and/or replaced arrays."""
+    """Rewrite the archive as a valid zip, with edited JSON and/or replaced arrays, and the JSON's
+    checksum recomputed (as a deliberate editor would: the checks behind the checksum must hold too)."""
     members = _members(path)
     meta = json.loads(members.pop("__architecture__").tobytes())
     if meta_edit:
@@ -288,9 +290,10 @@ def _rewrite(path, meta_edit=None, arrays=None, drop=()):
     members.update(arrays or {})
     for name in drop:
         members.pop(name)
-    blob = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    text = json.dumps(meta).encode()
+    members["__checksum__"] = np.frombuffer(hashlib.sha256(text).hexdigest().encode(), dtype=np.uint8)
     with open(path, "wb") as f:
-        np.savez(f, __architecture__=blob, **members)
+        np.savez(f, __architecture__=np.frombuffer(text, dtype=np.uint8), **members)
 
 
 @pytest.fixture
@@ -358,7 +361,10 @@ def test_refuses_weights_of_wrong_shape(saved):
     def widen(meta):
         meta["model"]["config"]["layers"][0]["config"]["units"] = 6
 
-    _refused_after(saved, widen, r"weight 0 \(dense\S*/kernel\) has shape \(4, 6\) in the architecture but \(4, 5\)")
+    # Refused while the architecture is built, before the (4, 6) kernel is allocated.
+    _refused_after(saved, widen, r"Dense\): weight 'kernel' has shape \(4, 6\) in the architecture, but the file "
+                                 r".* stores no other array of that shape \(arrays not matched yet: "
+                                 r"\[\(3,\), \(3, 1\), \(4, 5\), \(5,\), \(5, 3\)\]\)")
 
 
 def test_refuses_wrong_weight_count(saved):
@@ -367,7 +373,14 @@ def test_refuses_wrong_weight_count(saved):
         del meta["arrays"]["weight_4"]
 
     _rewrite(saved, drop_last, drop=["weight_4"])
-    _refused(saved, "holds 4 weight arrays but its architecture has 5 weights")
+    _refused(saved, r"weight 'kernel' has shape \(3, 1\) in the architecture, but the file .* stores no other array")
+
+    def add_one(meta):  # one stored array more than the architecture has weights
+        meta["weights"].append({"name": "extra", "array": "weight_0"})
+
+    _sequential().save(saved)
+    _rewrite(saved, add_one)
+    _refused(saved, "holds 6 weight arrays but its architecture has 5 weights")
 
 
 def test_refuses_entries_not_in_manifest(saved):
@@ -387,7 +400,8 @@ def test_refuses_object_arrays_without_unpickling(saved, monkeypatch):
 
     monkeypatch.setattr(pickle, "loads", boom)
     monkeypatch.setattr(pickle, "load", boom)
-    _refused(saved, "'weight_0' holds Python objects; model files never contain pickled data")
+    _refused(saved, r"member 'weight_0' holds dtype\('O'\), not a plain numeric array \(booleans, integers or "
+                    r"floats\); model files never contain Python objects or records")
 
 
 def test_loading_never_unpickles(saved, x, monkeypatch):
@@ -402,6 +416,7 @@ def test_loading_never_unpickles(saved, x, monkeypatch):
 def test_refuses_json_that_is_not_a_model(saved):
     members = _members(saved)
     members["__architecture__"] = np.frombuffer(b"{not json", dtype=np.uint8)
+    members["__checksum__"] = np.frombuffer(hashlib.sha256(b"{not json").hexdigest().encode(), dtype=np.uint8)
     with open(saved, "wb") as f:
         np.savez(f, **members)
     _refused(saved, "not valid UTF-8 JSON")
@@ -450,3 +465,18 @@ def test_numeric_strategy_settings_survive_saving(x, tmp_path):
     restored = lg.load_model(tmp_path / "m.lg").trainer.gradient
     assert type(restored) is lg.gradients.NumericGradient
     assert restored.get_config() == strategy.get_config() and restored.dropout == "off"
+
+
+def test_write_errors_name_the_callers_path_not_the_temporary_file(tmp_path):
+    model = _sequential()
+    target = tmp_path / "missing" / "m.lg"
+    with pytest.raises(FileNotFoundError) as info:
+        model.save(target)
+    assert str(info.value) == f"[Errno 2] No such file or directory: {str(target)!r}"
+    assert info.value.filename == str(target)
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as info:
+        model.save(folder)
+    assert info.value.filename == str(folder) and ".tmp" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder"] and not any(folder.iterdir())

@@ -125,7 +125,9 @@ def test_non_finite_input_deep_in_the_data_is_an_error_and_changes_nothing(data)
     before = model.get_weights()
     x_bad = x.copy()
     x_bad[-3] = np.inf  # in the last batch: earlier batches were already applied, and are undone
-    with pytest.raises(ValueError, match=rf"x contains a non-finite value in sample {len(x) - 3} "), \
+    with pytest.raises(ValueError, match=rf"^x contains a non-finite value \(inf\) at index \({len(x) - 3}, 0\) "
+                                         rf"\(sample {len(x) - 3} of {len(x)}\); fit stopped, and every weight, the "
+                                         rf"optimizer's state and the shuffling state are as they were before fit$"), \
             np.errstate(invalid="ignore"):  # numpy's own warning about the inf it multiplies
         model.fit(x_bad, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
     for a, b in zip(before, model.get_weights()):
@@ -251,3 +253,58 @@ def test_predict_runs_a_sequential_subclass_own_forward(rng):
     model = Negated([layers.Dense(2, input_shape=(3,), seed=0)])
     x = rng.normal(size=(4, 3))
     np.testing.assert_allclose(model.predict(x), -(x @ model.get_weights()[0]))
+
+
+# -- initial_epoch ------------------------------------------------------------------------------------------------
+def test_initial_epoch_numbers_the_epochs_and_resumes_exactly(data):
+    x, y = data
+    model = _model()
+    model.compile(lg.optimizers.SGD(0.3, momentum=0.9), "binary_crossentropy", seed=7)
+    begun, validated = [], []
+
+    class Epochs(lg.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            begun.append(epoch)
+
+        def on_epoch_end(self, epoch, logs=None):
+            validated.append("val_loss" in logs)
+
+    first = model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    rest = model.fit(x, y, epochs=5, initial_epoch=2, batch_size=16, verbose=0, callbacks=[Epochs()],
+                     validation_data=(x, y), validation_freq=2)
+    assert first.epoch == [0, 1] and rest.epoch == [2, 3, 4] and begun == [2, 3, 4]
+    assert model.optimizer.iterations == 5 * 3  # 40 samples in batches of 16: 3 steps an epoch
+    # Keras validates when the 1-based epoch number is a multiple of validation_freq: epoch 4 (index 3) only.
+    assert validated == [False, True, False] and len(rest.history["val_loss"]) == 1
+    # The same five epochs in one call: the same weights, since the shuffling state carries over.
+    straight = _model()
+    straight.compile(lg.optimizers.SGD(0.3, momentum=0.9), "binary_crossentropy", seed=7)
+    straight.fit(x, y, epochs=5, batch_size=16, verbose=0)
+    for a, b in zip(model.get_weights(), straight.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+def test_initial_epoch_at_or_past_epochs_trains_nothing(data, capsys):
+    x, y = data
+    model = _model()
+    model.compile("sgd", "mse")
+    before = model.get_weights()
+    for initial in (3, 5):
+        history = model.fit(x, y, epochs=3, initial_epoch=initial, verbose=2)
+        assert history.epoch == [] and history.history == {}
+    assert capsys.readouterr().out == ""
+    assert model.optimizer.iterations == 0
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for bad in (-1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match=rf"^fit: initial_epoch must be a non-negative integer, got {bad!r}$"):
+            model.fit(x, y, epochs=3, initial_epoch=bad, verbose=0)
+
+
+def test_verbose_logs_count_epochs_from_initial_epoch(data, capsys):
+    x, y = data
+    model = _model()
+    model.compile("sgd", "mse")
+    model.fit(x, y, epochs=4, initial_epoch=2, verbose=2)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(" - ")[0] for line in lines] == ["Epoch 3/4", "Epoch 4/4"]

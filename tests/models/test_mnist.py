@@ -70,11 +70,15 @@ def test_registry():
     assert (recipe.epochs, recipe.batch_size, recipe.learning_rate, recipe.flatten, recipe.dtype) == \
         (20, 100, 0.1, True, "float64")
     assert recipe.target == 0.95
-    assert sorted(mnist.MODELS) == ["as-written", "cnn", "mlp", "tutorial"]
+    assert sorted(mnist.MODELS) == ["as-written", "cnn", "cnn-aug", "mlp", "tutorial"]
     assert (mnist.MODELS["mlp"].build, mnist.MODELS["mlp"].flatten) == (mnist.modern_mlp, True)
     assert (mnist.MODELS["cnn"].build, mnist.MODELS["cnn"].flatten) == (mnist.cnn, False)
     assert mnist.MODELS["mlp"].epochs <= 15 and mnist.MODELS["mlp"].target == 0.982
     assert mnist.MODELS["cnn"].target == 0.992
+    augmented = mnist.MODELS["cnn-aug"]
+    assert (augmented.build, augmented.flatten, augmented.scheduled) == (mnist.augmented_cnn, False, True)
+    assert (augmented.epochs, augmented.target, augmented.dtype) == (12, 0.994, "float32")
+    assert not mnist.MODELS["cnn"].scheduled
     with pytest.raises(ValueError, match=r"Unknown MNIST model 'resnet'.*tutorial"):
         mnist.get_recipe("resnet")
 
@@ -120,6 +124,51 @@ def test_cnn_structure():
         "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dropout", "Dense"]
     assert model.count_params() == 34_826 and model.dtype == "float32"
     assert model.predict(np.zeros((2, 28, 28, 1), np.float32)).shape == (2, 10)
+
+
+def test_augmented_cnn_structure_and_schedule():
+    model = mnist.augmented_cnn(learning_rate=2e-3, epochs=3, steps_per_epoch=10)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["RandomRotation", "RandomZoom", "RandomTranslation",
+                     "Conv2D", "MaxPooling2D", "BatchNormalization", "Activation",
+                     "Conv2D", "BatchNormalization", "Activation",
+                     "Conv2D", "MaxPooling2D", "BatchNormalization", "Activation",
+                     "Flatten", "Dense", "BatchNormalization", "Activation", "Dropout", "Dense"]
+    # kernels 3*3*32, 3*3*32*64, 3*3*64*64, 1024*128, 128*10 (+ 10 biases); 4 batch-norm vectors per channel
+    assert model.count_params() == 288 + 18_432 + 36_864 + 131_072 + 1_290 + 4 * (32 + 64 + 64 + 128) == 189_098
+    assert model.compute_output_shape((None, 28, 28, 1)) == (None, 10)
+    rotation, zoom, translation = model.layers[:3]
+    assert (rotation.lower, rotation.upper) == pytest.approx((-10 / 360, 10 / 360))
+    assert (zoom.height_lower, zoom.height_upper, zoom.width_factor) == (-0.1, 0.1, None)
+    assert (translation.height_upper, translation.width_upper, translation.interpolation) == (0.1, 0.1, "nearest")
+    assert {layer.fill_mode for layer in model.layers[:3]} == {"constant"}
+    assert model.layers[-2].rate == 0.3
+    # warmup from 0 to the peak over one epoch (10 steps), cosine to 0 over the two others
+    schedule = model.optimizer.learning_rate
+    assert [schedule(s) for s in (0, 5, 10, 20, 30, 40)] == pytest.approx([0.0, 1e-3, 2e-3, 1e-3, 0.0, 0.0],
+                                                                          abs=1e-15)
+    x = np.random.default_rng(0).random((3, 28, 28, 1)).astype(np.float32)
+    assert model.predict(x).shape == (3, 10) and model.dtype == "float32"
+    # Seeded: the same seed gives the same weights and the same augmentation draws.
+    twin, other = mnist.augmented_cnn(seed=0), mnist.augmented_cnn(seed=1)
+    np.testing.assert_array_equal(model.layers[3].kernel.value, twin.layers[3].kernel.value)
+    assert not np.array_equal(model.layers[3].kernel.value, other.layers[3].kernel.value)
+    np.testing.assert_array_equal(rotation.forward(x, training=True)[0], twin.layers[0].forward(x, training=True)[0])
+    plain = mnist.augmented_cnn(augment=False, compile=False)
+    assert [type(layer).__name__ for layer in plain.layers][:2] == ["Conv2D", "MaxPooling2D"]
+    assert plain.trainer is None
+
+
+def test_augmentation_is_active_only_in_training():
+    model = mnist.augmented_cnn(dtype="float64", compile=False)
+    plain = mnist.augmented_cnn(dtype="float64", compile=False, augment=False)
+    plain.set_weights(model.get_weights())
+    x = np.random.default_rng(0).random((4, 28, 28, 1))
+    np.testing.assert_array_equal(model.predict(x), plain.predict(x))
+    with lg.layers.disabled_dropout(model), lg.layers.disabled_dropout(plain):
+        np.testing.assert_array_equal(model.forward(x, training=True)[0], plain.forward(x, training=True)[0])
+    with lg.layers.disabled_dropout(plain):
+        assert not np.allclose(model.forward(x, training=True)[0], plain.forward(x, training=True)[0])
 
 
 # -- gradient checks -------------------------------------------------------------------
@@ -179,6 +228,16 @@ def test_gradient_check_of_modern_mlp_and_cnn():
     assert len(errors) == 6 and max(errors) < 1e-4, errors
 
 
+def test_gradient_check_of_augmented_cnn():
+    """Augmentation (one draw held for both strategies), batch norm, dropout, in float64."""
+    _, y = _random_batch(4)
+    images = np.random.default_rng(1).random((4, 28, 28, 1))
+    numeric = gradients.NumericGradient(epsilon=1e-6, max_coordinates=6)
+    result = gradients.check(mnist.augmented_cnn(dtype="float64"), "categorical_crossentropy", images, y,
+                             numeric=numeric, rtol=1e-4, atol=1e-7)
+    assert len(result) == 14 and result.passed, str(result)
+
+
 # -- training ------------------------------------------------------------------------------
 def test_short_training_on_real_subset(data):
     (x, y), (x_test, y_test) = data
@@ -191,15 +250,20 @@ def test_short_training_on_real_subset(data):
     assert history.train_seconds > 0
 
 
-@pytest.mark.parametrize("name,n,epochs,threshold", [("mlp", 5000, 2, 0.85), ("cnn", 3000, 1, 0.6)])
+@pytest.mark.parametrize("name,n,epochs,threshold", [("mlp", 5000, 2, 0.85), ("cnn", 3000, 1, 0.6),
+                                                     ("cnn-aug", 3000, 2, 0.6)])
 def test_modern_models_learn_on_a_real_subset(data, name, n, epochs, threshold):
     (x, y), (x_test, y_test) = data
-    if name == "cnn":
+    if name.startswith("cnn"):
         x, x_test = x.reshape(-1, 28, 28, 1), x_test.reshape(-1, 28, 28, 1)
     subset = ((x[:n].astype(np.float32), y[:n].astype(np.float32)),
               (x_test[:1000].astype(np.float32), y_test[:1000].astype(np.float32)))
-    _, history, accuracy = mnist.train(name, epochs=epochs, data=subset, verbose=0)
+    model, history, accuracy = mnist.train(name, epochs=epochs, data=subset, verbose=0)
     assert accuracy > threshold, (name, accuracy)
+    if mnist.MODELS[name].scheduled:  # the schedule spans this run: warmup one epoch, decay the others
+        schedule = model.optimizer.learning_rate
+        steps = -(-n // 128)
+        assert (schedule.warmup_steps, schedule.decay_steps) == (steps, (epochs - 1) * steps)
 
 
 def test_load_data_limit_and_validation(mnist_dir):

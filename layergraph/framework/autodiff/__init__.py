@@ -46,6 +46,9 @@ no rule repeats that logic. Ops that are piecewise constant or boolean
 arrays: constants for the tape, zero gradient. :func:`primitive` adds an op
 with its own rule; :mod:`layergraph.framework.ops` uses it for the
 numerically stable ``softmax``/``log_softmax`` and for ``conv``.
+:func:`record_opaque` records a whole computation that brings its own
+backward pass (a built-in layer's ``forward``/``backward``, called inside a
+recorded ``call()``) as one op, run with the recordings :func:`paused`.
 
 **Backward.** :func:`record` returns the plain outputs and a
 :class:`~layergraph.framework.autodiff.tape.Backward`. Nodes are in the
@@ -111,11 +114,12 @@ array([2.5])
 >>> dx.tolist(), dw.tolist()
 ([[0.0, 2.5]], [[1.0, 1.0], [1.0, 1.0]])
 """
-from ._state import is_recording
+from ._state import is_recording, paused
 from .check import GradientComparison, check_gradients
 from .errors import NotDifferentiableError, TracingError
+from .opaque import record_opaque
 from .tape import Backward, Tape, record
 from .traced import Traceable, Traced, primitive, stop_gradient
 
-__all__ = ["record", "is_recording", "primitive", "stop_gradient", "check_gradients", "GradientComparison",
+__all__ = ["record", "record_opaque", "is_recording", "paused", "primitive", "stop_gradient", "check_gradients", "GradientComparison",
            "Traced", "Traceable", "Tape", "Backward", "TracingError", "NotDifferentiableError"]

@@ -6,9 +6,10 @@ when the function raises.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 
-__all__ = ["active_tapes", "is_recording"]
+__all__ = ["active_tapes", "is_recording", "paused"]
 
 
 class _Local(threading.local):
@@ -31,3 +32,24 @@ def is_recording():
     False
     """
     return bool(_local.tapes)
+
+
+@contextlib.contextmanager
+def paused():
+    """Within the block, no recording is active in this thread; the active ones resume after it.
+
+    For code that computes on plain arrays in the middle of a recording and
+    differentiates itself (a layer with a hand-written ``backward`` recorded
+    as one op): variables resolve to their plain values inside, and a nested
+    :func:`~layergraph.framework.autodiff.record` is independent.
+
+    >>> with paused():
+    ...     is_recording()
+    False
+    """
+    saved = _local.tapes
+    _local.tapes = []
+    try:
+        yield
+    finally:
+        _local.tapes = saved

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from .. import activations
+from .. import activations, ops
 from .._checks import is_number
 from ._arguments import is_int, with_keras_name
 from .base import ActivatedLayer, Layer
@@ -80,14 +80,17 @@ class ReLU(Layer):
         self.negative_slope = _non_negative(negative_slope, "negative_slope", owner)
         self.threshold = _non_negative(threshold, "threshold", owner)
 
-    def forward(self, x, training=False):
+    def call(self, inputs):
         t = self.threshold
-        out = np.maximum(x, 0) if t == 0 else np.where(x > t, x, 0).astype(x.dtype, copy=False)
+        out = np.maximum(inputs, 0) if t == 0 else np.where(inputs > t, inputs, 0).astype(inputs.dtype, copy=False)
         if self.max_value is not None:
-            np.minimum(out, self.max_value, out=out)
+            out = np.minimum(out, self.max_value)
         if self.negative_slope:
-            out -= self.negative_slope * np.maximum(t - x, 0)
-        return out, x
+            out -= self.negative_slope * np.maximum(t - inputs, 0)  # in place on arrays, a new value when traced
+        return out
+
+    def forward(self, x, training=False):
+        return self.call(x), x
 
     def backward(self, grad, x, input_grad=True):
         if not input_grad:
@@ -137,8 +140,11 @@ class LeakyReLU(Layer):
         super().__init__(**with_keras_name(LeakyReLU, kwargs))
         self.negative_slope = _non_negative(negative_slope, "negative_slope", f"LeakyReLU {self.name!r}")
 
+    def call(self, inputs):
+        return np.where(inputs >= 0, inputs, self.negative_slope * inputs).astype(inputs.dtype, copy=False)
+
     def forward(self, x, training=False):
-        return np.where(x >= 0, x, self.negative_slope * x).astype(x.dtype, copy=False), x
+        return self.call(x), x
 
     def backward(self, grad, x, input_grad=True):
         if not input_grad:
@@ -161,6 +167,9 @@ class _SoftmaxOverAxes(activations.ActivationFunction):
 
     def __init__(self, axes):
         self.axes = axes
+
+    def call(self, z):
+        return ops.softmax(z, axis=self.axes)
 
     def forward(self, z):
         a = z - z.max(axis=self.axes, keepdims=True)
@@ -236,9 +245,12 @@ class Softmax(ActivatedLayer):
         self.activation = self._activation_for(self._axes, len(input_shape))
         self.built = True
 
+    def preactivation(self, inputs):
+        self._check(inputs.ndim)
+        return inputs
+
     def forward_preactivation(self, x, training=False):
-        self._check(x.ndim)
-        return x, None
+        return self.preactivation(x), None
 
     def backward_preactivation(self, grad_z, cache, input_grad=True):
         return grad_z, []

@@ -12,11 +12,15 @@ import inspect
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, initializers, regularizers, seeding
+from ..autodiff import Traced, is_recording, record, record_opaque
 from ..naming import Registry, creation_index, to_snake_case, unique_name
 from ..perturbation import Copies, fold, loop
 from ..symbolic import Node, SymbolicTensor, is_symbolic
-from ..variables import Variable
+from ..variables import Variable, reserve_weight
+from .tracing import RecordedCall, backward_follows, call_context, loss_seed
+
+_context = call_context()
 
 __all__ = ["Layer", "ActivatedLayer", "LAYERS"]
 
@@ -86,10 +90,21 @@ class Layer:
     **The Keras way**: implement :meth:`call` ``(inputs, training=None) ->
     outputs`` in plain numpy (and :meth:`build` to create weights). The
     numeric gradient strategy needs nothing more; the analytic one
-    differentiates :meth:`call` automatically.
+    differentiates :meth:`call` automatically: inside its forward pass (a
+    :func:`~layergraph.framework.layers.tracing.backward_follows` block)
+    :meth:`forward` records :meth:`call` on the autodiff tape, and the
+    default :meth:`backward` replays it. Layers called inside a recorded
+    :meth:`call` (``self.dense(x)``) are recorded too: a :meth:`call` layer
+    op by op, a layer with its own :meth:`backward` as one op whose gradient
+    is that :meth:`backward`. Outside that block :meth:`call` runs on plain
+    arrays, with no tape. Inner layers inherit ``training`` from the
+    enclosing :meth:`call`, as in Keras.
 
     **With a hand-written gradient** (the built-in layers, for speed):
-    implement :meth:`forward` and :meth:`backward`.
+    implement :meth:`forward` and :meth:`backward` as well; :meth:`forward`
+    reuses :meth:`call`'s code where it can, so the maths is written once
+    (a test checks that the tape's gradient of :meth:`call` equals
+    :meth:`backward`).
 
     Every hook the framework calls, with its default:
 
@@ -133,6 +148,9 @@ class Layer:
       keyed by input name.
     - :meth:`get_config` / :meth:`from_config`: the constructor arguments as
       JSON for saving; call ``super().get_config()`` and add your own.
+    - :meth:`get_build_config` / :meth:`build_from_config`: the built input
+      shape, saved with a model so that a subclassed model gets its weights
+      before they are loaded.
     - :meth:`forward_perturbed` and :meth:`forward_copies`: what the
       vectorised numeric gradient calls to evaluate many perturbed copies of
       the layer's call at once; exact defaults for every layer, and
@@ -166,9 +184,12 @@ class Layer:
     ...     def build(self, input_shape):
     ...         self.s = self.add_weight(shape=input_shape[-1:], initializer="ones", name="s")
     ...     def call(self, inputs):
-    ...         return inputs * self.s.value
+    ...         return inputs * self.s
     >>> Scale()(np.array([[1.0, 2.0]]))
     array([[1., 2.]])
+    >>> model = lg.Sequential([lg.Input(shape=(2,)), Scale()])
+    >>> lg.gradients.check(model, "mse", np.array([[1.0, 2.0]]), np.array([[0.0, 1.0]])).passed
+    True
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -184,6 +205,8 @@ class Layer:
             fn = cls.__dict__.get(hook)
             if fn is not None and "input_grad" not in inspect.signature(fn).parameters:
                 setattr(cls, hook, _accepting_input_grad(fn))
+        # A layer without a backward() of its own is differentiated by recording its call().
+        cls._records_call = cls.backward is Layer.backward
         # Keras passes ``training`` to call() only when call() declares it.
         if "call" in cls.__dict__:
             params = inspect.signature(cls.__dict__["call"]).parameters
@@ -202,6 +225,9 @@ class Layer:
     #: the flag again. (For an :class:`ActivatedLayer` it describes
     #: :meth:`~ActivatedLayer.forward_preactivation`; the activation declares its own.)
     samplewise = False
+
+    #: Whether the gradient comes from recording :meth:`call` (no ``backward`` of the class's own).
+    _records_call = True
 
     def __init__(self, name=None, trainable=True, input_shape=None, dtype="float64", seed=None, input_dim=None,
                  **kwargs):
@@ -258,7 +284,9 @@ class Layer:
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None, regularizer=None):
         """Create, register and return a :class:`Variable` of this layer (Keras 3 signature).
 
-        Works in ``__init__`` and in :meth:`build`.
+        Works in ``__init__`` and in :meth:`build`. The legacy order
+        ``add_weight(name, shape, initializer, trainable)`` (a string first) is
+        accepted too.
 
         Parameters
         ----------
@@ -277,9 +305,6 @@ class Layer:
             Unique within the layer; by default ``variable``, then ``variable_1`` and so on.
         regularizer : str or Regularizer, optional
             A penalty on this weight that joins the loss (see :meth:`penalties`).
-
-        The legacy order ``add_weight(name, shape, initializer, trainable)``
-        (a string first) is accepted too.
 
         Returns
         -------
@@ -312,6 +337,7 @@ class Layer:
         elif name in taken:
             raise ValueError(f"{owner} already has a weight named {name!r}; weight names must be unique in a layer")
         reg = regularizers.get(regularizer)
+        reserve_weight(shape, owner, name)  # while a file loads: only the shapes it stores, checked before allocating
         value = np.asarray(init(shape, dtype.name, self._rng()))
         if value.shape != shape:
             raise ValueError(f"{owner}: the initializer of weight {name!r} returned shape {value.shape}, "
@@ -325,7 +351,7 @@ class Layer:
     def _rng(self):
         """The layer's generator for weight initialisation (seeded by ``seed``)."""
         if self._init_rng is None:
-            self._init_rng = np.random.default_rng(self.seed)
+            self._init_rng = seeding.generator(self.seed)
         return self._init_rng
 
     @property
@@ -419,8 +445,22 @@ class Layer:
 
         Call it inside :meth:`call` (e.g. an activity penalty). The value
         joins the loss that ``fit`` minimises and reports; the analytic
-        strategy differentiates it with the rest of :meth:`call`.
+        strategy differentiates it with the rest of :meth:`call` (the
+        recording returns it as an extra output whose gradient seed is 1).
         """
+        if isinstance(value, Variable):
+            value = value._resolve()
+        if type(value) is Traced:
+            if value.size != 1:
+                raise ValueError(f"Layer {self.name!r}: add_loss expects a scalar, got an array of shape "
+                                 f"{value.shape}")
+            collected = _context.losses
+            if collected is not None and not value._tape.closed:
+                # Kept traced until the recording ends; the recording then stores its float here.
+                self._losses.append(value)
+                collected.append((self, len(self._losses) - 1, value))
+                return
+            value = value.value  # a recording of the user's own: the value alone
         value = np.asarray(value)
         if value.size != 1:
             raise ValueError(f"Layer {self.name!r}: add_loss expects a scalar, got an array of shape {value.shape}")
@@ -460,7 +500,8 @@ class Layer:
         zeros = [np.zeros(tuple(1 if d is None else d for d in shape), dtype=self.dtype) for shape in shapes]
         state = [w.value.copy() for w in self.non_trainable_weights]
         try:
-            out = self.forward(zeros if isinstance(input_shape, list) else zeros[0], training=False)[0]
+            with backward_follows(False):  # a probe: nothing to record
+                out = self.forward(zeros if isinstance(input_shape, list) else zeros[0], training=False)[0]
         finally:
             for w, saved in zip(self.non_trainable_weights, state):
                 w.value[...] = saved
@@ -520,21 +561,107 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} must implement call() (or forward() and backward())")
 
     def forward(self, inputs, training=False):
-        """``(outputs, cache)``: :meth:`call` by default. See the class docstring."""
-        if self._call_takes_training:
-            return self.call(inputs, training=training), inputs
-        return self.call(inputs), inputs
+        """``(outputs, cache)``: :meth:`call` by default. See the class docstring.
+
+        A layer without a ``backward`` of its own records :meth:`call` on a
+        tape when a backward pass will follow (inside
+        :func:`~layergraph.framework.layers.tracing.backward_follows`, which
+        the analytic strategy opens); the cache is then the recording.
+        Otherwise :meth:`call` runs on plain arrays and the cache is the inputs.
+        """
+        if self._records_call and _context.backward_follows:
+            return self._record_call(inputs, training)
+        return self._run_call(inputs, training), inputs
 
     def backward(self, grad, cache, input_grad=True):
         """Map ``dL/d(outputs)`` to ``(dL/d(inputs), [dL/dw ...])``. See the class docstring.
 
         ``input_grad=False`` tells the layer that nobody will use
         ``dL/d(inputs)`` (it is the first layer of a model): it may skip
-        computing it and return ``None`` in its place.
+        computing it and return ``None`` in its place. By default, the
+        recording of :meth:`call` made by :meth:`forward` is replayed
+        backwards: the gradients of the inputs, of :attr:`trainable_weights`
+        (the sublayers' included) and of the added losses (seed 1 each).
         """
+        if type(cache) is RecordedCall:
+            return cache.gradients(grad, input_grad)
         raise NotImplementedError(
-            f"{type(self).__name__} ({self.name!r}) has no backward(): implement backward() or train with "
-            f"gradient='numeric'")
+            f"{type(self).__name__} ({self.name!r}) has no backward() and its forward pass was not recorded "
+            f"(record it inside layergraph.layers.backward_follows(), as the analytic strategy does): "
+            f"implement backward() or train with gradient='numeric'")
+
+    def _run_call(self, inputs, training):
+        """:meth:`call` in a call context (inner layers inherit ``training``), its output checked."""
+        if not self._layers:
+            # No sublayer reads the call context: skip it (a thread-local costs ~0.1 us per access).
+            out = self.call(inputs, training=training) if self._call_takes_training else self.call(inputs)
+        else:
+            context = _context
+            outer = context.training  # None outside any call(): this one is then the outermost
+            context.training = training
+            try:
+                out = self.call(inputs, training=training) if self._call_takes_training else self.call(inputs)
+            finally:
+                context.training = outer
+        if type(out) is np.ndarray or type(out) is Traced:
+            return out
+        return _call_output(out, self)
+
+    def _record_call(self, inputs, training, again=True):
+        """Run :meth:`call` under recording: ``(outputs, RecordedCall)``."""
+        variables = self.trainable_weights
+        collected, structure = [], []
+
+        def fn(x):
+            outer = _context.losses
+            _context.losses = collected
+            try:
+                out = self._run_call(x, training)
+            finally:
+                _context.losses = outer
+            multi = isinstance(out, (list, tuple))
+            structure.append(multi)
+            if not collected:
+                return out
+            return (list(out) if multi else [out]) + [value for _, _, value in collected]
+
+        outputs, backward = record(fn, inputs, variables, name=self.name)
+        if again and len(self.trainable_weights) != len(variables):
+            # call() built sublayers, whose new weights the recording did not watch: record once more.
+            self._clear_losses()
+            return self._record_call(inputs, training, again=False)
+        multi = structure[0]
+        seeds = []
+        if collected:
+            values = outputs[len(outputs) - len(collected):]
+            outputs = outputs[:len(outputs) - len(collected)]
+            for (layer, index, _), value in zip(collected, values):
+                layer._losses[index] = float(value.reshape(()))
+                seeds.append(loss_seed(value))
+            if not multi:
+                outputs = outputs[0]
+        return outputs, RecordedCall(backward, multi, seeds)
+
+    def _call_recorded(self, inputs, training):
+        """``self(inputs)`` inside a recorded :meth:`call`: traced values in, traced values out.
+
+        A layer differentiated by recording runs its :meth:`call` on the same
+        tape; a layer with its own ``backward`` (the built-in layers) is
+        recorded as one op whose gradient is that ``backward``.
+        """
+        if not self.built:
+            many = isinstance(inputs, (list, tuple))
+            shapes = [(None, *np.shape(_plain_of(a))[1:]) for a in (inputs if many else [inputs])]
+            self._maybe_build(shapes if many else shapes[0])
+        if self._records_call:
+            return self._run_call(inputs, training)
+        return record_opaque(lambda plain: self._forward_for_op(plain, training), inputs, self.trainable_weights,
+                             name=self.name)
+
+    def _forward_for_op(self, inputs, training):
+        with backward_follows():  # the op's gradient is this layer's backward: inner call() layers record
+            out, cache = self.forward(inputs, training)
+        return out, lambda grads, input_grad: self.backward(grads, cache, input_grad=input_grad)
 
     def prepare_inputs(self, inputs):
         """``inputs`` as the arrays :meth:`forward` takes (the layer's dtype;
@@ -572,8 +699,18 @@ class Layer:
                         training=training)
             self._inbound_nodes.append(node)
             return list(node.outputs) if several else node.outputs[0]
+        context = _context
+        outer = context.training  # None outside any call()
+        if training is None:
+            training = outer  # inherited from an enclosing call(), as in Keras
+        if is_recording():
+            return self._call_recorded(inputs, bool(training))
         arrays = self.prepare_inputs(inputs)
-        self._clear_losses()
+        if outer is None:  # the outermost call owns the added losses
+            self._clear_losses()
+        if context.backward_follows:  # nobody differentiates what this call returns: record nothing
+            with backward_follows(False):
+                return self.forward(arrays, bool(training))[0]
         return self.forward(arrays, bool(training))[0]
 
     # -- config ------------------------------------------------------------------
@@ -590,6 +727,18 @@ class Layer:
     def from_config(cls, config):
         """A new layer from :meth:`get_config`'s dict."""
         return cls(**config)
+
+    def get_build_config(self):
+        """``{"input_shape": ...}`` of a built layer (JSON-able, batch axis ``None``), else ``None`` (Keras 3)."""
+        if not self.built or self.input_shape is None:
+            return None
+        shape = self.input_shape
+        return {"input_shape": [list(s) for s in shape] if isinstance(shape, list) else list(shape)}
+
+    def build_from_config(self, config):
+        """Build the layer as :meth:`get_build_config` recorded (how a saved subclassed model gets its weights)."""
+        shape = config["input_shape"]
+        self._maybe_build([tuple(s) for s in shape] if shape and isinstance(shape[0], list) else tuple(shape))
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
@@ -677,6 +826,25 @@ def _defining(cls):
     return names
 
 
+def _plain_of(a):
+    return a.value if type(a) is Traced or isinstance(a, Variable) else a
+
+
+def _call_output(out, layer):
+    """What :meth:`Layer.call` returned, as arrays: a variable as its value (traced when watched), or ``TypeError``."""
+    if type(out) is np.ndarray or type(out) is Traced:
+        return out
+    if isinstance(out, Variable):  # e.g. Keras' ComputeSum returns its state
+        value = out._resolve()
+        return value if type(value) is Traced else value.copy()
+    if isinstance(out, np.generic):
+        return np.asarray(out)
+    if isinstance(out, (list, tuple)) and out:
+        return type(out)(_call_output(o, layer) for o in out)
+    raise TypeError(f"Layer {layer.name!r} ({type(layer).__name__}): call() returned {type(out).__name__} where "
+                    f"an array was expected; return a numpy array, or a list or tuple of them")
+
+
 def _feature_shape(shape, owner):
     """``input_shape=`` as a tuple of positive ints (``None`` allowed for variable-length axes)."""
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
@@ -703,8 +871,12 @@ def _as_input_array(a, dtype):
 class ActivatedLayer(Layer):
     """A layer of the form ``a = activation(f(inputs))``.
 
-    Subclasses implement :meth:`forward_preactivation` and
-    :meth:`backward_preactivation` for ``f``; this class adds the activation.
+    Subclasses implement :meth:`backward_preactivation` for ``f``, and
+    either :meth:`preactivation` (``f`` in traceable numpy: then
+    :meth:`call` is ``activation(f(inputs))``, and the forward pass runs the
+    same code, its cache being the inputs and the activation's output) or,
+    when ``f`` cannot be traced, :meth:`forward_preactivation`; this class
+    adds the activation.
     ``backward_preactivation`` is also the entry point of the fused
     softmax/sigmoid + cross-entropy gradient: a loss that knows ``dL/dz``
     directly skips the activation's Jacobian.
@@ -732,9 +904,19 @@ class ActivatedLayer(Layer):
     def output_activation(self):
         return self.activation
 
+    def preactivation(self, inputs):
+        """``z = f(inputs)``, the layer's maths before its activation, in traceable numpy."""
+        raise NotImplementedError(f"{type(self).__name__} must implement preactivation() or "
+                                  f"forward_preactivation()")
+
+    def call(self, inputs):
+        """``activation(f(inputs))``; differentiable under recording when :meth:`preactivation` is."""
+        return self.activation.call(self.preactivation(inputs))
+
     def forward_preactivation(self, inputs, training=False):
-        """``(z, cache)``: the layer's computation before its activation."""
-        raise NotImplementedError(f"{type(self).__name__} must implement forward_preactivation()")
+        """``(z, cache)``: the layer's computation before its activation; by default
+        :meth:`preactivation`, the cache being the inputs."""
+        return self.preactivation(inputs), inputs
 
     def backward_preactivation(self, grad_z, cache, input_grad=True):
         """Like :meth:`backward`, but ``grad_z`` is ``dL/dz`` before the activation."""

@@ -158,18 +158,22 @@ class Dense(ActivatedLayer):
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)
 
-    def forward_preactivation(self, x, training=False):
-        w = self.kernel.value
-        if not 2 <= x.ndim <= 8 or x.shape[-1] != w.shape[0]:  # one test on the hot path; the message below
-            self._check_input_rank(x, 2, 8)
+    def preactivation(self, inputs):
+        """``z = inputs @ kernel + bias``: a fresh array (``+=`` adds in place to it, and makes a new
+        traced value under recording)."""
+        # _resolve(): the plain array, or the traced one inside a recording, without the
+        # ufunc dispatch through Variable that np.matmul(inputs, self.kernel) would cost.
+        kernel = self.kernel._resolve()
+        if not 2 <= inputs.ndim <= 8 or inputs.shape[-1] != kernel.shape[0]:  # one test on the hot path
+            self._check_input_rank(inputs, 2, 8)
             raise ValueError(
-                f"Dense {self.name!r} expects inputs with last dimension {w.shape[0]}, "
-                f"got input shape {tuple(x.shape)} (kernel shape {w.shape})"
+                f"Dense {self.name!r} expects inputs with last dimension {kernel.shape[0]}, "
+                f"got input shape {tuple(inputs.shape)} (kernel shape {kernel.shape})"
             )
-        z = x @ w
+        z = inputs @ kernel
         if self.use_bias:
-            z += self.bias.value
-        return z, x
+            z += self.bias._resolve()
+        return z
 
     def backward_preactivation(self, grad_z, cache, input_grad=True):
         x = cache[0]
@@ -257,6 +261,9 @@ class Activation(ActivatedLayer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(activation=activation, **kwargs)
+
+    def preactivation(self, inputs):
+        return inputs
 
     def forward_preactivation(self, x, training=False):
         return x, None

@@ -7,6 +7,7 @@ import numpy as np
 from scipy import sparse
 
 from .. import initializers, regularizers
+from ..autodiff import stop_gradient
 from ._arguments import positive_int, with_keras_name
 from .base import Layer
 
@@ -117,7 +118,7 @@ class Embedding(Layer):
 
     def _indices(self, x):
         """``x`` as ``intp`` indices; ``ValueError`` naming the layer for non-whole or out-of-range values."""
-        x = np.asarray(x)
+        x = np.asarray(stop_gradient(x))  # indices: no gradient flows to them
         owner = f"Embedding {self.name!r}"
         if x.ndim < 1:
             raise ValueError(f"{owner} expects a batch of indices (rank >= 1), got a scalar")
@@ -140,9 +141,16 @@ class Embedding(Layer):
                              f"(input_dim={self.input_dim}; input shape {x.shape})")
         return indices
 
-    def forward(self, x, training=False):
+    def _lookup(self, x):
         indices = self._indices(x)
-        return np.take(self.embeddings.value, indices, axis=0), (indices, np.shape(x), np.asarray(x).dtype)
+        return np.take(self.embeddings._resolve(), indices, axis=0), indices
+
+    def call(self, inputs):
+        return self._lookup(inputs)[0]
+
+    def forward(self, x, training=False):
+        out, indices = self._lookup(x)
+        return out, (indices, np.shape(x), np.asarray(x).dtype)
 
     def backward(self, grad, cache, input_grad=True):
         indices, x_shape, x_dtype = cache

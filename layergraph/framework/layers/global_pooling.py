@@ -68,9 +68,11 @@ class _GlobalPooling(Layer):
 
 
 class _GlobalAverage(_GlobalPooling):
+    def call(self, inputs):
+        return self._shape_output(self._flat(inputs).mean(axis=1), inputs.shape)
+
     def forward(self, x, training=False):
-        flat = self._flat(x)
-        return self._shape_output(flat.mean(axis=1), x.shape), x.shape
+        return self.call(x), x.shape
 
     def backward(self, grad, x_shape, input_grad=True):
         if not input_grad:
@@ -81,11 +83,18 @@ class _GlobalAverage(_GlobalPooling):
 
 
 class _GlobalMax(_GlobalPooling):
-    def forward(self, x, training=False):
+    def _pool(self, x):
         flat = self._flat(x)
         first = np.argmax(flat, axis=1)  # the first maximum of each (sample, channel)
         out = np.take_along_axis(flat, first[:, None, :], axis=1)[:, 0, :]
-        return self._shape_output(out, x.shape), (first, x.shape)
+        return self._shape_output(out, x.shape), first
+
+    def call(self, inputs):
+        return self._pool(inputs)[0]
+
+    def forward(self, x, training=False):
+        out, first = self._pool(x)
+        return out, (first, x.shape)
 
     def backward(self, grad, cache, input_grad=True):
         first, x_shape = cache

@@ -84,14 +84,15 @@ class Concatenate(_Merge):
         ref[axis] = sum(s[axis] for s in input_shape)
         return tuple(ref)
 
-    def forward(self, inputs, training=False):
+    def call(self, inputs):
         self._check_inputs(inputs)
         try:
-            out = np.concatenate(inputs, axis=self.axis)
+            return np.concatenate(inputs, axis=self.axis)
         except ValueError as err:
             raise ValueError(f"Concatenate {self.name!r}: incompatible input shapes {[a.shape for a in inputs]}: {err}") from None
-        sizes = [a.shape[self.axis] for a in inputs]
-        return out, sizes
+
+    def forward(self, inputs, training=False):
+        return self.call(inputs), [a.shape[self.axis] for a in inputs]
 
     def backward(self, grad, sizes, input_grad=True):
         return np.split(grad, np.cumsum(sizes)[:-1], axis=self.axis), []
@@ -126,6 +127,14 @@ def _broadcast_features(input_shapes, owner):
     return out
 
 
+def _combined(ufunc, out, x):
+    """``ufunc(out, x)``, into ``out`` when it already has the broadcast shape (a fresh array the
+    merge owns); a new array when ``x`` is larger, or under recording (traced values are never written)."""
+    if type(out) is np.ndarray and out.shape == np.broadcast_shapes(out.shape, x.shape):
+        return ufunc(out, x, out=out)
+    return ufunc(out, x)
+
+
 def _unbroadcast(grad, shape):
     """``grad`` summed over the axes along which an input of ``shape`` (same rank) was broadcast."""
     if grad.shape == tuple(shape):
@@ -146,16 +155,23 @@ class _ElementwiseMerge(_Merge):
         self.build(input_shape)
         return (None, *_broadcast_features(input_shape, self._owner()))
 
-    def forward(self, inputs, training=False):
+    def _aligned(self, inputs):
+        """The inputs checked and brought to one rank (Keras' broadcasting)."""
         self._check_inputs(inputs)
         shapes = [a.shape for a in inputs]
         if len({s[0] if s else None for s in shapes}) != 1 or any(not s for s in shapes):
             raise ValueError(f"{self._owner()}: inputs need a batch axis of one size, got shapes {shapes}")
         rank = 1 + len(_broadcast_features(shapes, self._owner()))
         # Lower-rank inputs get length-1 axes after the batch axis (Keras' expand_dims(x, 1)).
-        xs = [a.reshape(a.shape[0], *(1,) * (rank - a.ndim), *a.shape[1:]) for a in inputs]
+        return [a.reshape(a.shape[0], *(1,) * (rank - a.ndim), *a.shape[1:]) for a in inputs]
+
+    def call(self, inputs):
+        return self._combine(self._aligned(inputs))[0]
+
+    def forward(self, inputs, training=False):
+        xs = self._aligned(inputs)
         out, state = self._combine(xs)
-        return out, (shapes, [x.shape for x in xs], state)
+        return out, ([a.shape for a in inputs], [x.shape for x in xs], state)
 
     def backward(self, grad, cache, input_grad=True):
         shapes, expanded, state = cache
@@ -163,7 +179,8 @@ class _ElementwiseMerge(_Merge):
         return [_unbroadcast(g, e).reshape(s) for g, e, s in zip(grads, expanded, shapes)], []
 
     def _combine(self, xs):
-        """``(output, state for _grads)`` from the rank-aligned inputs ``xs``."""
+        """``(output, state for _grads)`` from the rank-aligned inputs ``xs``, in traceable numpy
+        (``+=`` and ``*=`` update the fresh output in place, and make new values under recording)."""
         raise NotImplementedError
 
     def _grads(self, grad, count, state):
@@ -193,7 +210,7 @@ class Add(_ElementwiseMerge):
     def _combine(self, xs):
         out = np.add(xs[0], xs[1])
         for x in xs[2:]:
-            out += x
+            out = _combined(np.add, out, x)
         return out, None
 
     def _grads(self, grad, count, state):
@@ -242,7 +259,7 @@ class Multiply(_ElementwiseMerge):
     def _combine(self, xs):
         out = np.multiply(xs[0], xs[1])
         for x in xs[2:]:
-            out *= x
+            out = _combined(np.multiply, out, x)
         return out, xs
 
     def _grads(self, grad, count, xs):
@@ -273,7 +290,7 @@ class Average(_ElementwiseMerge):
     def _combine(self, xs):
         out = np.add(xs[0], xs[1])
         for x in xs[2:]:
-            out += x
+            out = _combined(np.add, out, x)
         out /= len(xs)
         return out, None
 
@@ -289,7 +306,7 @@ class _Extremum(_ElementwiseMerge):
     def _combine(self, xs):
         out = self._ufunc(xs[0], xs[1])
         for x in xs[2:]:
-            self._ufunc(out, x, out=out)
+            out = self._ufunc(out, x)
         return out, (xs, out)
 
     def _grads(self, grad, count, state):

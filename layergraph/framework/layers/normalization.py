@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .. import initializers
+from ..autodiff import stop_gradient
 from ..perturbation import Copies, fold
 from .base import Layer
 
@@ -124,20 +125,33 @@ class BatchNormalization(Layer):
     def _param(self, var, default):
         return default if var is None else var.value.reshape(self._broadcast)
 
+    def _traced_param(self, var, default):
+        """Like :meth:`_param`, but the traced weight inside a recording that watches it."""
+        return default if var is None else var._resolve().reshape(self._broadcast)
+
+    def call(self, inputs, training=False):
+        return self._normalize(inputs, training)[0]
+
     def forward(self, x, training=False):
+        return self._normalize(x, training)
+
+    def _normalize(self, x, training):
+        """``(outputs, cache)``; traceable numpy (``*=`` and ``+=`` work in place on the fresh
+        arrays they update, and make new values under recording)."""
         if not self.built:
             self._feature_axis(x.shape)  # names the array's own shape if it is invalid
             self._maybe_build((None, *x.shape[1:]))
         self._check_shape(x.shape)
-        gamma = self._param(self.gamma, 1.0)
+        gamma = self._traced_param(self.gamma, 1.0)
         if training and self.trainable:
             mean = x.mean(axis=self._reduce, keepdims=True)
             centred = x - mean
             var = np.mean(np.square(centred), axis=self._reduce, keepdims=True)
             inv_std = 1.0 / np.sqrt(var + self.epsilon)
             m = self.momentum
-            self.moving_mean.value[...] = self.moving_mean.value * m + mean.reshape(-1) * (1 - m)
-            self.moving_variance.value[...] = self.moving_variance.value * m + var.reshape(-1) * (1 - m)
+            # State updates are not differentiated: the statistics enter as constants.
+            self.moving_mean.assign(self.moving_mean.value * m + stop_gradient(mean).reshape(-1) * (1 - m))
+            self.moving_variance.assign(self.moving_variance.value * m + stop_gradient(var).reshape(-1) * (1 - m))
             x_hat = centred
             x_hat *= inv_std
             batch_stats = True
@@ -151,11 +165,11 @@ class BatchNormalization(Layer):
             if self.scale:
                 out *= gamma
             if self.center:
-                out += self._param(self.beta, 0.0)
+                out += self._traced_param(self.beta, 0.0)
             return out, ((x, mean), inv_std, False)
         out = x_hat * gamma
         if self.center:
-            out += self._param(self.beta, 0.0)
+            out += self._traced_param(self.beta, 0.0)
         return out, (x_hat, inv_std, batch_stats)
 
     def backward(self, grad, cache, input_grad=True):

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import parallel
+from ..workspace import Workspace
 from .base import Layer, _unique_name
 from .convolutional import conv_output_length, normalize_pair, normalize_padding, pad_spatial, window_view
 
@@ -36,6 +38,7 @@ class _Pooling2D(Layer):
         self.pool_size = normalize_pair(pool_size, "pool_size", owner)
         self.strides = self.pool_size if strides is None else normalize_pair(strides, "strides", owner)
         self.padding = normalize_padding(padding, owner)
+        self._workspace = Workspace()  # outputs and gradients, reused across steps
         if self.input_shape is not None:
             self._maybe_build(self.input_shape)
 
@@ -61,22 +64,46 @@ class _Pooling2D(Layer):
         (oh, ow), _ = self._geometry(input_shape)
         return (input_shape[0], oh, ow, input_shape[3])
 
+    def _tiles(self, pads):
+        """Whether the windows tile the input: non-overlapping (strides equal
+        to the pool size) and without padding."""
+        return self.strides == self.pool_size and not any(p for pair in pads for p in pair)
+
     def _blocks(self, x, out_size, pads):
-        """The ``(n, oh, ph, ow, pw, c)`` view for non-overlapping unpadded windows, else ``None``."""
-        if self.strides != self.pool_size or any(p for pair in pads for p in pair):
+        """The ``(n, oh, ph, ow, pw, c)`` view when the windows tile the input, else ``None``."""
+        if not self._tiles(pads):
             return None
         (oh, ow), (ph, pw) = out_size, self.pool_size
         n, c = x.shape[0], x.shape[3]
         # Only splits axes: a view for any strided x (so writes into it reach x).
         return x[:, :oh * ph, :ow * pw, :].reshape(n, oh, ph, ow, pw, c)
 
+    def _padded(self, x, pads, value):
+        """``x`` padded with ``value`` into a workspace array (``x`` itself without padding)."""
+        if not any(p for pair in pads for p in pair):
+            return x
+        (top, bottom), (left, right) = pads
+        n, h, w, c = x.shape
+        xp = self._workspace.empty((n, h + top + bottom, w + left + right, c), x.dtype)
+        parallel.over_batch(lambda part: pad_spatial(x[part], pads, value, out=xp[part]), n, xp.size)
+        return xp
+
     def _reduce_windows(self, ufunc, xp, out_size):
         """``ufunc`` folded over the strided window views of ``xp``, one per
-        offset, into one new array (the first two combined straight into it)."""
-        windows = [window_view(xp, offset, out_size, self.strides) for offset in self._offsets()]
-        out = ufunc(windows[0], windows[1]) if len(windows) > 1 else windows[0].copy()
-        for window in windows[2:]:
-            ufunc(out, window, out=out)
+        offset, into a workspace array (the first two combined straight into it)."""
+        n, c = xp.shape[0], xp.shape[3]
+        out = self._workspace.empty((n, *out_size, c), xp.dtype)
+
+        def reduce(part):
+            windows = [window_view(xp[part], offset, out_size, self.strides) for offset in self._offsets()]
+            if len(windows) == 1:
+                np.copyto(out[part], windows[0])
+                return
+            ufunc(windows[0], windows[1], out=out[part])
+            for window in windows[2:]:
+                ufunc(out[part], window, out=out[part])
+
+        parallel.over_batch(reduce, n, xp.size)
         return out
 
     def _offsets(self):
@@ -128,44 +155,57 @@ class MaxPooling2D(_Pooling2D):
 
     def forward(self, x, training=False):
         out_size, pads = self._geometry(x.shape)
-        xp = pad_spatial(x, pads, -np.inf)
+        xp = self._padded(x, pads, -np.inf)
         out = self._reduce_windows(np.maximum, xp, out_size)  # a running maximum over the window offsets
         return out, (x, out, out_size, pads)
 
     def backward(self, grad, cache, input_grad=True):
         x, out, out_size, pads = cache
+        ws = self._workspace
+        n, offsets = x.shape[0], self._offsets()
+        taken = ws.empty(out.shape, bool)
         blocks = self._blocks(x, out_size, pads)
         if blocks is not None:
-            # Non-overlapping windows: one mask over the (n, oh, ph, ow, pw, c)
+            # Windows that tile the input: one mask over the (n, oh, ph, ow, pw, c)
             # blocks, keep only each window's first maximum, one multiply.
-            mask = blocks == out[:, :, None, :, None, :]
-            self._keep_first(mask[:, :, i, :, j, :] for i, j in self._offsets())
-            n, oh, ph, ow, pw, c = blocks.shape
-            covered = oh * ph == x.shape[1] and ow * pw == x.shape[2]  # else rows/columns no window sees
-            dx = (np.empty if covered else np.zeros)(x.shape, dtype=grad.dtype)
-            dblocks = self._blocks(dx, out_size, pads)  # a view of dx
-            np.copyto(dblocks, grad[:, :, None, :, None, :])
-            dblocks *= mask
+            mask = ws.empty(blocks.shape, bool)
+            dx = ws.empty(x.shape, grad.dtype)
+            _, oh, ph, ow, pw, _ = blocks.shape
+
+            def route(part):
+                np.equal(blocks[part], out[part, :, None, :, None, :], out=mask[part])
+                for _ in self._keep_first((mask[part, :, i, :, j, :] for i, j in offsets), taken[part]):
+                    pass  # each window's slice of the mask is cleared in place
+                dx[part, oh * ph:], dx[part, :, ow * pw:] = 0, 0  # rows and columns that no window covers
+                np.multiply(grad[part, :, None, :, None, :], mask[part], out=self._blocks(dx[part], out_size, pads))
+
+            parallel.over_batch(route, n, x.size)
             return dx, []
-        xp = pad_spatial(x, pads, -np.inf)
-        masks = [window_view(xp, offset, out_size, self.strides) == out for offset in self._offsets()]
-        self._keep_first(masks)
-        dxp = np.zeros(xp.shape, dtype=grad.dtype)
-        for offset, mask in zip(self._offsets(), masks):
-            window_view(dxp, offset, out_size, self.strides)[...] += grad * mask
+        xp = self._padded(x, pads, -np.inf)
+        dxp = ws.empty(xp.shape, grad.dtype)
+
+        def route_overlapping(part):
+            dxp[part].fill(0)
+            masks = (np.equal(window_view(xp[part], offset, out_size, self.strides), out[part]) for offset in offsets)
+            for offset, mask in zip(offsets, self._keep_first(masks, taken[part])):
+                window_view(dxp[part], offset, out_size, self.strides)[...] += grad[part] * mask
+
+        parallel.over_batch(route_overlapping, n, xp.size)
         (top, _), (left, _) = pads
         return dxp[:, top:top + x.shape[1], left:left + x.shape[2], :], []
 
     @staticmethod
-    def _keep_first(masks):
-        """Clear, in place, every ``True`` that follows an earlier ``True`` of the same window."""
-        taken = None
-        for mask in masks:
-            if taken is None:
-                taken = mask.copy()
+    def _keep_first(masks, taken):
+        """Clear, in place, every ``True`` that follows an earlier ``True`` of
+        the same window; yields each mask once it is final. ``taken`` (the
+        shape of one mask) is scratch space."""
+        for k, mask in enumerate(masks):
+            if k == 0:
+                np.copyto(taken, mask)
             else:
                 np.greater(mask, taken, out=mask)  # mask & ~taken
                 taken |= mask
+            yield mask
 
 
 class AveragePooling2D(_Pooling2D):
@@ -209,7 +249,7 @@ class AveragePooling2D(_Pooling2D):
     def forward(self, x, training=False):
         out_size, pads = self._geometry(x.shape)
         counts = self._counts(x.shape, out_size, pads, x.dtype)
-        xp = pad_spatial(x, pads)
+        xp = self._padded(x, pads, 0.0)
         out = self._reduce_windows(np.add, xp, out_size)  # a running sum over the window offsets
         out /= counts
         return out, (x.shape, out_size, pads, counts)
@@ -218,13 +258,17 @@ class AveragePooling2D(_Pooling2D):
         shape, out_size, pads, counts = cache
         share = grad / counts
         n, h, w, c = shape
-        dx = np.zeros(shape, dtype=share.dtype)
-        blocks = self._blocks(dx, out_size, pads)  # a view of dx
-        if blocks is not None:
-            blocks[...] = share[:, :, None, :, None, :]
-            return dx, []
         (top, bottom), (left, right) = pads
-        dxp = np.zeros((n, h + top + bottom, w + left + right, c), dtype=share.dtype)
-        for offset in self._offsets():
-            window_view(dxp, offset, out_size, self.strides)[...] += share
+        dxp = self._workspace.empty((n, h + top + bottom, w + left + right, c), share.dtype)
+        tiles = self._tiles(pads)
+
+        def spread(part):
+            dxp[part].fill(0)
+            if tiles:
+                self._blocks(dxp[part], out_size, pads)[...] = share[part, :, None, :, None, :]
+                return
+            for offset in self._offsets():
+                window_view(dxp[part], offset, out_size, self.strides)[...] += share[part]
+
+        parallel.over_batch(spread, n, dxp.size)
         return dxp[:, top:top + h, left:left + w, :], []

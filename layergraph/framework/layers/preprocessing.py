@@ -78,12 +78,15 @@ class Rescaling(Layer):
         self._check(input_shape)
         return input_shape
 
-    def forward(self, x, training=False):
-        self._check(x.shape)
+    def call(self, inputs):
+        self._check(inputs.shape)
         dtype = np.dtype(self.dtype)
-        out = np.multiply(x, self.scale.astype(dtype), dtype=dtype)
-        out += self.offset.astype(dtype)
-        return out, x.shape
+        out = np.multiply(inputs, self.scale.astype(dtype), dtype=dtype)
+        out += self.offset.astype(dtype)  # in place on arrays; a new value under recording
+        return out
+
+    def forward(self, x, training=False):
+        return self.call(x), x.shape
 
     def backward(self, grad, x_shape, input_grad=True):
         if not input_grad:

@@ -52,9 +52,12 @@ class Flatten(Layer):
         self.build(input_shape)
         return (input_shape[0], math.prod(input_shape[1:]))
 
+    def call(self, inputs):
+        self._check_input_rank(inputs, 1, 32)
+        return inputs.reshape(inputs.shape[0], math.prod(inputs.shape[1:]))
+
     def forward(self, x, training=False):
-        self._check_input_rank(x, 1, 32)
-        return x.reshape(x.shape[0], math.prod(x.shape[1:])), x.shape
+        return self.call(x), x.shape
 
     def backward(self, grad, cache, input_grad=True):
         return grad.reshape(cache), []
@@ -124,9 +127,12 @@ class Reshape(Layer):
         self.build(input_shape)
         return (input_shape[0], *self._resolve(input_shape[1:]))
 
+    def call(self, inputs):
+        self._check_input_rank(inputs, 2, 32)
+        return inputs.reshape(inputs.shape[0], *self._resolve(inputs.shape[1:]))
+
     def forward(self, x, training=False):
-        self._check_input_rank(x, 2, 32)
-        return x.reshape(x.shape[0], *self._resolve(x.shape[1:])), x.shape
+        return self.call(x), x.shape
 
     def backward(self, grad, cache, input_grad=True):
         return grad.reshape(cache), []
@@ -206,7 +212,8 @@ class UpSampling2D(Layer):
         (sh, sw), (_, h, w, c) = self.size, input_shape
         return (input_shape[0], None if h is None else h * sh, None if w is None else w * sw, c)
 
-    def forward(self, x, training=False):
+    def _upsample(self, x):
+        """``(outputs, cache)``, in traceable numpy."""
         self._check(x.shape)
         n, h, w, c = x.shape
         sh, sw = self.size
@@ -218,6 +225,12 @@ class UpSampling2D(Layer):
         tall = np.matmul(rows, x.reshape(n, h, w * c))  # (n, h * sh, w * c)
         out = np.matmul(cols, tall.reshape(n * h * sh, w, c))  # (n * h * sh, w * sw, c)
         return out.reshape(n, h * sh, w * sw, c), (x.shape, rows, cols)
+
+    def call(self, inputs):
+        return self._upsample(inputs)[0]
+
+    def forward(self, x, training=False):
+        return self._upsample(x)
 
     def backward(self, grad, cache, input_grad=True):
         sh, sw = self.size
@@ -373,11 +386,14 @@ class Cropping2D(Layer):
         _, h, w, c = input_shape
         return (input_shape[0], None if h is None else h - top - bottom, None if w is None else w - left - right, c)
 
-    def forward(self, x, training=False):
-        self._check(x.shape)
+    def call(self, inputs):
+        self._check(inputs.shape)
         (top, bottom), (left, right) = self.cropping
-        _, h, w, _ = x.shape
-        return x[:, top:h - bottom, left:w - right, :], x.shape
+        _, h, w, _ = inputs.shape
+        return inputs[:, top:h - bottom, left:w - right, :]
+
+    def forward(self, x, training=False):
+        return self.call(x), x.shape
 
     def backward(self, grad, x_shape, input_grad=True):
         (top, _), (left, _) = self.cropping
