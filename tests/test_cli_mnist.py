@@ -109,6 +109,38 @@ def test_help_lists_the_options_but_not_the_test_hook():
     assert "as-written" in result.stdout and "numeric (central differences" in result.stdout
 
 
+def test_numeric_runs_print_their_estimated_cost_first(mnist_dir, capsys, monkeypatch):
+    trained = []
+    monkeypatch.setattr(mnist, "train", lambda *args, **kwargs: trained.append(kwargs) or pytest.skip("not reached"))
+    with pytest.raises(pytest.skip.Exception):
+        main(["mnist", "--gradient", "numeric", "--data-dir", str(mnist_dir), "--limit", "300", "--epochs", "1",
+              "--verbose", "0", "--no-download"])
+    out, err = capsys.readouterr()
+    line = re.search(r"^Numeric gradient: 50,890 coordinates x ([\d.e-]+) ms each \(measured on the first batch\) "
+                     r"= ([\d.]+) s per step, ([\d.]+) s per epoch of 3 steps$", out, re.M)
+    assert line, out
+    assert float(line.group(2)) == pytest.approx(50890 * float(line.group(1)) / 1e3, rel=0.02)
+    assert "warning" not in err and trained[0]["gradient"] == "numeric"
+
+
+def test_numeric_runs_longer_than_an_hour_are_warned_about_before_they_start(mnist_dir, capsys, monkeypatch):
+    order = []
+    monkeypatch.setattr(mnist, "estimate_numeric", lambda *args, **kwargs: order.append("estimate") or
+                        mnist.NumericEstimate(coordinates=235_530, seconds_per_coordinate=1.2e-3, steps_per_epoch=3,
+                                              sample=16))
+    monkeypatch.setattr(mnist, "train", lambda *args, **kwargs: order.append("train") or pytest.skip("not reached"))
+    with pytest.raises(pytest.skip.Exception):
+        main(["mnist", "--model", "mlp", "--gradient", "numeric", "--data-dir", str(mnist_dir), "--limit", "300",
+              "--epochs", "5", "--verbose", "0", "--no-download"])
+    out, err = capsys.readouterr()
+    assert order == ["estimate", "train"]
+    assert ("Numeric gradient: 235,530 coordinates x 1.2 ms each (measured on the first batch) "
+            "= 4.71 min per step, 14.1 min per epoch of 3 steps") in out
+    assert err.strip() == ("layergraph mnist: warning: --gradient numeric would train the 'mlp' model for about "
+                           "70.7 min (5 epochs x 3 steps x 235,530 coordinates x 1.2 ms measured per coordinate); "
+                           "--gradient analytic trains it by backpropagation")
+
+
 _SAVE = [
     ("--save", "{tmp}/missing/dir/m.lg", "--save {tmp}/missing/dir/m.lg: the folder {tmp}/missing/dir does not exist"),
     ("--save", "{tmp}", "--save {tmp}: is a folder; give a file name"),

@@ -47,6 +47,10 @@ class ActivationFunction:
     Calling the object applies it: ``activation(z)``. Layers take
     instances wherever they take a name (``Dense(4, activation=...)``).
 
+    For the vectorised numeric gradient an activation also says how it
+    treats the entries of ``z``: :attr:`elementwise`, :attr:`samplewise`,
+    and :meth:`forward_copies` for many perturbed copies at once.
+
     Example
     -------
     >>> import numpy as np, layergraph as lg
@@ -62,12 +66,24 @@ class ActivationFunction:
 
     name = "activation"
 
+    #: ``a[i] = f(z[i])`` for every entry alone: a change of one entry of
+    #: ``z`` changes only that entry of ``a``.
+    elementwise = False
+
+    #: Each sample's activation (axis 0) depends on that sample's ``z`` alone.
+    samplewise = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # A subclass that redefines forward alone must not inherit a parent's
-        # in-place version of the old formula: it falls back to its forward.
-        if "forward" in cls.__dict__ and "forward_inplace" not in cls.__dict__:
-            cls.forward_inplace = ActivationFunction.forward_inplace
+        # in-place version of the old formula, nor its promises about entries
+        # and samples: it falls back to its forward and to the safe defaults.
+        if "forward" in cls.__dict__:
+            if "forward_inplace" not in cls.__dict__:
+                cls.forward_inplace = ActivationFunction.forward_inplace
+            for flag in ("elementwise", "samplewise"):
+                if flag not in cls.__dict__:
+                    setattr(cls, flag, False)
 
     def forward(self, z):
         """``(a, cache)``: the activation of ``z`` and what :meth:`backward` needs.
@@ -101,6 +117,17 @@ class ActivationFunction:
             What :meth:`forward` returned with ``a``.
         """
         raise NotImplementedError
+
+    def forward_copies(self, z):
+        """The activation of each copy ``z[k]`` on its own, ``(copies, batch, ...) -> (copies, batch, ...)``.
+
+        What :meth:`forward` returns for ``z[k]``, for every ``k``: one call
+        on the folded batch when :attr:`samplewise`, else one call per copy.
+        An activation that couples the samples overrides it to vectorise.
+        """
+        if self.samplewise:
+            return self.forward(z.reshape(-1, *z.shape[2:]))[0].reshape(z.shape)
+        return np.stack([self.forward(zk)[0] for zk in z])
 
     def call(self, z):
         """The activation of ``z``, differentiable when ``z`` is traced (inside a recorded ``call()``).
@@ -140,6 +167,7 @@ class Linear(ActivationFunction):
     """
 
     name = "linear"
+    elementwise = samplewise = True
 
     def call(self, z):
         return z
@@ -166,6 +194,7 @@ class Sigmoid(ActivationFunction):
     """
 
     name = "sigmoid"
+    elementwise = samplewise = True
 
     def call(self, z):
         return ops.sigmoid(z)
@@ -209,6 +238,7 @@ class Tanh(ActivationFunction):
     """
 
     name = "tanh"
+    elementwise = samplewise = True
 
     def call(self, z):
         return np.tanh(z)
@@ -239,6 +269,7 @@ class ReLU(ActivationFunction):
     """
 
     name = "relu"
+    elementwise = samplewise = True
 
     def call(self, z):
         return ops.relu(z)
@@ -284,6 +315,7 @@ class Softmax(ActivationFunction):
     """
 
     name = "softmax"
+    samplewise = True  # row by row
 
     def call(self, z):
         return ops.softmax(z, axis=-1)
@@ -365,6 +397,13 @@ class BatchSoftmax(ActivationFunction):
 
     def backward(self, grad, a):
         return a * (grad - np.sum(grad * a))
+
+    def forward_copies(self, z):
+        """Each copy ``z[k]`` normalised over its own whole batch (vectorised over the copies)."""
+        axes = tuple(range(1, z.ndim))
+        exp_a = np.exp(z - np.max(z, axis=axes, keepdims=True))
+        exp_a /= np.sum(exp_a, axis=axes, keepdims=True)
+        return exp_a
 
 
 _ACTIVATIONS = {cls.name: cls for cls in (Linear, Sigmoid, Tanh, ReLU, Softmax, BatchSoftmax)}

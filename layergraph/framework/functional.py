@@ -116,6 +116,9 @@ class Functional(Model, functional=True):
             return []
         return [math.prod(shape[1:]) for shape in shapes]
 
+    def computation_graph(self):
+        return self._graph
+
     def output_activation(self):
         activations = self._graph.fusable_outputs()
         return activations if self._multi_output else activations[0]

@@ -100,9 +100,11 @@ class Model(Layer):
     -----
     What the trainer and the strategies call on a model is the
     :class:`~layergraph.layers.Layer` contract (``forward``,
-    ``backward``, ``trainable_weights``, ``penalties``, ``losses``) plus a
-    few helpers of the trainer (the model's input names and dtypes, its
-    inference pass and output activation).
+    ``backward``, ``trainable_weights``, ``penalties``, ``losses``) plus:
+    ``input_names``/``output_names``/``input_dtypes``, ``build_from_inputs``,
+    ``arrays_for_forward``, ``forward_inference``, ``layer_output_sizes``
+    and ``output_activation`` (one per output for several outputs), and
+    ``computation_graph`` (the vectorised numeric gradient).
     """
 
     def __new__(cls, *args, **kwargs):
@@ -118,6 +120,9 @@ class Model(Layer):
         # faster inference path for the old computation: it gets the generic one.
         if "forward" in cls.__dict__ and "forward_inference" not in cls.__dict__:
             cls.forward_inference = Model.forward_inference
+        # Nor the parent's graph: its forward no longer runs it.
+        if "forward" in cls.__dict__ and "computation_graph" not in cls.__dict__:
+            cls.computation_graph = Model.computation_graph
 
     def __init__(self, *args, name=None, trainable=True, dtype=None, **kwargs):
         if args:
@@ -199,6 +204,16 @@ class Model(Layer):
     def layer_output_sizes(self):
         """Numbers per sample in each layer's output, when known (for the default ``predict`` batch)."""
         return []
+
+    def computation_graph(self):
+        """The :class:`~layergraph.framework.graph.Graph` of layer calls that :meth:`forward` runs, or ``None``.
+
+        ``None`` for a model whose forward pass is code (a subclassed model
+        with ``call()``). The vectorised numeric gradient walks the graph to
+        recompute only what a perturbed weight changes; without one it
+        evaluates the whole model for every perturbed copy.
+        """
+        return None
 
     def output_activation(self):
         return None

@@ -24,6 +24,9 @@ __all__ = ["Regularizer", "L1L2", "l1", "l2", "get", "serialize"]
 class Regularizer:
     """Base class of weight penalties: subclasses implement ``__call__(w) -> float`` and :meth:`gradient`.
 
+    They may override :meth:`perturbed` (the penalty at many one-element
+    perturbations of ``w``, for the vectorised numeric gradient).
+
     Example
     -------
     >>> import numpy as np, layergraph as lg
@@ -49,6 +52,30 @@ class Regularizer:
             The weight's value.
         """
         raise NotImplementedError
+
+    def perturbed(self, w, indices, values):
+        """The penalty of ``w`` with its flat element ``indices[k]`` set to ``values[k]``, for every ``k``.
+
+        Parameters
+        ----------
+        w : numpy.ndarray
+            Not changed (the default works on a copy).
+        indices : numpy.ndarray of int, ``(K,)``
+        values : numpy.ndarray, ``(K,)``
+
+        Returns
+        -------
+        numpy.ndarray, ``(K,)``
+        """
+        work = np.array(w)
+        flat = work.reshape(-1)
+        out = np.empty(len(indices))
+        for k, (i, v) in enumerate(zip(indices, values)):
+            original = flat[i]
+            flat[i] = v
+            out[k] = self(work)
+            flat[i] = original
+        return out
 
     def get_config(self):
         """``{"class_name": ..., "config": {attribute: value}}``."""
@@ -86,6 +113,16 @@ class L1L2(Regularizer):
         if self.l2:
             total += self.l2 * float(np.square(w).sum())
         return total
+
+    def perturbed(self, w, indices, values):
+        """The penalty minus the moved elements' old terms plus their new ones (vectorised)."""
+        old = w.reshape(-1)[indices]
+        out = np.full(len(indices), self(w))
+        if self.l1:
+            out += self.l1 * (np.abs(values) - np.abs(old))
+        if self.l2:
+            out += self.l2 * (np.square(values) - np.square(old))
+        return out
 
     def gradient(self, w):
         g = np.zeros_like(w)

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from .graph import Graph
 from .layers import serialization
 from .layers.base import Layer
 from .layers.core import Input, InputLayer
@@ -194,6 +195,16 @@ class Sequential(Model):
 
     def output_activation(self):
         return self._layers[-1].output_activation() if self._layers else None
+
+    _graph = None
+
+    def computation_graph(self):
+        """The chain of layer calls recorded when the model was built (``None`` before)."""
+        if not self.built or not self.outputs:
+            return None
+        if self._graph is None or self._graph.outputs != self.outputs or self._graph.inputs != self.inputs:
+            self._graph = Graph(self.inputs, self.outputs, self.name)
+        return self._graph
 
     # -- computation -------------------------------------------------------------------
     def forward(self, inputs, training=False):

@@ -49,7 +49,7 @@ def test_numeric_restores_weights_when_forward_raises(rng):
         np.testing.assert_array_equal(a, b)
 
 
-def test_numeric_cost_is_two_forward_passes_per_parameter(rng):
+def test_element_loop_costs_two_forward_passes_per_parameter(rng):
     model = _net()
     calls = []
     original = model.forward
@@ -59,7 +59,8 @@ def test_numeric_cost_is_two_forward_passes_per_parameter(rng):
         return original(*args, **kwargs)
 
     model.forward = counting_forward
-    gradients.NumericGradient().gradients(model, "mse", rng.normal(size=(3, 2)), rng.normal(size=(3, 1)))
+    loop = gradients.NumericGradient(vectorized=False)
+    loop.gradients(model, "mse", rng.normal(size=(3, 2)), rng.normal(size=(3, 1)))
     assert len(calls) == 1 + 2 * model.count_params()
 
 

@@ -2,8 +2,8 @@
 transcription of the tutorial's code (weights, batches, gradients, updates, log),
 its loss, its log format, the recipe and the command line, and bad input.
 
-The real two-update numeric run (~17 s an update) is not a unit test:
-``python -m layergraph mnist --model as-written``.
+The real two-update numeric run on all of MNIST (~17 s an update with the element loop,
+~1.5 s of CPU vectorised) is not a unit test: ``python -m layergraph mnist --model as-written``.
 """
 import re
 import time
@@ -193,7 +193,7 @@ def test_a_run_leaves_numpys_global_generator_alone():
 def test_numeric_gradient_equals_the_transcriptions_on_sampled_coordinates(batch):
     x, t = batch
     model = aw.build()
-    strategy = gradients.NumericGradient(epsilon=1e-5, max_coordinates=12, seed=3)
+    strategy = gradients.NumericGradient(epsilon=1e-5, max_coordinates=12, seed=3, vectorized=False)
     coordinates = strategy.coordinates(model.trainable_weights)
     assert [len(c) for c in coordinates] == [12, 12, 12, 10]
     loss, grads = strategy.gradients(model, aw.tutorial_loss(), x, t)
@@ -207,6 +207,23 @@ def test_numeric_gradient_equals_the_transcriptions_on_sampled_coordinates(batch
     # The batch-wide softmax ignores a constant added to every logit, so the output
     # bias gradient sums to zero (up to the central differences' round-off).
     assert abs(grads[3].sum()) < 1e-6 < np.abs(grads[3]).min()
+
+
+def test_the_vectorised_numeric_gradient_agrees_with_the_transcription_to_rounding(batch):
+    """The default (vectorised) strategy computes the same central differences of the
+    same loss; only the rounding of J (about 345 here) differs: one unit in the last
+    place of J is 5.7e-14, divided by 2 eps 2.8e-9."""
+    x, t = batch
+    model = aw.build()
+    strategy = gradients.NumericGradient(epsilon=1e-5, max_coordinates=40, seed=4)
+    coordinates = strategy.coordinates(model.trainable_weights)
+    loss, grads = strategy.gradients(model, aw.tutorial_loss(), x, t)
+    expected = TwoLayerNet(np.random.RandomState(777)).numerical_gradient(x, t, coordinates)
+    ulp = np.spacing(loss) / (2 * 1e-5)
+    for got, key, idx in zip(grads, KEYS, coordinates):
+        difference = np.abs(got.reshape(-1)[idx] - expected[key].reshape(-1)[idx])
+        assert difference.max() <= 4 * ulp, (key, difference.max() / ulp)
+    assert max(np.abs(g[~np.isnan(g)]).max() for g in grads) > 1e4 * ulp  # the gradients are not noise
 
 
 def test_analytic_gradient_of_the_same_loss_agrees_with_the_numeric_one(batch):
@@ -227,7 +244,7 @@ def test_analytic_gradient_of_the_same_loss_agrees_with_the_numeric_one(batch):
 
 def test_one_update_equals_the_transcription(data):
     """Full weights after one update, the batch, the cost and both accuracies (analytic
-    gradient on both sides: the numeric one is ~17 s an update)."""
+    gradient on both sides: the numeric one takes seconds an update)."""
     (x_train, y_train), (x_test, y_test) = data
     result = aw.train(x_train, y_train, x_test, y_test, epochs=1, gradient="analytic", print_fn=None)
     network, lines, batches, costs = tutorial(x_train, y_train, x_test, y_test, epochs=1, gradient="backprop")
@@ -244,15 +261,26 @@ def test_whole_numeric_run_equals_the_transcription_on_a_small_net(data):
     and batches of 20 keep it to seconds; the loop does not depend on the width)."""
     (x_train, y_train), (x_test, y_test) = data
     x_train, y_train, x_test, y_test = x_train[:5000], y_train[:5000], x_test[:1000], y_test[:1000]
-    result = aw.train(x_train, y_train, x_test, y_test, epochs=2, batch_size=20, hidden=3, print_fn=None)
-    network, lines, batches, _ = tutorial(x_train, y_train, x_test, y_test, epochs=2, hidden_size=3, batch_size=20)
-    assert isinstance(result.model.trainer.gradient, gradients.NumericGradient)
-    assert result.model.trainer.gradient.epsilon == 1e-5
+    loop = gradients.NumericGradient(epsilon=1e-5, vectorized=False)  # the transcription's operations, in its order
+    result = aw.train(x_train, y_train, x_test, y_test, epochs=2, batch_size=20, hidden=3, print_fn=None,
+                      gradient=loop)
+    network, lines, batches, costs = tutorial(x_train, y_train, x_test, y_test, epochs=2, hidden_size=3,
+                                              batch_size=20)
+    assert result.model.trainer.gradient is loop
     for got, expected in zip(result.batches, batches):
         np.testing.assert_array_equal(got, expected)
     for got, key in zip(result.weights, KEYS):
         np.testing.assert_array_equal(got, network.params[key])
     assert _without_time(result.lines) == _without_time(lines)
+    # The default, vectorised strategy: the same run up to rounding (same accuracies, costs to 1e-10).
+    fast = aw.train(x_train, y_train, x_test, y_test, epochs=2, batch_size=20, hidden=3, print_fn=None)
+    assert isinstance(fast.model.trainer.gradient, gradients.NumericGradient)
+    assert fast.model.trainer.gradient.vectorized and fast.model.trainer.gradient.epsilon == 1e-5
+    assert fast.train_accuracies == result.train_accuracies and fast.test_accuracies == result.test_accuracies
+    np.testing.assert_allclose(fast.losses, costs, rtol=1e-10)
+    # Each gradient element carries the rounding of J (~69 here: one ulp / 2 eps = 7e-10), times lr 0.1, twice.
+    for got, key in zip(fast.weights, KEYS):
+        np.testing.assert_allclose(got, network.params[key], rtol=0, atol=1e-9)
 
 
 # -- the loss -----------------------------------------------------------------------------
@@ -459,7 +487,7 @@ def test_cli_as_written_is_numeric_by_default(mnist_dir, capsys, monkeypatch):
 
     def analytic_instead(*args, **kwargs):
         seen.update(kwargs)
-        return original(*args, **{**kwargs, "gradient": "analytic"})  # the numeric update takes ~17 s
+        return original(*args, **{**kwargs, "gradient": "analytic"})  # the numeric update takes seconds
 
     monkeypatch.setattr(aw, "train", analytic_instead)
     assert main(["mnist", "--model", "as-written", "--data-dir", str(mnist_dir), "--limit", "200", "--epochs", "1",
@@ -480,6 +508,7 @@ def test_cli_gradient_option_reaches_every_recipe(mnist_dir, capsys, monkeypatch
 
     recipe = mnist.MODELS[model]
     monkeypatch.setitem(mnist.MODELS, model, mnist.Recipe(**{**recipe.__dict__, "build": analytic_instead}))
+    monkeypatch.setattr(mnist, "estimate_numeric", lambda *args, **kwargs: mnist.NumericEstimate(10, 1e-3, 1, 16))
     assert main(["mnist", "--model", model, "--gradient", "numeric", "--data-dir", str(mnist_dir), "--limit", "64",
                  "--epochs", "1", "--verbose", "0", "--no-download"]) == 0
     assert seen["gradient"] == "numeric"

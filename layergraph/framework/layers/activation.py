@@ -74,6 +74,8 @@ class ReLU(Layer):
     array([[0., 0., 0., 5., 6.]])
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**with_keras_name(ReLU, kwargs))
         owner = f"ReLU {self.name!r}"
@@ -134,6 +136,8 @@ class LeakyReLU(Layer):
     array([[-5. , -2.5,  0. ,  5. , 10. ]])
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
@@ -165,6 +169,7 @@ class _SoftmaxOverAxes(activations.ActivationFunction):
     """
 
     name = "softmax"
+    samplewise = True  # the Softmax layer never normalises over the batch axis
 
     def __init__(self, axes):
         self.axes = axes
@@ -214,6 +219,8 @@ class Softmax(ActivatedLayer):
     array([[0.5, 0.5, 0.5],
            [0.5, 0.5, 0.5]])
     """
+
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
 
     def __init__(self, axis=-1, **kwargs):
         name = f"Softmax {kwargs.get('name')!r}"

@@ -15,6 +15,7 @@ import numpy as np
 from .. import activations, initializers, regularizers, seeding
 from ..autodiff import Traced, is_recording, record, record_opaque
 from ..naming import Registry, creation_index, to_snake_case, unique_name
+from ..perturbation import Copies, fold, loop
 from ..symbolic import Node, is_symbolic
 from ..variables import Variable, reserve_weight
 from .tracing import RecordedCall, backward_follows, call_context, loss_seed
@@ -150,6 +151,12 @@ class Layer:
     - :meth:`get_build_config` / :meth:`build_from_config`: the built input
       shape, saved with a model so that a subclassed model gets its weights
       before they are loaded.
+    - :meth:`forward_perturbed` and :meth:`forward_copies`: what the
+      vectorised numeric gradient calls to evaluate many perturbed copies of
+      the layer's call at once; exact defaults for every layer, and
+      :attr:`samplewise` (default ``False``) to declare that :meth:`forward`
+      computes each sample on its own, which lets them fold all copies into
+      one batch.
     - :attr:`weights`, :attr:`trainable_weights`,
       :attr:`non_trainable_weights`: this layer's variables and those of the
       layers and variables assigned to its attributes (tracked recursively,
@@ -191,6 +198,9 @@ class Layer:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         LAYERS.register(cls)
+        # A subclass that redefines the computation must say again that it is samplewise.
+        if "samplewise" not in cls.__dict__ and any(h in cls.__dict__ for h in _COMPUTATIONS):
+            cls.samplewise = False
         # The framework calls backward(grad, cache, input_grad=...). A layer
         # written to the older two-argument contract is adapted once, here,
         # instead of being probed at every call: it always computes dL/dx.
@@ -208,6 +218,16 @@ class Layer:
 
     #: Whether :meth:`call` accepts ``training`` (set per class from its signature).
     _call_takes_training = True
+
+    #: Whether :meth:`forward` computes every output row (sample, axis 0) from
+    #: the same input row alone, deterministically, in both modes, without
+    #: changing state or adding losses: then :meth:`forward_copies` may run the
+    #: rows of many copies as one batch. ``False`` (the safe default) makes it
+    #: evaluate copies one at a time. A subclass that redefines ``forward``,
+    #: ``call`` or ``forward_preactivation`` gets ``False`` unless it declares
+    #: the flag again. (For an :class:`ActivatedLayer` it describes
+    #: :meth:`~ActivatedLayer.forward_preactivation`; the activation declares its own.)
+    samplewise = False
 
     #: Whether the gradient comes from recording :meth:`call` (no ``backward`` of the class's own).
     _records_call = True
@@ -813,6 +833,78 @@ class Layer:
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
 
+    # -- the vectorised numeric gradient ---------------------------------------------
+    def forward_perturbed(self, reference, variable, indices, values):
+        """Outputs of perturbed copies of one call, copy ``k`` with one weight element moved.
+
+        Copy ``k`` is this call on the reference inputs with the flat element
+        ``indices[k]`` of ``variable`` (one of :attr:`weights`) set to
+        ``values[k]``. The vectorised
+        :class:`~layergraph.framework.gradients.NumericGradient` calls it for
+        the first call that uses the weight; the result must equal, up to
+        rounding, what :meth:`forward` returns with the element moved.
+
+        Override it when a perturbation changes the output in a structured
+        way (:class:`~layergraph.framework.layers.Dense`: one output column).
+        The default is the generic path,
+        :func:`~layergraph.framework.perturbation.loop`: the element is set
+        in place, :meth:`forward` runs, the element is restored (even if
+        ``forward`` raises), one copy at a time.
+
+        Parameters
+        ----------
+        reference : ~layergraph.framework.perturbation.NodeReference
+            The call's reference inputs and outputs, its ``training`` mode,
+            and a per-step memo.
+        variable : Variable
+        indices : numpy.ndarray of int, ``(K,)``
+            Flat indices into ``variable.value``.
+        values : numpy.ndarray, ``(K,)``
+            The perturbed values, of the variable's dtype.
+
+        Returns
+        -------
+        ~layergraph.framework.perturbation.Copies
+            The ``K`` copies of the output (a list for several outputs).
+        """
+        return loop(self, reference, weight=(variable, indices, values))
+
+    def forward_copies(self, reference, copies):
+        """Outputs of this call for perturbed copies of its inputs (the numeric gradient's other hook).
+
+        The result must equal, up to rounding, :meth:`forward` applied to
+        each copy's inputs as a batch of its own. The default folds the
+        changed rows of all copies into one batch when the layer is
+        :attr:`samplewise` (:func:`~layergraph.framework.perturbation.fold`),
+        and otherwise (or when the call added losses) evaluates the copies
+        one at a time (:func:`~layergraph.framework.perturbation.loop`): exact
+        for layers that couple the samples of a batch. Layers that couple
+        samples in a way they can vectorise override it
+        (:class:`~layergraph.framework.layers.BatchNormalization` normalises
+        each copy over its own batch).
+
+        Parameters
+        ----------
+        reference : ~layergraph.framework.perturbation.NodeReference
+        copies : ~layergraph.framework.perturbation.Copies
+            The perturbed inputs (a list for several inputs, ``None`` for an
+            input that equals the reference in every copy).
+
+        Returns
+        -------
+        ~layergraph.framework.perturbation.Copies
+            A list for several outputs.
+        """
+        if self.samplewise:
+            out = fold(self, reference, copies)
+            if out is not None:
+                return out
+        return loop(self, reference, copies)
+
+
+#: The methods that define a layer's computation (see :attr:`Layer.samplewise`).
+_COMPUTATIONS = ("forward", "call", "forward_preactivation")
+
 
 def _defining(cls):
     """Names of the hooks defined by ``cls`` or a base class below :class:`Layer`."""
@@ -962,6 +1054,43 @@ class ActivatedLayer(Layer):
     def backward(self, grad, cache, input_grad=True):
         inner, act_cache = cache
         return self.backward_preactivation(self.activation.backward(grad, act_cache), cache, input_grad=input_grad)
+
+    def forward_copies(self, reference, copies):
+        """Folds the pre-activation when :attr:`samplewise`, then :meth:`activate_copies`; else the generic loop."""
+        if not self.samplewise or isinstance(reference.inputs, list):
+            return super().forward_copies(reference, copies)
+        z = self.forward_preactivation(copies.rows(), reference.training)[0]
+        return self.activate_copies(copies.with_rows(None, z), reference)
+
+    def reference_preactivation(self, reference):
+        """The pre-activation of the reference call (computed once per numeric step; do not modify it)."""
+        return reference.memo("preactivation",
+                              lambda: self.forward_preactivation(reference.inputs, reference.training)[0])
+
+    def activate_copies(self, z, reference):
+        """The activation of perturbed copies ``z`` of the pre-activation, as this layer's output copies.
+
+        An element-wise activation keeps column mode; a row-wise one
+        (:attr:`ActivationFunction.samplewise`) runs on the changed rows; one
+        that couples the samples (``batch_softmax``) gets each copy's whole
+        batch (:meth:`ActivationFunction.forward_copies`).
+
+        Parameters
+        ----------
+        z : ~layergraph.framework.perturbation.Copies
+            Its ``reference`` may be ``None``: the reference pre-activation
+            is then recomputed once per step when needed.
+        reference : ~layergraph.framework.perturbation.NodeReference
+        """
+        act = self.activation
+        if z.column is not None and act.elementwise:
+            return Copies(reference.outputs, z.count, z.copy, z.sample, act.forward(z.values)[0], column=z.column)
+        if z.reference is None:
+            z.reference = self.reference_preactivation(reference)
+        if act.samplewise:
+            return z.with_rows(reference.outputs, act.forward(z.rows())[0])
+        full, present = z.full()
+        return Copies.from_full(act.forward_copies(full), reference.outputs, present, z.count)
 
     def get_config(self):
         config = super().get_config()

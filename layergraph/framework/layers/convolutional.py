@@ -181,6 +181,8 @@ class Conv2D(ActivatedLayer):
     (3, 3, 3, 4)
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     #: ``z = cols @ W + b`` is a fresh array: the activation may overwrite it.
     owns_preactivation = True
 

@@ -117,6 +117,8 @@ class Conv1D(ActivatedLayer):
     (None, 10, 2)
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     #: ``z = cols @ W + b`` is a fresh array: the activation may overwrite it.
     owns_preactivation = True
 

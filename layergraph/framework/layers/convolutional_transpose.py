@@ -138,6 +138,8 @@ class Conv2DTranspose(ActivatedLayer):
     (None, 14, 10, 1)
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     #: ``z`` is a fresh array (the scatter buffer or its cropped copy).
     owns_preactivation = True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import initializers, regularizers
+from ..perturbation import Copies
 from ..symbolic import Node
 from .base import ActivatedLayer, Layer
 
@@ -141,6 +142,8 @@ class Dense(ActivatedLayer):
     (2, 3)
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     #: ``z = x @ W + b`` is a fresh array: the activation may overwrite it.
     owns_preactivation = True
 
@@ -201,6 +204,52 @@ class Dense(ActivatedLayer):
             grads.append(np.add.reduce(grad_z.reshape(-1, self.units), axis=0))
         return grad_x, grads
 
+    def forward_perturbed(self, reference, variable, indices, values):
+        """The numeric gradient's shortcut: a perturbed element changes one column of ``z = x W + b``.
+
+        Moving ``kernel[i, j]`` by ``d`` adds ``d * x[:, i]`` to column ``j``
+        of ``z`` (so only the samples with ``x[:, i] != 0`` change); moving
+        ``bias[j]`` adds ``d`` to column ``j`` of every sample. The
+        activation follows (:meth:`activate_copies`: an element-wise one keeps
+        the change in one column). Inputs of rank above 2 take the generic path.
+        """
+        x = reference.inputs
+        if x.ndim != 2 or (variable is not self.kernel and variable is not self.bias):
+            return super().forward_perturbed(reference, variable, indices, values)
+        z = self.reference_preactivation(reference)
+        delta = values - variable.value.reshape(-1)[indices]  # the step as stored in the weight's dtype
+        count = len(indices)
+        if variable is self.kernel:
+            rows, columns = np.divmod(indices, self.units)
+            nonzero = reference.memo("nonzero inputs", lambda: np.ascontiguousarray(x.T != 0))  # (in, batch)
+            copy, sample = np.nonzero(nonzero[rows])
+            column = columns[copy]
+            new = z[sample, column] + delta[copy] * x[sample, rows[copy]]
+        else:
+            copy, sample = np.divmod(np.arange(count * len(x)), len(x))
+            column = indices[copy]
+            new = z[sample, column] + delta[copy]
+        return self.activate_copies(Copies(z, count, copy, sample, new, column=column), reference)
+
+    def forward_copies(self, reference, copies):
+        """Inputs changed in one column (the previous Dense, element-wise activation): one kernel row per change.
+
+        ``z = z_ref + (x_new - x_ref)[:, None] * kernel[column]`` for the
+        changed rows, then the activation; other copies fold through ``x W + b``.
+        """
+        x = reference.inputs
+        if copies.column is None or isinstance(x, list) or x.ndim != 2:
+            return super().forward_copies(reference, copies)
+        z = self.reference_preactivation(reference)
+        change = copies.values - x[copies.sample, copies.column]
+        # Rows gathered into column-major (N, units) arrays: the activation's and the loss's
+        # reductions over the units then run along long contiguous columns, not short rows.
+        rows = np.take(reference.memo("preactivation.T", lambda: np.ascontiguousarray(z.T)), copies.sample, axis=1).T
+        kernel_rows = np.take(np.ascontiguousarray(self.kernel.value.T), copies.column, axis=1).T
+        kernel_rows *= change[:, None]
+        rows += kernel_rows
+        return self.activate_copies(copies.with_rows(z, rows), reference)
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -234,6 +283,8 @@ class Activation(ActivatedLayer):
     array([[0., 2.]])
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     def __init__(self, activation, **kwargs):
         super().__init__(activation=activation, **kwargs)
 
@@ -245,3 +296,9 @@ class Activation(ActivatedLayer):
 
     def backward_preactivation(self, grad_z, cache, input_grad=True):
         return grad_z, []
+
+    def forward_copies(self, reference, copies):
+        """The activation of the changed rows (or, element-wise, of the changed entries alone)."""
+        if isinstance(reference.inputs, list):
+            return super().forward_copies(reference, copies)
+        return self.activate_copies(copies.with_rows(reference.inputs, copies.values, copies.column), reference)

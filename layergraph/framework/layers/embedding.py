@@ -72,6 +72,8 @@ class Embedding(Layer):
     (10, 3)
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  mask_zero=False, weights=None, **kwargs):
         input_length = kwargs.pop("input_length", None)

@@ -133,6 +133,10 @@ class GlobalAveragePooling1D(_GlobalAverage):
     (4, 1, 2)
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     _spatial_rank = 1
 
 

@@ -76,6 +76,12 @@ class Concatenate(_Merge):
         super().__init__(**kwargs)
         self.axis = axis
 
+    @property
+    def samplewise(self):
+        """Each sample is joined from its own rows, unless ``axis`` is the batch axis (see Layer.samplewise)."""
+        shapes = self.input_shape
+        return isinstance(shapes, list) and self.axis % len(shapes[0]) != 0
+
     def compute_output_shape(self, input_shape):
         ref = list(input_shape[0])
         axis = self.axis % len(ref)
@@ -146,6 +152,8 @@ def _unbroadcast(grad, shape):
 
 class _ElementwiseMerge(_Merge):
     """Element-wise merges with Keras' broadcasting. Subclasses implement :meth:`_combine` and :meth:`_grads`."""
+
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
 
     def _owner(self):
         return f"{type(self).__name__} {self.name!r}"
@@ -422,6 +430,8 @@ class Dot(_Merge):
     >>> Dot(axes=1, normalize=True)([np.array([[3.0, 4.0]]), np.array([[4.0, 3.0]])])
     array([[0.96]])
     """
+
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
 
     _exactly_two = True
 

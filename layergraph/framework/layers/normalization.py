@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import initializers
 from ..autodiff import stop_gradient
+from ..perturbation import Copies, fold
 from .base import Layer
 
 
@@ -194,6 +195,29 @@ class BatchNormalization(Layer):
             if self.center:
                 grads.append(dbeta)
         return dx, grads
+
+    def forward_copies(self, reference, copies):
+        """Perturbed copies, each normalised over its own batch (the numeric gradient's hook).
+
+        In training the copies' whole batches are stacked on a leading copy
+        axis and every copy gets its own mean and variance over the batch
+        (and spatial) axes -- the statistics :meth:`forward` would compute
+        for that copy alone; the moving statistics are left as the reference
+        pass updated them. In inference each sample is normalised on its own
+        (with the moving statistics), so the changed rows fold into one batch.
+        """
+        if not (reference.training and self.trainable):
+            return fold(self, reference, copies)
+        x, present = copies.full()
+        axes = tuple(a + 1 for a in self._reduce)
+        centred = x - x.mean(axis=axes, keepdims=True)
+        var = np.mean(np.square(centred), axis=axes, keepdims=True)
+        out = centred
+        out *= 1.0 / np.sqrt(var + self.epsilon)
+        out *= self._param(self.gamma, 1.0)
+        if self.center:
+            out += self._param(self.beta, 0.0)
+        return Copies.from_full(out, reference.outputs, present, copies.count)
 
     def get_config(self):
         config = super().get_config()

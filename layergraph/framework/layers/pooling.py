@@ -152,6 +152,8 @@ class MaxPooling2D(_Pooling2D):
            [13., 15.]])
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     _default_name = "max_pooling2d"
 
     def forward(self, x, training=False):
@@ -238,6 +240,8 @@ class AveragePooling2D(_Pooling2D):
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
     """
+
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
 
     _default_name = "average_pooling2d"
 

@@ -19,6 +19,8 @@ from .pooling import AveragePooling2D, MaxPooling2D
 class _Pooling1D(Layer):
     """Validation, shapes and configuration of the 1-D pooling layers; the work is the 2-D layer's."""
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     _pooling2d = None  # the 2-D class doing the work
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):

@@ -49,6 +49,8 @@ class Rescaling(Layer):
     array([[-1.,  0.,  1.]])
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**with_keras_name(Rescaling, kwargs))
         owner = f"Rescaling {self.name!r}"

@@ -89,6 +89,8 @@ class _Recurrent(Layer):
       ``None``; ``d_proj`` is the gradient of ``proj``.
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     #: Blocks of ``units`` columns in the kernels (one per gate).
     gates = 1
     #: The states returned with ``return_state``, in Keras' order.

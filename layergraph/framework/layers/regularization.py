@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..perturbation import loop
 from .randomness import DROPOUT_MODES, RandomLayer, disabled_dropout, frozen_masks  # noqa: F401 (re-exported)
 
 
@@ -90,6 +91,26 @@ class Dropout(RandomLayer):
 
     def backward(self, grad, mask, input_grad=True):
         return (grad if mask is None else grad * mask), []
+
+    def forward_copies(self, reference, copies):
+        """Every perturbed copy through the reference pass's mask (the numeric gradient's hook).
+
+        Inside :func:`frozen_masks` each row of each copy is multiplied by
+        the mask row of its sample, as the reference pass drew it; when
+        dropout is off (inference, ``rate=0``, :func:`disabled_dropout`) the
+        copies pass unchanged. Outside a frozen block every copy draws its
+        own mask, one copy at a time (the generic loop).
+        """
+        x = reference.inputs
+        if not reference.training or self.rate == 0.0 or self.randomness_disabled:
+            return copies.with_rows(reference.outputs, copies.values, copies.column)
+        mask = self._mask
+        if not self.randomness_frozen or mask is None or mask.shape != x.shape or mask.dtype != x.dtype:
+            return loop(self, reference, copies)
+        if copies.column is not None:
+            scale = mask.reshape(len(mask), -1)[copies.sample, copies.column]
+            return copies.with_rows(reference.outputs, copies.values * scale, copies.column)
+        return copies.with_rows(reference.outputs, copies.rows() * mask[copies.sample])
 
     def get_config(self):
         config = super().get_config()

@@ -42,6 +42,8 @@ class Flatten(Layer):
     (2, 60)
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         if self.input_shape is not None:
@@ -91,6 +93,8 @@ class Reshape(Layer):
     >>> Reshape((-1, 2))(np.zeros((3, 8))).shape
     (3, 4, 2)
     """
+
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -198,6 +202,8 @@ class UpSampling2D(Layer):
     array([[1.  , 1.25, 1.75, 2.  ]])
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**with_keras_name(UpSampling2D, kwargs))
         owner = f"UpSampling2D {self.name!r}"
@@ -303,6 +309,8 @@ class ZeroPadding2D(Layer):
            [1., 0., 0.]])
     """
 
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
+
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**with_keras_name(ZeroPadding2D, kwargs))
         owner = f"ZeroPadding2D {self.name!r}"
@@ -370,6 +378,8 @@ class Cropping2D(Layer):
            [ 9.],
            [13.]])
     """
+
+    samplewise = True  # each sample computed from its own row (see Layer.samplewise)
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(**with_keras_name(Cropping2D, kwargs))

@@ -80,6 +80,9 @@ class Loss:
         if "call" in cls.__dict__ and "_per_sample" not in cls.__dict__:
             cls._per_sample = Loss._per_sample_from_call
             cls._grad = Loss._grad_from_call
+        # A subclass that redefines value() alone may no longer be a sum over samples.
+        if "value" in cls.__dict__ and "sample_losses" not in cls.__dict__:
+            cls.sample_losses = Loss._not_a_sum
 
     def __init__(self, reduction="mean", scale=1.0, name=None):
         if reduction not in REDUCTIONS:
@@ -188,6 +191,31 @@ class Loss:
         if sample_weight is not None:
             per_sample = per_sample * sample_weight
         return float(np.add.reduce(per_sample, axis=None) * self._factor(len(per_sample)))
+
+    def sample_losses(self, y_true, y_pred, sample_weight=None, batch_size=None):
+        """Each sample's share of :meth:`value`, ``(n,)``, for validated labels; ``None`` if the loss is no such sum.
+
+        The per-sample loss (times its weight) times the reduction's factor
+        for a batch of ``batch_size`` samples (default ``len(y_pred)``), so
+        that the shares of a whole batch add up to :meth:`value` (up to
+        rounding). The vectorised numeric gradient evaluates the loss on the
+        changed samples of many perturbed copies at once through it. It is
+        ``None`` (then each copy's :meth:`value` is computed on its whole
+        batch) for a subclass that redefines :meth:`value` without
+        redefining this, and for a loss written with ``call()`` (and
+        :class:`LossFunctionWrapper`): nothing guarantees that its ``call``
+        computes each sample's loss from that sample alone.
+        """
+        if type(self)._per_sample is Loss._per_sample_from_call:
+            return None
+        per_sample = self._per_sample(y_true, y_pred)
+        if sample_weight is not None:
+            per_sample = per_sample * sample_weight
+        return per_sample * self._factor(len(y_pred) if batch_size is None else batch_size)
+
+    def _not_a_sum(self, y_true, y_pred, sample_weight=None, batch_size=None):
+        """:meth:`sample_losses` of a loss whose :meth:`value` is not known to be a sum over samples."""
+        return None
 
     def gradient(self, y_true, y_pred, sample_weight=None):
         """``dL/dy_pred`` for validated labels.
