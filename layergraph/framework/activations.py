@@ -66,8 +66,8 @@ class ActivationFunction:
 
     name = "activation"
 
-    #: ``a[i] = f(z[i])`` for every entry alone: a change of one entry of
-    #: ``z`` changes only that entry of ``a``.
+    #: Whether each entry of the activation depends on the same entry of ``z``
+    #: alone (``a[i] = f(z[i])``), so a change of one entry changes only that one.
     elementwise = False
 
     #: Each sample's activation (axis 0) depends on that sample's ``z`` alone.
@@ -124,6 +124,11 @@ class ActivationFunction:
         What :meth:`forward` returns for ``z[k]``, for every ``k``: one call
         on the folded batch when :attr:`samplewise`, else one call per copy.
         An activation that couples the samples overrides it to vectorise.
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            ``(copies, batch, ...)`` perturbed pre-activations.
         """
         if self.samplewise:
             return self.forward(z.reshape(-1, *z.shape[2:]))[0].reshape(z.shape)

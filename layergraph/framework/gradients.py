@@ -351,6 +351,23 @@ class NumericGradient(GradientStrategy):
         neither hides nor multiplies the fixed costs. The model's weights and
         non-trainable state are left as they were.
 
+        Parameters
+        ----------
+        model : Model
+            The model whose step is estimated.
+        loss : str, Loss or Objective
+            What :meth:`gradients` differentiates.
+        x, y : numpy.ndarray
+            One batch of inputs and labels.
+        sample_weight : numpy.ndarray, optional
+            Per-sample weights ``(n,)``.
+        sample : int, default 16
+            Elements first timed per weight.
+        target : float, default 0.25
+            Seconds of a weight's second, larger timing.
+        measure_below : float, default 20.0
+            Time one whole step when the first estimate is below this.
+
         Returns
         -------
         seconds : float

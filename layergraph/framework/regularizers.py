@@ -61,7 +61,9 @@ class Regularizer:
         w : numpy.ndarray
             Not changed (the default works on a copy).
         indices : numpy.ndarray of int, ``(K,)``
+            Flat indices of the moved elements.
         values : numpy.ndarray, ``(K,)``
+            Their new values.
 
         Returns
         -------

@@ -647,6 +647,12 @@ class NumericEstimate:
     steps_per_epoch : int
     sample : int
         Elements first measured per weight (more for weights measured quickly).
+
+    Example
+    -------
+    >>> estimate = NumericEstimate(coordinates=50_890, seconds_per_coordinate=1.44e-5, steps_per_epoch=600, sample=16)
+    >>> round(estimate.seconds_per_step, 2)
+    0.73
     """
 
     coordinates: int
@@ -676,6 +682,21 @@ def estimate_numeric(model_name, data, batch_size=None, dtype=None, seed=None, s
     on samples of each weight's elements, or on a whole step when that is
     cheap (:meth:`~layergraph.framework.gradients.NumericGradient.estimate_seconds`).
 
+    Parameters
+    ----------
+    model_name : str
+        A recipe of :data:`MODELS`.
+    data : tuple
+        ``((x_train, y_train), (x_test, y_test))`` from :func:`load_data`.
+    batch_size : int, optional
+        Default: the recipe's.
+    dtype : {"float32", "float64"}, optional
+        Default: the recipe's.
+    seed : int, optional
+        Default: the recipe's.
+    sample : int, default 16
+        Elements first timed per weight.
+
     Returns
     -------
     NumericEstimate
@@ -695,6 +716,13 @@ def estimate_numeric(model_name, data, batch_size=None, dtype=None, seed=None, s
 def format_duration(seconds):
     """``"42 s"``, ``"12 min"`` or ``"3.4 hours"``.
 
+    Parameters
+    ----------
+    seconds : float
+        A duration.
+
+    Example
+    -------
     >>> format_duration(42.0), format_duration(720.0), format_duration(12240.0)
     ('42 s', '12 min', '3.4 hours')
     """

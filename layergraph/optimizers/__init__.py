@@ -11,10 +11,12 @@ Example
 >>> optimizer.current_learning_rate
 0.001
 """
-from ..framework.full_batch import ScipyOptimizer
-from ..framework.full_batch import get_optimizer as get
+from ..framework.full_batch import ScipyOptimizer, get_optimizer
 from ..framework.optimizers import *  # noqa: F403
 from ..framework.optimizers import __all__ as _all
-from . import schedules
+from . import schedules  # noqa: F401 (the public subpackage, keras.optimizers.schedules)
+
+# After the star import, which brings the framework's get (without "lbfgs"): this one knows every optimizer.
+get = get_optimizer
 
 __all__ = [*_all, "ScipyOptimizer"]

@@ -857,6 +857,7 @@ class Layer:
             The call's reference inputs and outputs, its ``training`` mode,
             and a per-step memo.
         variable : Variable
+            The weight whose elements are moved.
         indices : numpy.ndarray of int, ``(K,)``
             Flat indices into ``variable.value``.
         values : numpy.ndarray, ``(K,)``
@@ -886,6 +887,8 @@ class Layer:
         Parameters
         ----------
         reference : ~layergraph.framework.perturbation.NodeReference
+            The call's reference inputs and outputs, its ``training`` mode,
+            and a per-step memo.
         copies : ~layergraph.framework.perturbation.Copies
             The perturbed inputs (a list for several inputs, ``None`` for an
             input that equals the reference in every copy).
@@ -1063,7 +1066,13 @@ class ActivatedLayer(Layer):
         return self.activate_copies(copies.with_rows(None, z), reference)
 
     def reference_preactivation(self, reference):
-        """The pre-activation of the reference call (computed once per numeric step; do not modify it)."""
+        """The pre-activation of the reference call (computed once per numeric step; do not modify it).
+
+        Parameters
+        ----------
+        reference : ~layergraph.framework.perturbation.NodeReference
+            The call's reference inputs and its ``training`` mode.
+        """
         return reference.memo("preactivation",
                               lambda: self.forward_preactivation(reference.inputs, reference.training)[0])
 
@@ -1081,6 +1090,7 @@ class ActivatedLayer(Layer):
             Its ``reference`` may be ``None``: the reference pre-activation
             is then recomputed once per step when needed.
         reference : ~layergraph.framework.perturbation.NodeReference
+            The call's reference inputs and outputs and its ``training`` mode.
         """
         act = self.activation
         if z.column is not None and act.elementwise:

@@ -205,6 +205,15 @@ class Loss:
         redefining this, and for a loss written with ``call()`` (and
         :class:`LossFunctionWrapper`): nothing guarantees that its ``call``
         computes each sample's loss from that sample alone.
+
+        Parameters
+        ----------
+        y_true, y_pred : numpy.ndarray
+            Validated labels and predictions, ``(n, ...)``.
+        sample_weight : numpy.ndarray, optional
+            ``(n,)`` weights.
+        batch_size : int, optional
+            The batch whose reduction factor applies (default ``n``).
         """
         if type(self)._per_sample is Loss._per_sample_from_call:
             return None
