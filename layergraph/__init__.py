@@ -11,12 +11,23 @@ Example
 >>> sorted(history.history)
 ['accuracy', 'loss']
 """
+from . import (
+    activations,
+    callbacks,
+    datasets,
+    gradients,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    regularizers,
+    utils,
+)
 from ._version import __version__
-
-from . import (activations, callbacks, datasets, gradients, initializers, layers, losses, metrics, models, ops,
-               optimizers, regularizers, utils)
 from .framework import Functional, Input, Model, Sequential, Trainer, load_model
-
 
 __all__ = ["Input", "Model", "Functional", "Sequential", "Trainer", "load_model", "activations", "callbacks",
            "datasets", "gradients", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",

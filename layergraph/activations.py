@@ -1,3 +1,3 @@
 """Public alias of :mod:`layergraph.framework.activations`."""
-from .framework.activations import *  # noqa: F401,F403
+from .framework.activations import *  # noqa: F403
 from .framework.activations import __all__, __doc__  # noqa: F401

@@ -1,3 +1,3 @@
 """Public alias of :mod:`layergraph.framework.gradients`."""
-from .framework.gradients import *  # noqa: F401,F403
+from .framework.gradients import *  # noqa: F403
 from .framework.gradients import __all__, __doc__  # noqa: F401

@@ -1,3 +1,3 @@
 """Public alias of :mod:`layergraph.framework.losses`."""
-from .framework.losses import *  # noqa: F401,F403
+from .framework.losses import *  # noqa: F403
 from .framework.losses import __all__, __doc__  # noqa: F401

@@ -1,3 +1,3 @@
 """Public alias of :mod:`layergraph.framework.regularizers`."""
-from .framework.regularizers import *  # noqa: F401,F403
+from .framework.regularizers import *  # noqa: F403
 from .framework.regularizers import __all__, __doc__  # noqa: F401

@@ -2,7 +2,6 @@
 its Keras-style line per epoch (verbose=2, or verbose=1 without a terminal)."""
 import io
 import re
-import warnings
 
 import numpy as np
 import pytest

@@ -19,7 +19,7 @@ import os
 import tempfile
 import urllib.request
 from pathlib import Path
-from typing import Callable, BinaryIO
+from typing import BinaryIO, Callable
 
 __all__ = [
     "Opener",
@@ -138,7 +138,7 @@ def _progress_bar(total: int | None, desc: str, enabled: bool):
 
 
 def _urlopen(url: str, timeout: float) -> BinaryIO:
-    return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (https/file only)
+    return urllib.request.urlopen(url, timeout=timeout)  # https/file only
 
 
 def download_file(

@@ -40,7 +40,7 @@ import numpy as np
 from .layers.regularization import DROPOUT_MODES
 from .layers.tracing import call_context
 from .naming import Registry, lookup
-from .objective import Objective, as_list
+from .objective import Objective
 
 __all__ = ["GradientStrategy", "AnalyticGradient", "NumericGradient", "GradientCheck", "WeightCheck", "check",
            "get", "serialize", "deserialize", "STRATEGIES"]
@@ -195,7 +195,8 @@ class AnalyticGradient(GradientStrategy):
             _, grads = model.backward(grads_out[0], cache, input_grad=False)
         penalty = objective.penalty_gradients(model)
         if penalty:
-            grads = [g + penalty[id(w)] if id(w) in penalty else g for w, g in zip(model.trainable_weights, grads)]
+            grads = [g + penalty[id(w)] if id(w) in penalty else g
+                     for w, g in zip(model.trainable_weights, grads, strict=True)]
         return value, grads
 
 
@@ -308,7 +309,7 @@ class NumericGradient(GradientStrategy):
 
             bar = tqdm(total=int(sum(len(c) for c in coords)), desc="numeric gradient", leave=False)
         try:
-            for w, g, idx in zip(weights, grads, coords):
+            for w, g, idx in zip(weights, grads, coords, strict=True):
                 flat, gflat = w.value.reshape(-1), g.reshape(-1)
                 for i in idx:
                     original = flat[i]
@@ -332,7 +333,7 @@ class NumericGradient(GradientStrategy):
         try:
             return objective.value(model, x, y, sample_weight)
         finally:
-            for w, saved in zip(model.non_trainable_weights, state):
+            for w, saved in zip(model.non_trainable_weights, state, strict=True):
                 w.value[...] = saved
 
 
@@ -527,15 +528,15 @@ def check(model, loss, x, y, numeric=None, analytic=None, rtol=1e-6, atol=1e-9):
     try:
         with DROPOUT_MODES[numeric.dropout](model):  # analytic and numeric see the same dropout masks
             _, a_grads = analytic.gradients(model, loss, x, y)
-            for w, saved in zip(model.non_trainable_weights, state):
+            for w, saved in zip(model.non_trainable_weights, state, strict=True):
                 w.value[...] = saved
             _, n_grads = numeric.gradients(model, loss, x, y)
     finally:
-        for w, saved in zip(model.non_trainable_weights, state):
+        for w, saved in zip(model.non_trainable_weights, state, strict=True):
             w.value[...] = saved
     floor = atol / rtol
     errors, reports = [], []
-    for w, a, n in zip(model.trainable_weights, a_grads, n_grads):
+    for w, a, n in zip(model.trainable_weights, a_grads, n_grads, strict=True):
         a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
         mask = ~np.isnan(n)
         if not mask.any():

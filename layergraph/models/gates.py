@@ -20,8 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import Sequential, layers, losses, optimizers
-from ..datasets import logic
 from ..callbacks import Callback
+from ..datasets import logic
+
 
 #: The tutorial's cost: half the summed binary cross-entropy, no clipping.
 def tutorial_loss():

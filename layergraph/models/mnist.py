@@ -44,8 +44,8 @@ import numpy as np
 from .. import Input, Sequential, layers, losses, optimizers
 from ..datasets import batching
 from ..datasets import mnist as mnist_data
-from . import mnist_as_written
 from ..optimizers.schedules import CosineDecay
+from . import mnist_as_written
 
 #: Seed of the tutorial's ``numpy.random.RandomState`` weight draw.
 TUTORIAL_SEED = mnist_as_written.SEED

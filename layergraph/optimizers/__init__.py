@@ -11,10 +11,13 @@ Example
 >>> optimizer.current_learning_rate
 0.001
 """
-from ..framework.optimizers import *  # noqa: F401,F403
+from ..framework.optimizers import *  # noqa: F403
 from ..framework.optimizers import __all__ as _all
+
+# isort: split
+# After the star import, which brings its own ``get``: this one (which also knows "lbfgs") replaces it.
 from ..framework.full_batch import ScipyOptimizer
-from ..framework.full_batch import get_optimizer as get
-from . import schedules
+from ..framework.full_batch import get_optimizer as get  # noqa: F401 -- public: "get" is in _all
+from . import schedules as schedules
 
 __all__ = [*_all, "ScipyOptimizer"]

@@ -8,7 +8,6 @@ import pytest
 from layergraph.datasets import batching
 from layergraph.datasets.batching import BatchIterator, batches, flatten, normalize, to_categorical
 
-
 # --------------------------------------------------------------------------- normalize
 
 def test_normalize_uint8_to_unit_interval():

@@ -1,5 +1,4 @@
 """Embedding (and the initializers Keras names that it needs): lookups, scatter-add gradients, errors, saving."""
-import warnings
 
 import numpy as np
 import pytest

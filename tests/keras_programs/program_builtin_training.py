@@ -1,6 +1,7 @@
 # Training and evaluation with the built-in methods, in the style of the Keras guide of that name: validation
 # data and split, sample and class weights, several outputs with loss weights, callbacks and a rate schedule.
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

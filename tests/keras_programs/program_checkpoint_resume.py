@@ -1,7 +1,9 @@
 # Checkpointing and resuming: the best model by validation loss kept in a folder made on the fly, weights every
 # few batches, a run interrupted half-way that BackupAndRestore resumes, and a checkpoint loaded to train on.
 import os
+
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

@@ -1,6 +1,7 @@
 # Callbacks written as in the Keras guide "Writing your own callbacks": one that overrides every hook, one that
 # prints the loss, early stopping at the minimum loss, and a learning-rate schedule.
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

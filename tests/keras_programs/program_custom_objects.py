@@ -1,6 +1,7 @@
 # A custom layer written the Keras 3 way (its call computes with its weights directly), saved and loaded back
 # with custom objects given to load_model, a custom_object_scope and Model.from_config.
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

@@ -1,6 +1,7 @@
 # A text classifier with an Embedding and an LSTM on synthetic "reviews": a review is positive when it mentions
 # word 7 more often than word 3.
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

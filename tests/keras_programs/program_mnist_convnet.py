@@ -1,5 +1,6 @@
 # A digit classifier in the style of the Keras example "Simple MNIST convnet", on a subsample of MNIST.
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

@@ -1,6 +1,7 @@
 # The ticket model again, with bag-of-words inputs instead of sequences: three inputs given by name, two
 # outputs with their own losses, loss weights and metrics.
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

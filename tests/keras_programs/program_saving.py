@@ -1,6 +1,7 @@
 # Saving and loading in the style of the Keras guide "Save, serialize, and export models": whole models,
 # configs, JSON, weights, transfers between models and clones.
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

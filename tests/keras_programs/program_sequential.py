@@ -1,6 +1,7 @@
 # The Sequential model in the style of the Keras guide of that name: building it incrementally, pop,
 # input_dim, summaries along the way, feature extraction from any layer, and freezing layers for fine-tuning.
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

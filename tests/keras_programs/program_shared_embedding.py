@@ -1,5 +1,6 @@
 # Two texts compared through one shared Embedding, in the style of the Keras functional API guide.
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

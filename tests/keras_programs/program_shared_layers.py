@@ -1,6 +1,7 @@
 # Shared layers: one encoder (a Dense layer and a small Sequential model) applied to two inputs, to tell whether
 # two noisy measurements come from the same source.
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

@@ -1,6 +1,7 @@
 # Ranking support tickets by priority and routing them to a department: a model with three inputs (title and
 # body as word indices, tags as a binary vector) and two outputs, in the style of the Keras functional API guide.
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

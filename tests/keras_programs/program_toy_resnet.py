@@ -1,5 +1,6 @@
 # A toy residual network on 32x32 colour images, in the style of the Keras functional API guide (random data).
 import numpy as np
+
 import layergraph as keras
 from layergraph import layers
 

@@ -7,10 +7,26 @@ from .convolutional1d import Conv1D
 from .convolutional_transpose import Conv2DTranspose
 from .core import Activation, Dense, Input, InputLayer
 from .embedding import Embedding
-from .lambda_layer import Lambda
 from .global_pooling import GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D
-from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate,
-                    dot, maximum, minimum, multiply, subtract)
+from .lambda_layer import Lambda
+from .merge import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, MaxPooling2D
 from .pooling1d import AveragePooling1D, MaxPooling1D
@@ -18,9 +34,9 @@ from .preprocessing import Rescaling
 from .randomness import RandomLayer
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import Dropout, disabled_dropout, frozen_masks
-from .tracing import backward_follows
 from .reshaping import Cropping2D, Flatten, Reshape, UpSampling2D, ZeroPadding2D
 from .serialization import deserialize, serialize
+from .tracing import backward_follows
 
 __all__ = ["Layer", "ActivatedLayer", "Input", "InputLayer", "Dense", "Activation", "Concatenate", "Add",
            "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization",

@@ -20,11 +20,11 @@ returns ``dL/dz = scale * (p - t) / N`` with respect to the pre-activation
 ``z`` directly: exact, stable, and cheaper than chaining the two Jacobians.
 
 The losses live in submodules, re-exported here: :mod:`~layergraph.framework.losses.base` (the
-:class:`Loss` contract), :mod:`~layergraph.framework.losses.crossentropy`, :mod:`~layergraph.framework.losses.regression`
-(MSE, MAE, MAPE, MSLE, Huber, LogCosh, CosineSimilarity),
-:mod:`~layergraph.framework.losses.probabilistic` (KLDivergence, Poisson) and :mod:`~layergraph.framework.losses.hinge`. Each also
-has Keras' function form, ``mean_absolute_error(y_true, y_pred)`` and so
-on, returning the unreduced values (one per sample for ``(n, d)``
+:class:`Loss` contract), :mod:`~layergraph.framework.losses.crossentropy`,
+:mod:`~layergraph.framework.losses.regression` (MSE, MAE, MAPE, MSLE, Huber, LogCosh, CosineSimilarity),
+:mod:`~layergraph.framework.losses.probabilistic` (KLDivergence, Poisson) and
+:mod:`~layergraph.framework.losses.hinge`. Each also has Keras' function form,
+``mean_absolute_error(y_true, y_pred)`` and so on, returning the unreduced values (one per sample for ``(n, d)``
 predictions).
 
 Example
@@ -38,14 +38,33 @@ from __future__ import annotations
 
 from ..naming import custom_object_scope, lookup
 from .base import EPSILON, LOSSES, REDUCTIONS, ElementwiseLoss, Loss, LossFunctionWrapper
-from .crossentropy import (BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
-                           binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy)
+from .crossentropy import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
 from .hinge import Hinge, SquaredHinge, hinge, squared_hinge
 from .probabilistic import KLDivergence, Poisson, kl_divergence, poisson
-from .regression import (CosineSimilarity, Huber, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
-                         MeanSquaredError, MeanSquaredLogarithmicError, SumSquaredError, cosine_similarity, huber,
-                         log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
-                         mean_squared_logarithmic_error)
+from .regression import (
+    CosineSimilarity,
+    Huber,
+    LogCosh,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    SumSquaredError,
+    cosine_similarity,
+    huber,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+)
 
 __all__ = ["Loss", "ElementwiseLoss", "LossFunctionWrapper", "MeanSquaredError", "SumSquaredError", "MeanAbsoluteError",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Huber", "LogCosh", "CosineSimilarity",

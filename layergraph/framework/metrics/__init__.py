@@ -13,12 +13,13 @@ labels, arg-max). The functions :func:`accuracy`, :func:`binary_accuracy`,
 :func:`categorical_accuracy` and :func:`sparse_categorical_accuracy` return
 the share of one batch directly.
 
-===============================================  ========================================================================
-:mod:`~layergraph.framework.metrics.base`        :class:`Metric`, :class:`Mean`, :class:`Sum`, :class:`MeanMetricWrapper`
+===============================================  ========================================================
+:mod:`~layergraph.framework.metrics.base`        :class:`Metric`, :class:`Mean`, :class:`Sum`,
+                                                 :class:`MeanMetricWrapper`
 :mod:`~layergraph.framework.metrics.accuracy`    the accuracy metrics
 :mod:`~layergraph.framework.metrics.regression`  MSE, MAE, RMSE, MAPE, MSLE
 :mod:`~layergraph.framework.metrics.confusion`   :class:`Precision`, :class:`Recall`, :class:`AUC` and the four counts
-===============================================  ========================================================================
+===============================================  ========================================================
 
 Names accepted by :func:`get` (``compile(metrics=[...])``): ``"accuracy"``,
 Keras' snake-case class names (``"auc"``, ``"precision"``...) and class
@@ -41,13 +42,28 @@ from __future__ import annotations
 
 from .. import losses as losses_module
 from ..naming import active_custom_objects, lookup
-from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-                       SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, _AutoAccuracy, accuracy,
-                       binary_accuracy, categorical_accuracy, sparse_categorical_accuracy)
+from .accuracy import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    _AutoAccuracy,
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    sparse_categorical_accuracy,
+)
 from .base import METRICS, Mean, MeanMetricWrapper, Metric, Sum
 from .confusion import AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
-from .regression import (MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
-                         MeanSquaredLogarithmicError, RootMeanSquaredError)
+from .regression import (
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    RootMeanSquaredError,
+)
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",

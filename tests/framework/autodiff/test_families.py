@@ -4,7 +4,8 @@ Each example is differentiated by the tape and by central differences
 (:func:`~layergraph.framework.autodiff.check_gradients`, float64).
 """
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from layergraph.framework import autodiff
