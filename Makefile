@@ -106,7 +106,7 @@ test-wheel: $(VENV)/.installed
 
 # `make lint`: ruff (configured in pyproject.toml) and import-linter's
 # contracts (pyproject.toml, [tool.importlinter]). Both run; either failing
-# fails the target. Not in .ci/run yet: the code base is not clean.
+# fails the target. .ci/run runs it after `make test`.
 $(VENV)/.installed-lint: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet $(LOCKED) -e ".[test,dev,lint]"
 	touch $@

@@ -62,7 +62,7 @@ def interleave(contestants, repeats, warmup=1):
 def median_ratio(times, a, b):
     """Median over rounds of ``times[a][i] / times[b][i]`` (same-round pairs
     share the machine's load), and the ratio of the minima."""
-    ratios = [x / y for x, y in zip(times[a], times[b])]
+    ratios = [x / y for x, y in zip(times[a], times[b], strict=True)]
     return statistics.median(ratios), min(times[a]) / min(times[b])
 
 

@@ -146,7 +146,7 @@ def main(args):
         contestants["autograd"] = lambda: autograd_step(x, y, *weights)
     reference = contestants["numpy"]()
     for name in list(contestants)[1:]:
-        for ref, got in zip(reference, contestants[name]()):
+        for ref, got in zip(reference, contestants[name](), strict=True):
             np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-15)
     if args.clock == "wall":
         rounds = {name: timer(lambda run=run: [run() for _ in range(args.steps)]) for name, run in contestants.items()}

@@ -166,7 +166,7 @@ class NumpyCNN:
             fn(slice(0, n))
             return
         bounds = [n * k // self.threads for k in range(self.threads + 1)]
-        futures = [self.workers.submit(fn, slice(a, b)) for a, b in zip(bounds[1:-1], bounds[2:])]
+        futures = [self.workers.submit(fn, slice(a, b)) for a, b in zip(bounds[1:-1], bounds[2:], strict=True)]
         fn(slice(0, bounds[1]))
         for future in futures:
             future.result()
@@ -288,7 +288,7 @@ class NumpyCNN:
     def adam(self, grads, lr=1e-3, b1=0.9, b2=0.999, eps=1e-7):
         self.t += 1
         alpha = lr * math.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
             m += (1 - b1) * (g - m)
             v += (1 - b2) * (g * g - v)
             p -= alpha * m / (np.sqrt(v) + eps)

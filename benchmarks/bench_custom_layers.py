@@ -116,7 +116,7 @@ def main(args):
     reference = epoch(makers["builtin"], x[:2000], y[:2000])[1]
     for name in ("custom-numpy", "custom-ops"):
         weights = epoch(makers[name], x[:2000], y[:2000])[1]
-        worst = max(float(np.max(np.abs(a - b))) for a, b in zip(weights, reference))
+        worst = max(float(np.max(np.abs(a - b))) for a, b in zip(weights, reference, strict=True))
         assert worst < 1e-9, f"{name} trains differently from the built-in layers (max weight difference {worst})"
     print(f"{what}: {len(x)} images, float64, batch {BATCH}, BLAS threads: {args.threads or 'default'}; "
           f"{args.repeats} interleaved epochs per contestant")
@@ -124,10 +124,10 @@ def main(args):
                        args.repeats)
     print(f"{'contestant':<14} {'median s':>9} {'min s':>7} {'ratio (median)':>15} {'ratio range':>14}")
     for name in makers:
-        ratios = [a / b for a, b in zip(times[name], times["builtin"])]
+        ratios = [a / b for a, b in zip(times[name], times["builtin"], strict=True)]
         print(f"{name:<14} {statistics.median(times[name]):9.3f} {min(times[name]):7.3f} "
               f"{statistics.median(ratios):15.3f} {min(ratios):6.3f}-{max(ratios):.3f}")
-    worst = max(statistics.median([a / b for a, b in zip(times[n], times["builtin"])])
+    worst = max(statistics.median([a / b for a, b in zip(times[n], times["builtin"], strict=True)])
                 for n in ("custom-numpy", "custom-ops"))
     print(f"bar: call()-only layers within {BAR}x the built-in layers: {'met' if worst <= BAR else 'NOT met'} "
           f"(worst median ratio {worst:.3f})")

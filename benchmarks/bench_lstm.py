@@ -179,7 +179,7 @@ class NumpyLSTM:
     def adam(self, grads, lr=1e-3, b1=0.9, b2=0.999, eps=1e-7):
         self.t += 1
         alpha = lr * math.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
             m += (1 - b1) * (g - m)
             v += (1 - b2) * (g * g - v)
             p -= alpha * m / (np.sqrt(v) + eps)

@@ -147,7 +147,7 @@ def main(args):
     # Same math: one epoch from the same weights in the same order ends at the same weights.
     ref = numpy_epoch(*data["float64"], weights64)
     _, got = layergraph_epoch(*data["float64"], "float64")
-    worst = max(float(np.max(np.abs(a - b))) for a, b in zip(ref, got))
+    worst = max(float(np.max(np.abs(a - b))) for a, b in zip(ref, got, strict=True))
     assert worst < 1e-10, f"layergraph and the numpy loop disagree after one epoch (max |diff| {worst:.2e})"
 
     contestants = {}
@@ -172,7 +172,7 @@ def main(args):
             print("(PyTorch not installed: skipped)")
         else:
             _, tw = torch_run(*data["float64"], weights64)
-            worst_t = max(float(np.max(np.abs(a - b))) for a, b in zip(ref, tw))
+            worst_t = max(float(np.max(np.abs(a - b))) for a, b in zip(ref, tw, strict=True))
             assert worst_t < 1e-8, f"torch and the numpy loop disagree after one epoch (max |diff| {worst_t:.2e})"
             for dtype in dtypes:
                 w = [v.astype(dtype) for v in weights64]
@@ -193,7 +193,8 @@ def main(args):
     for name in names:
         if not name.startswith("numpy"):
             ref = f"numpy {name.split()[-1]}"
-            print(f"  {name:>18} / {ref}: {med[name] / med[ref]:.3f}   (fastest: {min(times[name]) / min(times[ref]):.3f})")
+            fastest = min(times[name]) / min(times[ref])
+            print(f"  {name:>18} / {ref}: {med[name] / med[ref]:.3f}   (fastest: {fastest:.3f})")
     x64 = data["float64"][0]
     print(f"peak RSS: {peak_rss_mib():.0f} MiB (float64 training images alone: {x64.nbytes / 2**20:.0f} MiB, "
           f"float32: {data['float32'][0].nbytes / 2**20:.0f} MiB)")

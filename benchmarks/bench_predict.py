@@ -311,7 +311,8 @@ def main(args):
           + "".join(f"{'layergraph/' + other:>24}" for other in impls[1:]) + "   max |diff| vs layergraph")
     ok = True
     for name, (times, diffs) in results.items():
-        row = f"  {name:<13}{specs[name][3]:>6}" + "".join(f"{len(x64) / statistics.median(times[impl]):>17,.0f}" for impl in impls)
+        row = f"  {name:<13}{specs[name][3]:>6}" + "".join(
+            f"{len(x64) / statistics.median(times[impl]):>17,.0f}" for impl in impls)
         for other in impls[1:]:
             med, fastest = median_ratio(times, "layergraph", other)
             row += f"{med:>16.2f} [{fastest:.2f}]"

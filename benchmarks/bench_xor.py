@@ -60,7 +60,7 @@ def main(argv=None):
 
     # Same math: both runs end at the same weights.
     ref, got = numpy_loop(x, y, weights, 200, lr), layergraph_fit(x, y, weights, 200, lr)
-    assert all(np.allclose(a, b, rtol=1e-10) for a, b in zip(ref, got)), "the two loops disagree"
+    assert all(np.allclose(a, b, rtol=1e-10) for a, b in zip(ref, got, strict=True)), "the two loops disagree"
 
     times = {"numpy": [], "layergraph": []}
     for _ in range(args.repeats):

@@ -81,7 +81,8 @@ def main(argv=None):
     wall = (time.perf_counter() - t0) / args.steps
     cpu_step = (time.process_time() - c0) / args.steps
     step_faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / args.steps
-    print(f"{wall * 1e3:.2f} ms per step (CPU time {cpu_step * 1e3:.2f} ms), {step_faults:.0f} minor page faults per step "
+    print(f"{wall * 1e3:.2f} ms per step (CPU time {cpu_step * 1e3:.2f} ms), "
+          f"{step_faults:.0f} minor page faults per step "
           f"(threads {args.threads or 'default'}, retain memory {args.retain_memory})")
     rows = sorted(totals.items(), key=lambda kv: -cpu[kv[0]])
     print(f"  {'phase':<32} {'wall':>10} {'share':>7} {'CPU':>10} {'share':>7} {'faults':>8}")

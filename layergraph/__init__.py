@@ -12,19 +12,19 @@ Example
 ['accuracy', 'loss']
 """
 from . import (
-               activations,
-               callbacks,
-               datasets,
-               gradients,
-               initializers,
-               layers,
-               losses,
-               metrics,
-               models,
-               ops,
-               optimizers,
-               regularizers,
-               utils,
+    activations,
+    callbacks,
+    datasets,
+    gradients,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    regularizers,
+    utils,
 )
 from ._version import __version__
 from .framework import Functional, Input, Model, Sequential, Trainer, load_model

@@ -111,7 +111,7 @@ def history_figure(history, title=None):
         raise ValueError(f"plot_history: no loss or accuracy in the history (keys: {sorted(logs)})")
     fig = _figure(figsize=(5.5 * len(panels), 4.2), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (metric, label) in zip(axes, panels):
+    for ax, (metric, label) in zip(axes, panels, strict=True):
         for key, name, color, marker in ((metric, "train", _TRAIN_COLOR, "o"),
                                          (f"val_{metric}", "validation", _VAL_COLOR, "s")):
             if key in logs:

@@ -27,7 +27,8 @@ def test_tiny_run_prints_every_optimizer_and_writes_the_figure(mnist_dir, tmp_pa
     assert re.match(r"optimizer +settings +final train loss +test accuracy +seconds\n-+ ", table)
     rows = re.findall(r"^(\w+) .*? (\d+\.\d{4}) +(\d\.\d{4}) +(\d+\.\d)$", table, re.M)
     assert [r[0] for r in rows] == NAMES
-    for (name, *_, final), (row_name, loss, accuracy, _) in zip(progress, rows):
+    for (name, *_, final), (row_name, loss, accuracy, _) in zip(progress, rows, strict=True):
+        assert row_name == name
         assert accuracy == final  # the table's accuracy is the last epoch's
         assert 0 < float(loss) < 10
     assert f"Saved plot: {path}" in out

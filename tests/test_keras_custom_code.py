@@ -308,7 +308,8 @@ def test_add_loss_is_reset_at_each_outer_call_and_collected_from_inner_layers():
 
 def test_activity_regularization_joins_the_objective_value_and_both_gradients():
     inputs = keras.Input(shape=(3,))
-    outputs = keras.layers.Dense(2, seed=0)(ActivityRegularizationLayer(rate=0.5)(keras.layers.Dense(3, seed=1)(inputs)))
+    outputs = keras.layers.Dense(2, seed=0)(
+        ActivityRegularizationLayer(rate=0.5)(keras.layers.Dense(3, seed=1)(inputs)))
     model = keras.Model(inputs, outputs)
     x, _ = _data(6, 3)
     y = np.zeros((6, 2))

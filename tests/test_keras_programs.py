@@ -95,7 +95,7 @@ def _checkpoint_resume(g, out, folder):
     assert losses == sorted(losses, reverse=True)  # saved only when val_loss improved
     assert "val_loss improved from None to" in out
     # 10 batches an epoch: the last of the saves every 5 batches holds the final weights
-    for a, b in zip(g["weights_only"].get_weights(), g["model"].get_weights()):
+    for a, b in zip(g["weights_only"].get_weights(), g["model"].get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert "training interrupted" in out and "epochs run after the restart: 3" in out
     assert not (folder / "backup").exists()
@@ -141,9 +141,9 @@ def _saving(g, out, folder):
     assert g["new_layer"].get_config() == {**g["layer_config"], "name": g["new_layer"].name}
     assert type(g["new_sequential"]) is lg.Sequential and type(g["new_functional"]) is type(g["functional"])
     assert g["from_json"].get_config()["layers"][1]["config"]["units"] == 1
-    for a, b in zip(g["layer_1"].get_weights(), g["layer_2"].get_weights()):
+    for a, b in zip(g["layer_1"].get_weights(), g["layer_2"].get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
-    for a, b in zip(g["clone"].get_weights(), g["functional"].get_weights()):
+    for a, b in zip(g["clone"].get_weights(), g["functional"].get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert g["clone"].layers[1] is not g["functional"].layers[1]
     assert g["reconstructed_model"].optimizer.iterations == 2 * g["model"].optimizer.iterations

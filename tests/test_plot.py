@@ -44,7 +44,7 @@ def test_history_figure_panels_labels_and_titles():
     axes = fig.get_axes()
     assert [ax.get_title() for ax in axes] == ["Loss per epoch", "Accuracy per epoch"]
     assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in axes] == [("Epoch", "Loss"), ("Epoch", "Accuracy")]
-    for ax, key in zip(axes, ("loss", "accuracy")):
+    for ax, key in zip(axes, ("loss", "accuracy"), strict=True):
         lines = ax.get_lines()
         assert [line.get_label().split(" ")[0] for line in lines] == ["train", "validation"]
         np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])

@@ -4,13 +4,18 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 BOXES = [
     # (x, y, width, height, title, body, colour)
-    (0.2, 0.6, 3.0, 6.5, "Trainer", "fit():\nfor each epoch\n  for each batch (x, y)\n    train_step(x, y)\n\nchecks that loss and\ngrads are finite", "#cfe2f3"),
+    (0.2, 0.6, 3.0, 6.5, "Trainer",
+     "fit():\nfor each epoch\n  for each batch (x, y)\n    train_step(x, y)\n\nchecks that loss and\ngrads are finite",
+     "#cfe2f3"),
     (4.5, 5.3, 4.3, 1.8, "GradientStrategy", "gradients(model, loss, x, y)\n-> (loss_value, grads)", "#fce5cd"),
     (4.5, 2.95, 4.3, 1.6, "Optimizer", "apply(trainable_weights, grads)\nupdates Variables in place", "#fff2cc"),
     (4.5, 0.6, 4.3, 1.6, "Callbacks", "on_train_batch_end,\non_epoch_end(logs); History", "#d0e0e3"),
-    (10.0, 5.3, 4.4, 1.8, "Model graph: forward", "layer.forward(inputs, training)\nin topological order\n-> y_pred, caches", "#d9ead3"),
-    (10.0, 2.95, 4.4, 1.6, "Loss (+ weight penalties)", "loss(y, y_pred); fused dL/dz\nfor sigmoid/softmax + CE", "#ead1dc"),
-    (10.0, 0.6, 4.4, 1.6, "Model graph: backward", "analytic: layer.backward(g, cache)\nnumeric: w ± eps, forward again", "#d9ead3"),
+    (10.0, 5.3, 4.4, 1.8, "Model graph: forward",
+     "layer.forward(inputs, training)\nin topological order\n-> y_pred, caches", "#d9ead3"),
+    (10.0, 2.95, 4.4, 1.6, "Loss (+ weight penalties)", "loss(y, y_pred); fused dL/dz\nfor sigmoid/softmax + CE",
+     "#ead1dc"),
+    (10.0, 0.6, 4.4, 1.6, "Model graph: backward",
+     "analytic: layer.backward(g, cache)\nnumeric: w ± eps, forward again", "#d9ead3"),
 ]
 
 ARROWS = [

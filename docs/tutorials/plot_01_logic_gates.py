@@ -91,7 +91,7 @@ g1, g2 = np.meshgrid(grid, grid)
 plane = np.column_stack([g1.ravel(), g2.ravel()])
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 4), constrained_layout=True)
-for ax, (gate, (m, _)) in zip(axes, trained.items()):
+for ax, (gate, (m, _)) in zip(axes, trained.items(), strict=True):
     p = m.predict(plane).reshape(g1.shape)
     filled = ax.contourf(g1, g2, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.8)
     ax.contour(g1, g2, p, levels=[0.5], colors="k", linewidths=2)
@@ -132,7 +132,7 @@ plt.show()
 analytic_model, analytic_history = gates.train("AND", gradient="analytic")
 print("analytic cost:", analytic_history.history["cost"][-1])
 print("max weight difference:",
-      max(np.abs(a - n).max() for a, n in zip(analytic_model.get_weights(), and_model.get_weights())))
+      max(np.abs(a - n).max() for a, n in zip(analytic_model.get_weights(), and_model.get_weights(), strict=True)))
 
 # %%
 # What one neuron cannot do

@@ -42,7 +42,7 @@ ax0.set_title("The cost of one neuron on XOR gets stuck")
 ax0.legend()
 colors = np.where(y.ravel() == 1, "tab:red", "tab:blue")
 ax1.scatter(x[:, 0], x[:, 1], c=colors, s=200, edgecolors="k")
-for (a, b), t in zip(x, y.ravel()):
+for (a, b), t in zip(x, y.ravel(), strict=True):
     ax1.annotate(f"XOR={int(t)}", (a, b), textcoords="offset points", xytext=(12, -4))
 ax1.plot([-0.3, 0.8], [0.8, -0.3], "k:", label="x1 + x2 = 0.5 isolates 00, but 11 ends up with 01 and 10")
 ax1.set_xlim(-0.4, 1.6)
@@ -145,7 +145,8 @@ def draw_graph(model, ax):
 
 fig, ax = plt.subplots(figsize=(10, 2.6))
 draw_graph(composed, ax)
-ax.set_title("xor_composed: Input → (NAND gate, OR gate) → Concatenate → AND gate (boxes: layer name, type, output shape)")
+ax.set_title("xor_composed: Input → (NAND gate, OR gate) → Concatenate → AND gate "
+             "(boxes: layer name, type, output shape)")
 plt.show()
 
 # %%
@@ -193,7 +194,8 @@ grid = np.linspace(-0.5, 1.5, 201)
 g1, g2 = np.meshgrid(grid, grid)
 plane = np.column_stack([g1.ravel(), g2.ravel()])
 fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), constrained_layout=True)
-for ax, (title, model) in zip(axes[:2], [("composed: AND(NAND, OR)", composed), ("learned: 2-4-1 sigmoid net", learned)]):
+panels = [("composed: AND(NAND, OR)", composed), ("learned: 2-4-1 sigmoid net", learned)]
+for ax, (title, model) in zip(axes[:2], panels, strict=True):
     p = model.predict(plane).reshape(g1.shape)
     filled = ax.contourf(g1, g2, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.8)
     ax.contour(g1, g2, p, levels=[0.5], colors="k", linewidths=2)

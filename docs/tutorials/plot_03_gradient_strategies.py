@@ -35,7 +35,7 @@ analytic = lg.gradients.AnalyticGradient()
 loss_n, grads_n = numeric.gradients(model, "binary_crossentropy", x, y)
 loss_a, grads_a = analytic.gradients(model, "binary_crossentropy", x, y)
 print("loss:", loss_n, loss_a)
-for w, gn, ga in zip(model.trainable_weights, grads_n, grads_a):
+for w, gn, ga in zip(model.trainable_weights, grads_n, grads_a, strict=True):
     print(f"{w.name:14s} shape {str(w.shape):8s} max |numeric - analytic| = {np.abs(gn - ga).max():.1e}")
 
 # %%
@@ -70,7 +70,7 @@ deeper = lg.Sequential([lg.layers.Dense(6, activation="relu", input_shape=(3,), 
                         lg.layers.Dense(3, activation="softmax", seed=5)])
 labels = rng.integers(0, 3, size=16)
 errors = lg.gradients.check(deeper, "sparse_categorical_crossentropy", x, labels)
-for w, e in zip(deeper.trainable_weights, errors):
+for w, e in zip(deeper.trainable_weights, errors, strict=True):
     print(f"{w.name:14s} relative error {e:.1e}")
 
 # %%
@@ -244,7 +244,7 @@ ax.legend()
 ax.grid(alpha=0.3)
 plt.show()
 print("largest weight difference after 300 epochs:",
-      max(np.abs(a - b).max() for a, b in zip(m2.get_weights(), m4.get_weights())))
+      max(np.abs(a - b).max() for a, b in zip(m2.get_weights(), m4.get_weights(), strict=True)))
 
 # %%
 # The same strategies feed a full-batch optimiser

@@ -216,7 +216,7 @@ print("per-digit accuracy:", np.round(np.diag(confusion) / confusion.sum(axis=1)
 wrong = np.flatnonzero(predicted != y_test)
 worst = wrong[np.argsort(-probabilities[wrong, predicted[wrong]])][:8]
 fig, axes = plt.subplots(1, 8, figsize=(10, 2.1), layout="constrained")  # room for the title inside the figure
-for ax, i in zip(axes, worst):
+for ax, i in zip(axes, worst, strict=False):  # fewer than 8 mistakes leave axes blank
     ax.imshow(x_test[i], cmap="gray_r")
     ax.set_title(f"true {y_test[i]}, said {predicted[i]}\n({probabilities[i, predicted[i]]:.0%})", fontsize=8)
     ax.set_xticks([])

@@ -262,7 +262,7 @@ for label, model in variants.items():
 
 fig, axes = plt.subplots(1, len(reg_histories), figsize=(14, 3.6), sharey=True, constrained_layout=True)
 epochs = np.arange(1, EPOCHS_REG + 1)
-for ax, (label, history) in zip(axes, reg_histories.items()):
+for ax, (label, history) in zip(axes, reg_histories.items(), strict=True):
     ax.plot(epochs, history.history["accuracy"], label="training")
     ax.plot(epochs, history.history["val_accuracy"], label="validation")
     ax.set_title(label, fontsize=10)

@@ -203,7 +203,7 @@ assert lg.gradients.check(fast_model, "binary_crossentropy", x, y).passed
 strategy = lg.gradients.AnalyticGradient()
 _, taped = strategy.gradients(model, "binary_crossentropy", x, y)
 _, by_hand = strategy.gradients(fast_model, "binary_crossentropy", x, y)
-for w, a, b in zip(model.trainable_weights, taped, by_hand):
+for w, a, b in zip(model.trainable_weights, taped, by_hand, strict=True):
     print(f"{w.name:12s} largest |tape - hand-written| = {np.max(np.abs(a - b)):.1e}")
 
 # %%
@@ -243,7 +243,7 @@ class BrokenSwish(FastSwish):
 
 broken = lg.Sequential([lg.Input(shape=(3,)), lg.layers.Dense(4, seed=0), BrokenSwish(beta=0.7),
                         lg.layers.Dense(1, activation="sigmoid", seed=1)])
-for w, e in zip(broken.trainable_weights, lg.gradients.check(broken, "binary_crossentropy", x, y)):
+for w, e in zip(broken.trainable_weights, lg.gradients.check(broken, "binary_crossentropy", x, y), strict=True):
     print(f"{w.name:18s} relative error {e:.1e}  {'<-- wrong' if e > 1e-6 else ''}")
 
 # %%

@@ -24,7 +24,7 @@ def _positive_float(text):
 def _print_predictions(model, title):
     x = logic.INPUTS
     print(title)
-    for row, p in zip(x.astype(int), model.predict(x).ravel()):
+    for row, p in zip(x.astype(int), model.predict(x).ravel(), strict=True):
         print(f"  {row[0]} {row[1]} -> {p:.8f}")
 
 

@@ -138,7 +138,7 @@ def _progress_bar(total: int | None, desc: str, enabled: bool):
 
 
 def _urlopen(url: str, timeout: float) -> BinaryIO:
-    return urllib.request.urlopen(url, timeout=timeout)
+    return urllib.request.urlopen(url, timeout=timeout)  # https/file only
 
 
 def download_file(

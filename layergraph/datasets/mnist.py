@@ -402,7 +402,8 @@ def _load_npz(path: str) -> tuple[Split, Split]:
         with np.load(path, allow_pickle=False) as data:
             missing = [key for key in NPZ_KEYS if key not in data.files]
             if missing:
-                raise ValueError(f"MNIST file {path!r} lacks the arrays {missing}; a Keras mnist.npz holds {list(NPZ_KEYS)}")
+                raise ValueError(f"MNIST file {path!r} lacks the arrays {missing}; "
+                                 f"a Keras mnist.npz holds {list(NPZ_KEYS)}")
             arrays = {key: data[key] for key in NPZ_KEYS}
     except (OSError, EOFError) as err:
         raise ValueError(f"MNIST file {path!r} is not a readable .npz archive ({err})") from None

@@ -102,12 +102,13 @@ def _input_list(model, input_tensors):
     if len(tensors) != len(names):
         raise ValueError(f"clone_model: model {model.name!r} has {len(names)} input(s) {names}, got "
                          f"{len(tensors)} input tensor(s)")
-    for name, original, tensor in zip(names, model.inputs, tensors):
+    for name, original, tensor in zip(names, model.inputs, tensors, strict=True):
         if not isinstance(tensor, SymbolicTensor):
             raise ValueError(f"clone_model: input_tensors must be symbolic tensors from layergraph.Input(), got "
                              f"{type(tensor).__name__} for input {name!r}")
         if len(tensor.shape) != len(original.shape) or any(
-                a is not None and b is not None and a != b for a, b in zip(tensor.shape[1:], original.shape[1:])):
+                a is not None and b is not None and a != b
+                for a, b in zip(tensor.shape[1:], original.shape[1:], strict=True)):
             raise ValueError(f"clone_model: the tensor for input {name!r} has shape {tensor.shape}, the model's "
                              f"input has {original.shape}")
     return tensors
@@ -115,7 +116,7 @@ def _input_list(model, input_tensors):
 
 def _clone_functional(model, input_tensors, clone_function):
     new_inputs = _input_list(model, input_tensors)
-    tensors = {id(old): new for old, new in zip(model.inputs, new_inputs)}
+    tensors = {id(old): new for old, new in zip(model.inputs, new_inputs, strict=True)}
     memo = {}
     for node in model._graph.nodes:
         if not node.inputs:  # an input layer: its tensor was mapped above
@@ -123,10 +124,10 @@ def _clone_functional(model, input_tensors, clone_function):
         layer = _cloned(node.layer, clone_function, memo)
         inputs = [tensors[id(t)] for t in node.inputs]
         out = layer(inputs if len(inputs) > 1 else inputs[0], training=node.training)
-        for old, new in zip(node.outputs, out if isinstance(out, list) else [out]):
+        for old, new in zip(node.outputs, out if isinstance(out, list) else [out], strict=True):
             tensors[id(old)] = new
     outputs = [tensors[id(t)] for t in model.outputs]
-    inputs = dict(zip(model._input_keys, new_inputs)) if model._input_keys else \
+    inputs = dict(zip(model._input_keys, new_inputs, strict=True)) if model._input_keys else \
         new_inputs if model._multi_input else new_inputs[0]
     return Model(inputs, outputs if model._multi_output else outputs[0], name=model.name)
 

@@ -84,7 +84,7 @@ class _Geometry:
         self.dilation = pad1 + _tuple(dilation_rate, rank, "dilation_rate")
         spatial, window = pad1 + tuple(x_shape[1:-1]), pad1 + tuple(k_shape[:-2])
         sizes = [output_length(n, k, s, d, self.padding)
-                 for n, k, s, d in zip(spatial, window, self.strides, self.dilation)]
+                 for n, k, s, d in zip(spatial, window, self.strides, self.dilation, strict=True)]
         self.out_size = tuple(o for o, _ in sizes)
         self.pads = tuple(p for _, p in sizes)
         if min(self.out_size) < 1:

@@ -72,7 +72,7 @@ def as_arrays(value, names, what, allow_none=False):
 def as_floats(arrays, dtypes, what):
     """Numeric arrays cast to ``dtypes`` (no copy when they already match)."""
     out = []
-    for i, (a, dtype) in enumerate(zip(arrays, dtypes)):
+    for i, (a, dtype) in enumerate(zip(arrays, dtypes, strict=True)):
         a = np.asarray(a)
         if a.dtype.kind not in "biuf":
             label = what if len(arrays) == 1 else f"{what}[{i}]"

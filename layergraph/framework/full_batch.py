@@ -242,7 +242,7 @@ class ScipyTrainer(Trainer):
         best = {"loss": math.inf, "theta": theta0}
 
         def assign(theta):
-            for w, part in zip(weights, np.split(theta, splits)):
+            for w, part in zip(weights, np.split(theta, splits), strict=True):
                 w.value[...] = part.reshape(w.shape)
 
         def remember(value, theta):

@@ -132,10 +132,10 @@ class Functional(Model, functional=True):
         arrays = list(inputs) if self._multi_input else [inputs]
         if len(arrays) != len(self.inputs):
             raise ValueError(f"Model {self.name!r} expects {len(self.inputs)} inputs, got {len(arrays)}")
-        for t, a in zip(self.inputs, arrays):
+        for t, a in zip(self.inputs, arrays, strict=True):
             expected = t.shape[1:]
             got = np.shape(a)[1:]
-            if len(got) != len(expected) or any(e is not None and e != g for e, g in zip(expected, got)):
+            if len(got) != len(expected) or any(e is not None and e != g for e, g in zip(expected, got, strict=True)):
                 raise ValueError(f"Model {self.name!r}: input {t.node.layer.name!r} expects shape {t.shape}, "
                                  f"got {tuple(np.shape(a))}")
         self._clear_losses()
@@ -241,7 +241,7 @@ class Functional(Model, functional=True):
             raise ValueError(f"Model config {config.get('name')!r}: input or output {list(err.args[0])} "
                              "is not produced by any layer") from None
         if config.get("input_keys"):
-            inputs = dict(zip(config["input_keys"], inputs))
+            inputs = dict(zip(config["input_keys"], inputs, strict=True))
         model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
         model.trainable = config.get("trainable", True)
         if config.get("dtype"):

@@ -670,15 +670,15 @@ def check(model, loss, x, y, numeric=None, analytic=None, rtol=1e-6, atol=1e-9):
     try:
         with DROPOUT_MODES[numeric.dropout](model):  # analytic and numeric see the same dropout masks
             _, a_grads = analytic.gradients(model, loss, x, y)
-            for w, saved in zip(model.non_trainable_weights, state):
+            for w, saved in zip(model.non_trainable_weights, state, strict=True):
                 w.value[...] = saved
             _, n_grads = numeric.gradients(model, loss, x, y)
     finally:
-        for w, saved in zip(model.non_trainable_weights, state):
+        for w, saved in zip(model.non_trainable_weights, state, strict=True):
             w.value[...] = saved
     floor = atol / rtol
     errors, reports = [], []
-    for w, a, n in zip(model.trainable_weights, a_grads, n_grads):
+    for w, a, n in zip(model.trainable_weights, a_grads, n_grads, strict=True):
         a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
         mask = ~np.isnan(n)
         if not mask.any():

@@ -167,7 +167,7 @@ class Graph:
             One entry per node, for :meth:`backward`.
         """
         values = {}
-        for t, a in zip(self.inputs, arrays):
+        for t, a in zip(self.inputs, arrays, strict=True):
             values[id(t)] = a
         caches = []
         for node, is_input, in_ids, out_ids in self._plan:
@@ -180,7 +180,7 @@ class Graph:
             if len(out_ids) == 1:
                 values[out_ids[0]] = out
             else:
-                for i, o in zip(out_ids, out):
+                for i, o in zip(out_ids, out, strict=True):
                     values[i] = o
             caches.append(cache)
         return [values[id(t)] for t in self.outputs], caches
@@ -208,7 +208,7 @@ class Graph:
         """
         grads_at = {}
         fused = set()
-        for i, (t, g) in enumerate(zip(self.outputs, grads)):
+        for i, (t, g) in enumerate(zip(self.outputs, grads, strict=True)):
             if g is None:
                 continue
             _accumulate(grads_at, id(t), g)
@@ -216,7 +216,7 @@ class Graph:
                 fused.add(id(t.node))
         by_var = {}
         input_ids = self._input_ids
-        for (node, is_input, in_ids, out_ids), cache in zip(reversed(self._plan), reversed(caches)):
+        for (node, is_input, in_ids, out_ids), cache in zip(reversed(self._plan), reversed(caches), strict=True):
             if is_input:
                 continue
             if len(out_ids) == 1:
@@ -235,12 +235,12 @@ class Graph:
                 g_in, layer_grads = layer.backward_preactivation(g, cache, input_grad=wanted)
             else:
                 g_in, layer_grads = layer.backward(g, cache, input_grad=wanted)
-            for w, wg in zip(layer.trainable_weights, layer_grads):
+            for w, wg in zip(layer.trainable_weights, layer_grads, strict=True):
                 _accumulate(by_var, id(w), wg)
             if not wanted:
                 continue
             g_in = g_in if len(in_ids) > 1 else [g_in]
-            for i, gi in zip(in_ids, g_in):
+            for i, gi in zip(in_ids, g_in, strict=True):
                 if gi is not None:
                     _accumulate(grads_at, i, gi)
         if not input_grad:

@@ -161,7 +161,8 @@ class Model(Layer):
         if isinstance(inputs, (list, tuple)) and self._num_inputs == 1 and not self.built and len(inputs) > 1:
             self._num_inputs = len(inputs)
         from_user = _as_input_list(inputs, self.input_names)
-        arrays = [np.asarray(a).astype(dtype, copy=False) for a, dtype in zip(from_user, self.input_dtypes)]
+        arrays = [np.asarray(a).astype(dtype, copy=False)
+                  for a, dtype in zip(from_user, self.input_dtypes, strict=True)]
         self.build_from_inputs(arrays)
         return self.arrays_for_forward(arrays)
 
@@ -185,7 +186,7 @@ class Model(Layer):
             state = [w.value.copy() for w in self.non_trainable_weights]
             with backward_follows(False):  # a probe that creates the weights: nothing to record
                 self.forward(self.arrays_for_forward(zeros), training=False)
-            for w, saved in zip(self.non_trainable_weights, state):
+            for w, saved in zip(self.non_trainable_weights, state, strict=True):
                 w.value[...] = saved
         except Exception:
             self.built = False
@@ -252,7 +253,8 @@ class Model(Layer):
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"No layer named {name!r} in model {self.name!r}; layers: {[l.name for l in self.layers]}")
+        raise ValueError(f"No layer named {name!r} in model {self.name!r}; "
+                         f"layers: {[layer.name for layer in self.layers]}")
 
     # -- training ------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, gradient="analytic",

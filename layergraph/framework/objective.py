@@ -83,7 +83,7 @@ class Objective:
         names = list(output_names)
         losses = _per_output(loss, names, "loss", required=True)
         weights = _per_output(loss_weights, names, "loss_weights", required=False, default=1.0)
-        for name, w in zip(names, weights):
+        for name, w in zip(names, weights, strict=True):
             if not isinstance(w, (int, float, np.integer, np.floating)) or isinstance(w, bool) or not np.isfinite(w) \
                     or w < 0:
                 raise ValueError(f"loss_weights: the weight of output {name!r} must be a finite number >= 0, "
@@ -98,11 +98,11 @@ class Objective:
     # -- labels -------------------------------------------------------------------
     def prepare(self, ys, preds):
         """Coerce one batch's labels to the outputs (no value checks: :meth:`check_labels` did them)."""
-        return [loss.validate(y, p, check=False)[0] for loss, y, p in zip(self.losses, ys, preds)]
+        return [loss.validate(y, p, check=False)[0] for loss, y, p in zip(self.losses, ys, preds, strict=True)]
 
     def check_labels(self, ys, output_shapes):
         """Verify all labels once (shapes against the outputs, values against each loss)."""
-        for loss, name, y, shape in zip(self.losses, self.output_names, ys, output_shapes):
+        for loss, name, y, shape in zip(self.losses, self.output_names, ys, output_shapes, strict=True):
             try:
                 loss.check_labels(y, tuple(shape))
             except ValueError as err:
@@ -138,10 +138,11 @@ class Objective:
         ``sample_weights``: ``None`` or one ``(n,)`` array (or ``None``) per output.
         """
         if sample_weights is None:
-            parts = [loss.value(y, p) for loss, y, p in zip(self.losses, ys, preds)]
+            parts = [loss.value(y, p) for loss, y, p in zip(self.losses, ys, preds, strict=True)]
         else:
-            parts = [loss.value(y, p, sw) for loss, y, p, sw in zip(self.losses, ys, preds, sample_weights)]
-        total = parts[0] if self._plain else sum(w * v for w, v in zip(self.loss_weights, parts))
+            parts = [loss.value(y, p, sw)
+                     for loss, y, p, sw in zip(self.losses, ys, preds, sample_weights, strict=True)]
+        total = parts[0] if self._plain else sum(w * v for w, v in zip(self.loss_weights, parts, strict=True))
         penalties, layers = self._structure(model)
         for var, reg in penalties:
             total += reg(var.value)
@@ -184,7 +185,8 @@ class Objective:
         """
         sample_weights = sample_weights or [None] * len(self.losses)
         grads, fused = [], []
-        for loss, w, y, p, act, sw in zip(self.losses, self.loss_weights, ys, preds, activations, sample_weights):
+        for loss, w, y, p, act, sw in zip(self.losses, self.loss_weights, ys, preds, activations, sample_weights,
+                                          strict=True):
             g = loss.fused_gradient(act, y, p, sw) if act is not None else None
             fused.append(g is not None)
             if g is None:

@@ -405,7 +405,7 @@ def dot(x1, x2):
     return np.dot(x1, x2)
 
 
-def sum(x, axis=None, keepdims=False):
+def sum(x, axis=None, keepdims=False):  # shadows the builtin: Keras' name
     """``np.sum(x, axis, keepdims=keepdims)``.
 
     Parameters
@@ -435,7 +435,7 @@ def mean(x, axis=None, keepdims=False):
     return np.mean(x, axis=axis, keepdims=keepdims)
 
 
-def max(x, axis=None, keepdims=False, initial=None):
+def max(x, axis=None, keepdims=False, initial=None):  # shadows the builtin: Keras' name
     """``np.max(x, axis, keepdims=keepdims, initial=initial)``; ties share the gradient.
 
     Parameters
@@ -628,7 +628,7 @@ def log(x):
     return np.log(x)
 
 
-def abs(x):
+def abs(x):  # shadows the builtin: Keras' name
     """``np.absolute(x)``; the gradient at 0 is 0.
 
     Parameters

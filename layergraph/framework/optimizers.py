@@ -216,10 +216,10 @@ class Optimizer:
         """
         if len(variables) != len(grads):
             raise ValueError(f"{type(self).__name__}: {len(variables)} variables but {len(grads)} gradients")
-        for v, g in zip(variables, grads):  # every shape first: a bad one changes nothing
+        for v, g in zip(variables, grads, strict=True):  # every shape first: a bad one changes nothing
             if type(g) is not np.ndarray or g.shape != v.value.shape:
                 grads = [np.asarray(g) for g in grads]
-                for v, g in zip(variables, grads):
+                for v, g in zip(variables, grads, strict=True):
                     if g.shape != v.value.shape:
                         raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} for {v.name} of shape "
                                          f"{v.value.shape}")
@@ -231,7 +231,7 @@ class Optimizer:
         if self.clipnorm is not None:
             grads = [self._clip(g) for g in grads]
         lr = self.current_learning_rate
-        for v, g in zip(variables, grads):
+        for v, g in zip(variables, grads, strict=True):
             self.update_step(v, g if g.dtype == v.value.dtype else g.astype(v.value.dtype), lr)
         self.iterations += 1
 
@@ -376,7 +376,8 @@ class Adagrad(Optimizer):
         var.value -= lr * grad / (np.sqrt(acc) + self.epsilon)
 
     def get_config(self):
-        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
 
 
 class RMSprop(Optimizer):

@@ -143,13 +143,13 @@ def over_batch(fn, n, elements):
         fn(slice(0, n))
         return
     bounds = [n * k // threads for k in range(threads + 1)]
-    parts = [slice(start, stop) for start, stop in zip(bounds, bounds[1:])]
+    parts = [slice(start, stop) for start, stop in zip(bounds, bounds[1:], strict=False)]
     executor = _executor(threads - 1)
     futures = [executor.submit(_run_in_worker, fn, part) for part in parts[1:]]
     error = None
     try:
         _run_in_worker(fn, parts[0])
-    except BaseException as err:
+    except BaseException as err:  # re-raised below, once the workers are done
         error = err
     for future in futures:
         exc = future.exception()

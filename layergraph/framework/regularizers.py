@@ -72,7 +72,7 @@ class Regularizer:
         work = np.array(w)
         flat = work.reshape(-1)
         out = np.empty(len(indices))
-        for k, (i, v) in enumerate(zip(indices, values)):
+        for k, (i, v) in enumerate(zip(indices, values, strict=True)):
             original = flat[i]
             flat[i] = v
             out[k] = self(work)

@@ -393,7 +393,8 @@ class _Reader:
         for name, (shape, dtype, digest) in manifest.items():
             a = archive.read(name, shape=shape, dtype=dtype)
             if _digest(a) != digest:
-                raise self.fail(f"entry {name!r} does not match its recorded sha256 (the file was modified or corrupted)")
+                raise self.fail(f"entry {name!r} does not match its recorded sha256 "
+                                "(the file was modified or corrupted)")
             arrays[name] = a
         return meta, arrays
 
@@ -455,7 +456,7 @@ def _read_weights(reader, values, weights, where="its architecture", exact_dtype
     if len(values) != len(weights):
         raise reader.fail(f"it holds {len(values)} weight arrays but {where} has {len(weights)} weights")
     place = "the architecture" if where == "its architecture" else where
-    for i, (w, value) in enumerate(zip(weights, values)):
+    for i, (w, value) in enumerate(zip(weights, values, strict=True)):
         if value.shape != w.shape:
             raise reader.fail(f"weight {i} ({w.name}) has shape {w.shape} in {place} but {value.shape} in the file")
         # The file's own architecture names the dtype its arrays were saved in: anything else is an edit.
@@ -540,7 +541,7 @@ def load_model(path, custom_objects=None, compile=True):
                                          "shuffle_rng": state.get("shuffle_rng")})
             except Exception as err:  # (as above)
                 raise reader.fail(f"cannot restore the optimizer state: {type(err).__name__}: {err}") from err
-    for w, value in zip(model.weights, values):
+    for w, value in zip(model.weights, values, strict=True):
         w.value[...] = value
     return model
 
@@ -565,7 +566,7 @@ def load_weights(model, path):
                            where=f"model {model.name!r}", exact_dtype=False)
     if model.trainer is not None and meta.get("optimizer_state"):
         _restore_training_state(reader, model, meta, arrays)
-    for w, value in zip(model.weights, values):
+    for w, value in zip(model.weights, values, strict=True):
         w.value[...] = value
 
 

@@ -149,14 +149,14 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                              f"values and {len(boundaries)} boundaries")
         for i, b in enumerate(boundaries):
             _check_number("PiecewiseConstantDecay", f"boundaries[{i}]", b, low_inclusive=True)
-        if any(b >= c for b, c in zip(boundaries, boundaries[1:])):
+        if any(b >= c for b, c in zip(boundaries, boundaries[1:], strict=False)):
             raise ValueError(f"PiecewiseConstantDecay: boundaries must increase strictly, got {boundaries}")
         for i, v in enumerate(values):
             _check_number("PiecewiseConstantDecay", f"learning rate values[{i}]", v)
         self.boundaries, self.values = boundaries, values
 
     def __call__(self, step):
-        for b, v in zip(self.boundaries, self.values):
+        for b, v in zip(self.boundaries, self.values, strict=False):  # one value more: the rate after the last boundary
             if step <= b:
                 return v
         return self.values[-1]
@@ -262,7 +262,8 @@ def deserialize(config, custom_objects=None):
         (subclasses of :class:`LearningRateSchedule` are found anyway).
     """
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise ValueError(f"A learning-rate schedule config must be {{'class_name': str, 'config': dict}}, got {config!r:.200}")
+        raise ValueError(f"A learning-rate schedule config must be {{'class_name': str, 'config': dict}}, "
+                         f"got {config!r:.200}")
     name = config["class_name"]
     classes = {**_classes(), **(custom_objects or {})}
     if name not in classes:

@@ -59,7 +59,7 @@ def set_random_seed(seed):
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"set_random_seed: seed must be a non-negative integer, got {seed!r}")
     random.seed(int(seed))
-    np.random.seed(int(seed) % 2**32)
+    np.random.seed(int(seed) % 2**32)  # noqa: NPY002 -- the global generator, on purpose, as Keras seeds it
     _seed.sequence = np.random.SeedSequence(int(seed))
 
 

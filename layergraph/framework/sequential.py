@@ -256,8 +256,8 @@ class Sequential(Model):
             # plain concatenation of the layers' own lists.
             return grad, [g for layer_grads in per_layer for g in layer_grads]
         by_var = {}
-        for layer, layer_grads in zip(layers, per_layer):
-            for w, g in zip(layer.trainable_weights, layer_grads):
+        for layer, layer_grads in zip(layers, per_layer, strict=True):
+            for w, g in zip(layer.trainable_weights, layer_grads, strict=True):
                 by_var[id(w)] = by_var[id(w)] + g if id(w) in by_var else g
         return grad, [by_var[id(w)] if id(w) in by_var else np.zeros_like(w.value) for w in self.trainable_weights]
 
@@ -274,7 +274,7 @@ class Sequential(Model):
     def _summary_rows(self):
         shapes = self._shapes_by_layer() if self.built else ["?"] * len(self._layers)
         return [(f"{layer.name} ({type(layer).__name__})", str(shape), f"{layer.count_params():,}")
-                for layer, shape in zip(self._layers, shapes)]
+                for layer, shape in zip(self._layers, shapes, strict=True)]
 
     # -- config --------------------------------------------------------------------------
     def get_config(self):

@@ -113,28 +113,28 @@ class _Snapshot:
 
     def intact(self):
         """Whether every packed weight still lives in the buffer (nobody replaced a ``value``)."""
-        return all(w.value is view for w, view in zip(self._packed, self._views))
+        return all(w.value is view for w, view in zip(self._packed, self._views, strict=True))
 
     def take(self):
         np.copyto(self._arena_copy, self._arena)
-        for buffer, w in zip(self._other_buffers, self._others):
+        for buffer, w in zip(self._other_buffers, self._others, strict=True):
             np.copyto(buffer, w.value)
         slots = self.optimizer.state_arrays()
-        if len(slots) != len(self._slots) or any(a is not b for a, b in zip(slots, self._slots)):
+        if len(slots) != len(self._slots) or any(a is not b for a, b in zip(slots, self._slots, strict=True)):
             self._slots, self._slot_buffers = slots, [np.empty_like(a) for a in slots]
             self._layout = self.optimizer.state_layout(self.weights)
-        for buffer, a in zip(self._slot_buffers, slots):
+        for buffer, a in zip(self._slot_buffers, slots, strict=True):
             np.copyto(buffer, a)
         self.iterations = self.optimizer.iterations
         self.taken = True
 
     def restore(self):
         np.copyto(self._arena, self._arena_copy)
-        for buffer, w in zip(self._other_buffers, self._others):
+        for buffer, w in zip(self._other_buffers, self._others, strict=True):
             np.copyto(w.value, buffer)
         # Through the optimizer's own API: state the undone update created (e.g. the first step's momenta) goes.
         self.optimizer.set_state(self.weights, {"iterations": self.iterations, "slots": [
-            (i, name, buffer) for (i, name), buffer in zip(self._layout, self._slot_buffers)]})
+            (i, name, buffer) for (i, name), buffer in zip(self._layout, self._slot_buffers, strict=True)]})
 
     def weights_finite(self):
         return math.isfinite(np.add.reduce(self._arena)) and _finite_grads([w.value for w in self._others])
@@ -147,7 +147,7 @@ class _Snapshot:
         """Put back what :meth:`save` returned (weights, optimizer state and step count)."""
         arena, others, state = saved
         np.copyto(self._arena, arena)
-        for w, value in zip(self._others, others):
+        for w, value in zip(self._others, others, strict=True):
             np.copyto(w.value, value)
         self.optimizer.set_state(self.weights, state)
 
@@ -298,7 +298,7 @@ class Trainer:
                                                    and len(self.output_names) > 1) \
             else [sample_weight] * len(self.output_names)
         out = []
-        for name, w in zip(self.output_names, arrays):
+        for name, w in zip(self.output_names, arrays, strict=True):
             if w is None:
                 out.append(None)
                 continue
@@ -350,7 +350,7 @@ class Trainer:
         self.objective.check_labels(ys, [p.shape[1:] for p in probe])
         data_module.check_finite(ys, f"{what}y")
         # Labels (n,) for outputs (n, 1) are reshaped once here, not at every step.
-        for i, (y, p) in enumerate(zip(ys, probe)):
+        for i, (y, p) in enumerate(zip(ys, probe, strict=True)):
             if y.ndim == 1 and p.shape[1:] == (1,):
                 ys[i] = y[:, None]
 
@@ -398,7 +398,7 @@ class Trainer:
         preds = as_list(y_pred)
         ys = self.objective.prepare(y, preds)
         sws = sample_weight if isinstance(sample_weight, list) else [sample_weight] * len(preds)
-        return [loss.value(t, p, sw) for loss, t, p, sw in zip(self.objective.losses, ys, preds, sws)]
+        return [loss.value(t, p, sw) for loss, t, p, sw in zip(self.objective.losses, ys, preds, sws, strict=True)]
 
     def _update_metrics(self, y, y_pred, sample_weight):
         preds = as_list(y_pred)
@@ -549,7 +549,7 @@ class Trainer:
             total += value * m
             count += m
             if self._multi_output:
-                output_totals = [t + v * m for t, v in zip(output_totals, self._output_losses)]
+                output_totals = [t + v * m for t, v in zip(output_totals, self._output_losses, strict=True)]
             if batch_logs:
                 cbs.on_train_batch_end(step, self._epoch_logs(total, output_totals, count))
             if self.stop_training or model.stop_training:
@@ -562,7 +562,7 @@ class Trainer:
     def _epoch_logs(self, total, output_totals, count):
         logs = {"loss": total / count}
         if self._multi_output:
-            logs.update({f"{name}_loss": t / count for name, t in zip(self.output_names, output_totals)})
+            logs.update({f"{name}_loss": t / count for name, t in zip(self.output_names, output_totals, strict=True)})
         logs.update(self._metric_results())
         return logs
 
@@ -645,7 +645,7 @@ class Trainer:
                     running[key] = running.get(key, 0.0) + value * added[-1][1]
                 cbs.call("on_test_batch_end", step, {**{key: total / seen for key, total in running.items()},
                                                      **self._metric_results()})
-        preds = [np.concatenate(parts) if len(outputs) > 1 else parts[0] for parts in zip(*outputs)]
+        preds = [np.concatenate(parts) if len(outputs) > 1 else parts[0] for parts in zip(*outputs, strict=True)]
         extra = sum(v * m for v, m in added) / n if any(v for v, _ in added) else 0.0
         logs = self._loss_logs(ys, preds, sws, extra)
         logs.update(self._metric_results())
@@ -657,12 +657,12 @@ class Trainer:
         objective = self.objective
         prepared = objective.prepare(ys, preds)
         parts = [loss.value(y, p, None if sws is None else sws[i])
-                 for i, (loss, y, p) in enumerate(zip(objective.losses, prepared, preds))]
-        total = sum(w * v for w, v in zip(objective.loss_weights, parts))
+                 for i, (loss, y, p) in enumerate(zip(objective.losses, prepared, preds, strict=True))]
+        total = sum(w * v for w, v in zip(objective.loss_weights, parts, strict=True))
         total += sum(reg(var.value) for var, reg in self.model.penalties()) + extra
         logs = {"loss": float(total)}
         if len(parts) > 1:
-            logs.update({f"{name}_loss": v for name, v in zip(self.output_names, parts)})
+            logs.update({f"{name}_loss": v for name, v in zip(self.output_names, parts, strict=True)})
         return logs
 
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
@@ -847,5 +847,5 @@ def predict(model, x, batch_size=None, verbose=0, steps=None, callbacks=None):
     if len(parts) == 1:
         return parts[0]
     if isinstance(parts[0], list):  # several outputs
-        return [np.concatenate(p) for p in zip(*parts)]
+        return [np.concatenate(p) for p in zip(*parts, strict=True)]
     return np.concatenate(parts)

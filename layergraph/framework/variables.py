@@ -253,7 +253,7 @@ class Variable(Traceable):
         return getattr(ufunc, method)(*_resolved(inputs), **kwargs)  # numpy's protocol: method is "__call__", "reduce"…
 
     def __array_function__(self, func, types, args, kwargs):
-        return func(*_resolved(args), **dict(zip(kwargs, _resolved(tuple(kwargs.values())))))
+        return func(*_resolved(args), **dict(zip(kwargs, _resolved(tuple(kwargs.values())), strict=True)))
 
     # -- operators (as the resolved value's) ---------------------------------------------------
     def __getitem__(self, index):

@@ -75,7 +75,7 @@ def from_idx(offline):
 def pair_digests(x: np.ndarray, y: np.ndarray) -> list[bytes]:
     """Sorted multiset of sha1(image bytes) + label, one per example."""
     return sorted(hashlib.sha1(img.tobytes()).digest() + bytes([int(lbl)])
-                  for img, lbl in zip(x, y))
+                  for img, lbl in zip(x, y, strict=True))
 
 
 def test_tfds_format_matches_keras(from_tfds):

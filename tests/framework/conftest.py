@@ -37,7 +37,7 @@ def input_gradient(layer, x, seed=0, eps=1e-6, rtol=1e-6, atol=1e-8):
     def loss():
         return float(np.sum(weights * layer.forward(xs if several else xs[0], training=True)[0]))
 
-    for a, g in zip(xs, analytic):
+    for a, g in zip(xs, analytic, strict=True):
         assert g.shape == a.shape, (g.shape, a.shape)
         numeric = np.zeros_like(a)
         for i in np.ndindex(a.shape):  # a test may loop: a few hundred elements at most
@@ -76,7 +76,7 @@ def save_load(model, x, path):
     model.save(path)
     restored = lg.load_model(path)
     np.testing.assert_array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0))
-    for a, b in zip(restored.get_weights(), model.get_weights()):
+    for a, b in zip(restored.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     return restored
 

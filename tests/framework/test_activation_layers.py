@@ -155,7 +155,7 @@ class TestSoftmax:
         loss_a, grads_a = lg.gradients.AnalyticGradient().gradients(split, "sparse_categorical_crossentropy", x, y)
         loss_b, grads_b = lg.gradients.AnalyticGradient().gradients(fused, "sparse_categorical_crossentropy", x, y)
         assert loss_a == pytest.approx(loss_b, rel=1e-14)
-        for a, b in zip(grads_a, grads_b):
+        for a, b in zip(grads_a, grads_b, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-13)
 
     @pytest.mark.parametrize("axis, match", [("last", "axis must be an integer or a list of distinct integers"),

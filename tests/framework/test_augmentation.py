@@ -246,11 +246,11 @@ def test_numeric_strategy_differentiates_one_draw_per_step(rng):
     twin = _model_with_augmentation_inside()
     twin.set_weights(model.get_weights())
     with layers.frozen_masks(twin):
-        for layer, draw in zip(twin.layers[1:4], kept):
+        for layer, draw in zip(twin.layers[1:4], kept, strict=True):
             layer._transforms = draw  # reused by the forward pass inside the block
         analytic_value, analytic = AnalyticGradient().gradients(twin, "sparse_categorical_crossentropy", x, y)
     assert value == pytest.approx(analytic_value, rel=1e-12)
-    for a, n in zip(analytic, numeric):
+    for a, n in zip(analytic, numeric, strict=True):
         np.testing.assert_allclose(a, n, rtol=1e-5, atol=1e-8)
     # Without freezing, two evaluations of the same loss differ: that is what the block prevents.
     objective = Objective.get("sparse_categorical_crossentropy")

@@ -49,7 +49,7 @@ def _fit_fails(model, error, message):
     before = [w.copy() for w in model.get_weights()]
     with pytest.raises(error, match=message):
         model.fit(x, y, epochs=1, batch_size=4, verbose=0)
-    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))  # no weight changed
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))  # no weight changed
 
 
 def test_a_numpy_function_without_a_rule_names_the_layer_and_the_op_and_says_how_to_go_on():

@@ -77,7 +77,7 @@ def test_automatic_gradient_of_call_equals_the_hand_written_backward(name):
     state = [w.value.copy() for w in layer.non_trainable_weights]
     with L.frozen_masks(layer):  # dropout: one mask for both passes
         out, cache = layer.forward(x, training)
-        for w, saved in zip(layer.non_trainable_weights, state):
+        for w, saved in zip(layer.non_trainable_weights, state, strict=True):
             w.value[...] = saved
         g = rng.standard_normal(np.shape(out))
         hand_x, hand_w = layer.backward(g, cache)
@@ -91,10 +91,10 @@ def test_automatic_gradient_of_call_equals_the_hand_written_backward(name):
     hand_x = hand_x if isinstance(hand_x, list) else [hand_x]
     auto_x = auto_x if isinstance(auto_x, list) else [auto_x]
     assert len(hand_x) == len(auto_x) == len(xs)
-    for hand, auto in zip(hand_x, auto_x):
+    for hand, auto in zip(hand_x, auto_x, strict=True):
         np.testing.assert_allclose(auto, hand, rtol=1e-10, atol=1e-12)
     assert len(auto_w) == len(hand_w) == len(layer.trainable_weights)
-    for hand, auto in zip(hand_w, auto_w):
+    for hand, auto in zip(hand_w, auto_w, strict=True):
         np.testing.assert_allclose(auto, hand, rtol=1e-10, atol=1e-12)
 
 

@@ -111,7 +111,7 @@ def test_early_stopping_restores_best_weights(data):
     model = _model()
     model.fit(x, y, epochs=5, verbose=0, callbacks=[feed, stop])
     assert len(feed.snapshots) == 4
-    for got, best in zip(model.get_weights(), feed.snapshots[1]):
+    for got, best in zip(model.get_weights(), feed.snapshots[1], strict=True):
         np.testing.assert_array_equal(got, best)
     assert not np.array_equal(feed.snapshots[1][0], feed.snapshots[3][0])
 
@@ -152,7 +152,7 @@ def test_learning_rate_scheduler_sets_rate_each_epoch(data):
     for lr in (0.4, 0.2, 0.1):  # the same full-batch steps, by hand
         twin.optimizer.learning_rate = lr
         twin.train_on_batch(x, y)
-    for a, b in zip(model.get_weights(), twin.get_weights()):
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
@@ -187,12 +187,12 @@ def test_model_checkpoint_save_best_only(data, tmp_path):
     feed = Feed("score", [3.0, 1.0, 2.0, 0.5])
     pattern = str(tmp_path / "ckpt-{epoch:02d}.lg")
     model = _model()
-    model.fit(x, y, epochs=4, verbose=0, callbacks=[feed, callbacks.ModelCheckpoint(pattern, monitor="score", mode="min",
-                                                                                    save_best_only=True)])
+    checkpoint = callbacks.ModelCheckpoint(pattern, monitor="score", mode="min", save_best_only=True)
+    model.fit(x, y, epochs=4, verbose=0, callbacks=[feed, checkpoint])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-01.lg", "ckpt-02.lg", "ckpt-04.lg"]
     for epoch in (1, 2, 4):
         restored = lg.load_model(tmp_path / f"ckpt-{epoch:02d}.lg")
-        for got, expected in zip(restored.get_weights(), feed.snapshots[epoch - 1]):
+        for got, expected in zip(restored.get_weights(), feed.snapshots[epoch - 1], strict=True):
             np.testing.assert_array_equal(got, expected)
 
 
@@ -205,7 +205,7 @@ def test_model_checkpoint_fixed_path_keeps_best_and_every_epoch_mode(data, tmp_p
         feed, callbacks.ModelCheckpoint(best, monitor="val_accuracy", save_best_only=True),
         callbacks.ModelCheckpoint(every)])
     restored = lg.load_model(best)
-    for got, expected in zip(restored.get_weights(), feed.snapshots[1]):
+    for got, expected in zip(restored.get_weights(), feed.snapshots[1], strict=True):
         np.testing.assert_array_equal(got, expected)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.lg", "every-1-0.5.lg", "every-2-0.9.lg",
                                                            "every-3-0.7.lg"]

@@ -12,7 +12,7 @@ from layergraph.models import clone_model
 def _same_outputs_with_the_same_weights(model, clone, x):
     clone.set_weights(model.get_weights())
     for a, b in zip(*(o if isinstance(o, list) else [o] for o in (model.predict(x, verbose=0),
-                                                                   clone.predict(x, verbose=0)))):
+                                                                   clone.predict(x, verbose=0))), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -23,7 +23,7 @@ def test_sequential(rng):
     clone = clone_model(model)
     assert type(clone) is lg.Sequential and clone.name == "seq" and clone.trainer is None
     assert [type(layer) for layer in clone.layers] == [type(layer) for layer in model.layers]
-    assert all(a is not b for a, b in zip(clone.layers, model.layers))
+    assert all(a is not b for a, b in zip(clone.layers, model.layers, strict=True))
     assert clone.get_config()["layers"] == model.get_config()["layers"]
     assert not np.array_equal(clone.get_weights()[0], model.get_weights()[0])  # fresh weights
     _same_outputs_with_the_same_weights(model, clone, rng.normal(size=(5, 3)))

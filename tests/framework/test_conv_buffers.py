@@ -44,7 +44,7 @@ def test_conv_caches_survive_newer_forward_passes(rng, in_c, padding, use_bias):
         np.testing.assert_array_equal(out, expected[0])
         np.testing.assert_array_equal(dx, expected[1])
         assert len(grads) == len(expected[2]) == (2 if use_bias else 1)
-        for g, e in zip(grads, expected[2]):
+        for g, e in zip(grads, expected[2], strict=True):
             np.testing.assert_array_equal(g, e)
 
 

@@ -175,7 +175,7 @@ class TestGradients:
         dx, grads = layer.backward(g, cache)
         none, same = layer.backward(g, cache, input_grad=False)
         assert dx.shape == (2, 5, 5, 2) and none is None
-        for a, b in zip(grads, same):
+        for a, b in zip(grads, same, strict=True):
             np.testing.assert_array_equal(a, b)
 
     def test_frozen_layer_returns_no_weight_gradients(self, rng):

@@ -81,7 +81,7 @@ class TestDense:
         before = layer.get_weights()
         with pytest.raises(ValueError, match=r"bias.*\(2,\).*\(3,\)"):
             layer.set_weights([np.ones((3, 2)), np.ones(3)])
-        for a, b in zip(before, layer.get_weights()):
+        for a, b in zip(before, layer.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
 
     @pytest.mark.parametrize("activation", ["linear", "sigmoid", "tanh", "softmax", "batch_softmax"])
@@ -324,7 +324,8 @@ class TestAddWeight:
 
     @pytest.mark.parametrize("kwargs, error, message", [
         (dict(shape=(2, -1)), ValueError, "shape of weight 'w' must be a tuple of non-negative integers"),
-        (dict(shape=(2,), initializer="nonsense"), ValueError, "invalid initializer for weight 'w'.*Unknown initializer"),
+        (dict(shape=(2,), initializer="nonsense"), ValueError,
+         "invalid initializer for weight 'w'.*Unknown initializer"),
         (dict(shape=(2,), dtype="int32"), TypeError, "trainable weight 'w' must have a floating dtype"),
     ])
     def test_bad_arguments_name_the_layer_and_weight(self, kwargs, error, message):

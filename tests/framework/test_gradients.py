@@ -18,7 +18,7 @@ def test_strategies_agree_and_return_weights_order(rng):
     vn, gn = gradients.NumericGradient().gradients(model, "binary_crossentropy", x, y)
     assert va == pytest.approx(vn, rel=1e-12)
     assert [g.shape for g in ga] == [w.shape for w in model.get_weights()] == [g.shape for g in gn]
-    for a, n in zip(ga, gn):
+    for a, n in zip(ga, gn, strict=True):
         np.testing.assert_allclose(a, n, rtol=1e-6, atol=1e-10)
 
 
@@ -26,7 +26,7 @@ def test_numeric_does_not_change_weights(rng):
     model = _net()
     before = model.get_weights()
     gradients.NumericGradient().gradients(model, "mse", rng.normal(size=(3, 2)), rng.normal(size=(3, 1)))
-    for a, b in zip(before, model.get_weights()):
+    for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -45,7 +45,7 @@ def test_numeric_restores_weights_when_forward_raises(rng):
 
     with pytest.raises(RuntimeError, match="boom"):
         gradients.NumericGradient().gradients(model, Exploding(), rng.normal(size=(3, 2)), rng.normal(size=(3, 1)))
-    for a, b in zip(before, model.get_weights()):
+    for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -126,7 +126,7 @@ def test_numeric_and_analytic_training_agree(rng):
         model.compile(lg.optimizers.SGD(0.5), "binary_crossentropy", gradient=strategy)
         model.fit(x, y, epochs=20, batch_size=8, shuffle=False, verbose=0)
         results.append(model.get_weights())
-    for a, n in zip(*results):
+    for a, n in zip(*results, strict=True):
         np.testing.assert_allclose(a, n, rtol=1e-7, atol=1e-9)
 
 
@@ -180,7 +180,7 @@ def test_check_accepts_what_predict_accepts_for_several_inputs(rng, as_dict):
     y = np.eye(2)[[0, 1, 1, 0, 1]]
     result = gradients.check(model, "categorical_crossentropy", x, y)
     assert result.passed and len(result) == len(model.trainable_weights) == 6
-    assert all(w.compared == np.prod(v.shape) for w, v in zip(result.weights, model.trainable_weights))
+    assert all(w.compared == np.prod(v.shape) for w, v in zip(result.weights, model.trainable_weights, strict=True))
     assert model.predict(x).shape == (5, 2)
 
 

@@ -129,7 +129,7 @@ class TestSequential:
         model = lg.Sequential([layers.Dense(2, input_shape=(3,)), layers.Dense(1)])
         weights = [np.full(w.shape, i, dtype=float) for i, w in enumerate(model.get_weights())]
         model.set_weights(weights)
-        for a, b in zip(weights, model.get_weights()):
+        for a, b in zip(weights, model.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
         with pytest.raises(ValueError, match="expects 4 weight arrays, got 3"):
             model.set_weights(weights[:3])
@@ -157,7 +157,7 @@ class TestSequential:
         model.compile(lg.optimizers.SGD(0.1), "mse")
         model.fit(rng.normal(size=(8, 2)), rng.normal(size=(8, 1)), epochs=2, verbose=0)
         assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
-        for a, b in zip(before, frozen.get_weights()):
+        for a, b in zip(before, frozen.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
 
 

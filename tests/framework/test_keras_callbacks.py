@@ -94,7 +94,7 @@ class TestEarlyStopping:
         history = model.fit(x, y, epochs=4, verbose=0, callbacks=[feed, record, stop])
         assert history.epoch == [0, 1, 2]
         assert stop.best_epoch == 1 and stop.stopped_epoch == 2
-        for got, best in zip(model.get_weights(), seen[1]):
+        for got, best in zip(model.get_weights(), seen[1], strict=True):
             np.testing.assert_array_equal(got, best)
 
     def test_argument_errors(self):
@@ -143,7 +143,7 @@ class TestReduceLROnPlateau:
         for lr in (0.1, 0.1, 0.05):  # the same full-batch steps by hand
             twin.optimizer.learning_rate = lr
             twin.train_on_batch(x, y)
-        for a, b in zip(model.get_weights(), twin.get_weights()):
+        for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-12)
 
     def test_errors(self, data):
@@ -223,7 +223,7 @@ class TestModelCheckpoint:
         assert sorted(os.listdir(tmp_path / "a" / "b")) == ["w-1.weights.h5", "w-2.weights.h5"]
         twin = _model(seed=5)
         twin.load_weights(tmp_path / "a" / "b" / "w-2.weights.h5")
-        for a, b in zip(twin.get_weights(), model.get_weights()):
+        for a, b in zip(twin.get_weights(), model.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
         with pytest.raises(ValueError, match="not a saved model"):
             lg.load_model(tmp_path / "a" / "b" / "w-2.weights.h5")
@@ -269,7 +269,7 @@ def test_save_weights_carries_the_training_state(data, tmp_path):
     assert twin.optimizer.iterations == 6 and twin.optimizer.learning_rate == 0.01
     assert twin.trainer.rng.bit_generator.state == model.trainer.rng.bit_generator.state
     for (i, slot, a), (j, slot_b, b) in zip(model.optimizer.get_state(model.weights)["slots"],
-                                            twin.optimizer.get_state(twin.weights)["slots"]):
+                                            twin.optimizer.get_state(twin.weights)["slots"], strict=True):
         assert (i, slot) == (j, slot_b)
         np.testing.assert_array_equal(a, b)
     other = _model(lg.optimizers.SGD(0.1), seed=3)
@@ -303,7 +303,7 @@ class TestBackupAndRestore:
                              callbacks=[callbacks.BackupAndRestore(backup_dir)])
         assert history.epoch == [3, 4, 5]
         assert second.optimizer.iterations == reference.optimizer.iterations == 18
-        for a, b in zip(second.get_weights(), reference.get_weights()):
+        for a, b in zip(second.get_weights(), reference.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
         assert not backup_dir.exists()  # deleted once fit completes
 
@@ -356,7 +356,7 @@ def test_test_batch_logs_hold_running_means(data):
     per_sample = -(y * np.log(p) + (1 - y) * np.log(1 - p))
     hits = ((p > 0.5) == (y > 0.5)).astype(float)
     # batches of 5, 5 and 2 samples: the logs after batch k are the means over the first 5, 10, 12 samples
-    for logs, n in zip(seen, (5, 10, 12)):
+    for logs, n in zip(seen, (5, 10, 12), strict=True):
         assert logs["loss"] == pytest.approx(per_sample[:n].mean(), rel=1e-12)
         assert logs["accuracy"] == pytest.approx(hits[:n].mean(), rel=1e-12)
     assert len(seen) == 3

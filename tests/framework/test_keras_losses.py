@@ -138,7 +138,7 @@ def test_gradient_of_sample_weighted_rank_3_predictions(rng):
                     (losses.CosineSimilarity(axis=1), rng.normal(size=(3, 2, 3)))]:
         p = rng.uniform(0.05, 0.95, y.shape)
         _, grad = loss.value_and_gradient(y, p, weights)
-        np.testing.assert_allclose(grad, _numeric_grad(lambda t, q: loss(t, q, weights), y, p), rtol=1e-6,
+        np.testing.assert_allclose(grad, _numeric_grad(lambda t, q, loss=loss: loss(t, q, weights), y, p), rtol=1e-6,
                                    atol=1e-8)
 
 
@@ -166,7 +166,7 @@ class TestLabelChecks:
         y[-1] = -2.0
         with pytest.raises(ValueError, match=r"Poisson: labels must be finite and non-negative .* at row 49 \(of 50\)"):
             model.fit(rng.normal(size=(50, 2)), y, verbose=0)
-        for a, b in zip(before, model.get_weights()):
+        for a, b in zip(before, model.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
 
     def test_argument_errors(self):

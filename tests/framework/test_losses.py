@@ -31,7 +31,8 @@ class TestValues:
     def test_tutorial_half_sum_bce(self):
         y, p = np.array([0.0, 1.0]), np.array([[0.2], [0.9]])
         expected = -0.5 * (np.log(0.8) + np.log(0.9))
-        assert losses.BinaryCrossentropy(reduction="sum", scale=0.5, delta=0.0)(y, p) == pytest.approx(expected, rel=1e-14)
+        loss = losses.BinaryCrossentropy(reduction="sum", scale=0.5, delta=0.0)
+        assert loss(y, p) == pytest.approx(expected, rel=1e-14)
 
     def test_tutorial_cross_entropy_with_delta(self):
         y = np.array([[0, 1, 0], [1, 0, 0]], dtype=float)
@@ -47,7 +48,8 @@ class TestValues:
         p = activations.softmax(rng.normal(size=(6, 4)))
         labels = np.array([0, 3, 1, 2, 2, 0])
         one_hot = np.eye(4)[labels]
-        assert losses.SparseCategoricalCrossentropy()(labels, p) == pytest.approx(losses.CategoricalCrossentropy()(one_hot, p))
+        assert losses.SparseCategoricalCrossentropy()(labels, p) == pytest.approx(
+            losses.CategoricalCrossentropy()(one_hot, p))
         assert losses.get("sparse_categorical_crossentropy")(labels[:, None], p) == pytest.approx(
             losses.CategoricalCrossentropy()(one_hot, p))
 
@@ -58,7 +60,8 @@ class TestValues:
             losses.CategoricalCrossentropy()(y, activations.softmax(z)))
         big = np.array([[1000.0, -1000.0, 0.0]])
         assert losses.CategoricalCrossentropy(from_logits=True)(np.array([[0, 1.0, 0]]), big) == pytest.approx(2000.0)
-        assert losses.BinaryCrossentropy(from_logits=True)(np.array([[1.0]]), np.array([[-1000.0]])) == pytest.approx(1000.0)
+        assert losses.BinaryCrossentropy(from_logits=True)(np.array([[1.0]]), np.array([[-1000.0]])) == pytest.approx(
+            1000.0)
 
     def test_string_names(self):
         for name, cls in [("mse", losses.MeanSquaredError), ("binary_crossentropy", losses.BinaryCrossentropy),
@@ -67,7 +70,8 @@ class TestValues:
             assert type(losses.get(name)) is cls
 
     def test_unknown_name_lists_valid(self):
-        with pytest.raises(ValueError, match=r"Unknown loss 'hinj'\. Valid loss names: .*binary_crossentropy.*hinge.*mae.*mse"):
+        with pytest.raises(ValueError,
+                           match=r"Unknown loss 'hinj'\. Valid loss names: .*binary_crossentropy.*hinge.*mae.*mse"):
             losses.get("hinj")
 
     def test_bad_reduction(self):

@@ -54,7 +54,7 @@ class TestBatchNormalization:
         out = layer(x)  # training=False
         expected = (x - [3.0, -2.0]) / np.sqrt(np.array([4.0, 0.25]) + 0.01) * [2.0, 0.5] + [1.0, -1.0]
         np.testing.assert_allclose(out, expected)
-        for a, b in zip(before, layer.get_weights()):
+        for a, b in zip(before, layer.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
 
     def test_inference_backward_uses_the_forward_statistics(self, rng):
@@ -99,7 +99,7 @@ class TestBatchNormalization:
         x = rng.normal(size=(6, 3))
         before = [w.copy() for w in model.layers[1].get_weights()[2:]]
         _check(model, "sparse_categorical_crossentropy", x, np.array([0, 1, 2, 0, 1, 2]))
-        for a, b in zip(before, model.layers[1].get_weights()[2:]):  # check restores the moving statistics
+        for a, b in zip(before, model.layers[1].get_weights()[2:], strict=True):  # check restores the moving statistics
             np.testing.assert_array_equal(a, b)
 
     def test_gradient_check_after_conv(self, rng):
@@ -197,7 +197,7 @@ class TestDropout:
         a, b = layers.Dropout(0.5, seed=7), layers.Dropout(0.5, seed=7)
         first = [a.forward(x, training=True)[0] for _ in range(3)]
         second = [b.forward(x, training=True)[0] for _ in range(3)]
-        for u, v in zip(first, second):
+        for u, v in zip(first, second, strict=True):
             np.testing.assert_array_equal(u, v)
         assert not np.array_equal(first[0], first[1])  # a new mask each training pass
 
@@ -259,7 +259,7 @@ class TestDropout:
             analytic_value, analytic = AnalyticGradient().gradients(analytic_model, "sparse_categorical_crossentropy",
                                                                     x, y)
         assert value == pytest.approx(analytic_value)
-        for a, n in zip(analytic, numeric):
+        for a, n in zip(analytic, numeric, strict=True):
             np.testing.assert_allclose(a, n, rtol=1e-5, atol=1e-8)
 
     def test_numeric_strategy_with_dropout_off_differentiates_the_plain_network(self, rng):
@@ -271,7 +271,7 @@ class TestDropout:
         plain.set_weights(model.get_weights())
         plain_value, analytic = AnalyticGradient().gradients(plain, "sparse_categorical_crossentropy", x, y)
         assert value == pytest.approx(plain_value, rel=1e-12)
-        for a, n in zip(analytic, numeric):
+        for a, n in zip(analytic, numeric, strict=True):
             np.testing.assert_allclose(a, n, rtol=1e-6, atol=1e-9)
         # check() runs both strategies without dropout then, and they agree.
         assert max(gradients.check(model, "sparse_categorical_crossentropy", x, y,
@@ -320,7 +320,8 @@ class TestDropout:
         plain = lg.Sequential([layers.Dense(6, activation="tanh", input_shape=(3,), seed=0),
                                layers.Dense(2, activation="softmax", seed=2)])
         plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy", seed=0)
-        assert all(np.array_equal(a, b) for a, b in zip(plain.get_weights(), self._model(0.5).get_weights()))
+        assert all(np.array_equal(a, b)
+                   for a, b in zip(plain.get_weights(), self._model(0.5).get_weights(), strict=True))
         plain.fit(x, y, epochs=2, batch_size=8, verbose=0)
         assert not np.allclose(plain.get_weights()[0], w1)
 

@@ -296,7 +296,8 @@ def test_scipy_optimizer_validation_and_train_on_batch():
 def test_apply_gradients_takes_keras_pairs_and_keeps_state_per_variable():
     w, b = Variable(np.array([1.0, 2.0]), "w"), Variable(np.array([[0.5]]), "b")
     optimizer = SGD(0.1, momentum=0.9)
-    optimizer.apply_gradients(zip([np.array([1.0, -1.0]), np.array([[2.0]])], [w, b]))  # a one-pass iterator
+    # a one-pass iterator
+    optimizer.apply_gradients(zip([np.array([1.0, -1.0]), np.array([[2.0]])], [w, b], strict=True))
     # v = -0.1 g; w + v
     np.testing.assert_allclose(w.value, [0.9, 2.1], rtol=0, atol=1e-15)
     np.testing.assert_allclose(b.value, [[0.3]], rtol=0, atol=1e-15)

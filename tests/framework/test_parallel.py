@@ -123,7 +123,7 @@ def test_layers_compute_the_same_numbers_in_threads(threads, make, shape):
     threads(3)
     threaded = _pass(make(), x, 2)
     assert len(serial) == len(threaded)
-    for a, b in zip(serial, threaded):
+    for a, b in zip(serial, threaded, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

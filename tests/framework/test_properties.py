@@ -28,7 +28,7 @@ def test_concatenate_backward_inverts_forward(n, widths):
     layer = layers.Concatenate()
     out, cache = layer.forward(inputs)
     pieces, _ = layer.backward(out, cache)
-    for a, b in zip(inputs, pieces):
+    for a, b in zip(inputs, pieces, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

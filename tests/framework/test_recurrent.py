@@ -110,7 +110,7 @@ class TestForward:
         expected = seq if return_sequences else seq[:, -1]
         if return_state:
             assert isinstance(out, list) and len(out) == 1 + len(states)
-            for got, want in zip(out[1:], states):
+            for got, want in zip(out[1:], states, strict=True):
                 np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
             out = out[0]
         assert out.shape == expected.shape
@@ -158,7 +158,9 @@ class TestForward:
     @pytest.mark.parametrize("kind", KINDS)
     def test_other_activations(self, rng, kind):
         cls, extra = KINDS[kind]
-        kwargs = {"activation": "relu"} if kind == "simple_rnn" else {"activation": "relu", "recurrent_activation": "tanh"}
+        kwargs = {"activation": "relu"}
+        if kind != "simple_rnn":
+            kwargs["recurrent_activation"] = "tanh"
         layer = cls(3, input_shape=(None, 2), return_sequences=True, **extra, **kwargs)
         layer.set_weights([rng.normal(scale=0.5, size=w.shape) for w in layer.weights])
         x = rng.normal(size=(2, 4, 2))
@@ -328,7 +330,7 @@ class TestGradients:
         full = layer.backward(g, cache)
         skipped = layer.backward(g, cache, input_grad=False)
         assert skipped[0] is None
-        for a, b in zip(full[1], skipped[1]):
+        for a, b in zip(full[1], skipped[1], strict=True):
             np.testing.assert_array_equal(a, b)
 
     def test_frozen_layer_returns_no_weight_gradients(self, rng):
@@ -367,11 +369,11 @@ class TestReturnState:
             coefficients[unused] = None  # that output does not reach the loss
 
         def loss():
-            return sum(np.sum(c * o) for c, o in zip(coefficients, layer.forward(x)[0]) if c is not None)
+            return sum(np.sum(c * o) for c, o in zip(coefficients, layer.forward(x)[0], strict=True) if c is not None)
 
         grad_x, grads = layer.backward(list(coefficients), cache)
         np.testing.assert_allclose(grad_x, numeric_gradient(loss, x), rtol=1e-6, atol=1e-9)
-        for w, g in zip(layer.trainable_weights, grads):
+        for w, g in zip(layer.trainable_weights, grads, strict=True):
             assert g.shape == w.shape
             np.testing.assert_allclose(g, numeric_gradient(loss, w.value), rtol=1e-6, atol=1e-9)
 
@@ -409,7 +411,7 @@ class TestReturnState:
         np.testing.assert_allclose(second, ref_for(model.layers[1], kind, x)[1][0], atol=1e-12)
         path = tmp_path / "states.lg"
         model.save(path)
-        for a, b in zip(lg.load_model(path).predict(x, verbose=0), (first, second)):
+        for a, b in zip(lg.load_model(path).predict(x, verbose=0), (first, second), strict=True):
             np.testing.assert_array_equal(a, b)
 
     def test_backward_needs_one_gradient_per_output(self, rng):
@@ -449,12 +451,12 @@ class TestFusedLSTM:
         out_f, cache_f = fused.forward(x)
         out_g, cache_g = generic.forward(x)
         outs_f, outs_g = (out_f, out_g) if isinstance(out_f, list) else ([out_f], [out_g])
-        for a, b in zip(outs_f, outs_g):
+        for a, b in zip(outs_f, outs_g, strict=True):
             np.testing.assert_allclose(a, b, rtol=0, atol=tol)
         grads = [rng.normal(size=o.shape).astype(dtype) for o in outs_f]
         grads = grads if isinstance(out_f, list) else grads[0]
         (gx_f, gw_f), (gx_g, gw_g) = fused.backward(grads, cache_f), generic.backward(grads, cache_g)
-        for a, b in zip([gx_f, *gw_f], [gx_g, *gw_g]):
+        for a, b in zip([gx_f, *gw_f], [gx_g, *gw_g], strict=True):
             np.testing.assert_allclose(a, b, rtol=0, atol=tol * 10)
 
     @pytest.mark.parametrize("kind", KINDS)
@@ -486,7 +488,7 @@ class TestFloat32:
         gx64, grads64 = wide.backward(g, cache64)
         gx32, grads32 = narrow.backward(g.astype(np.float32), cache32)
         assert gx32.dtype == np.float32 and all(a.dtype == np.float32 for a in grads32)
-        for a, b in zip([gx32, *grads32], [gx64, *grads64]):
+        for a, b in zip([gx32, *grads32], [gx64, *grads64], strict=True):
             np.testing.assert_allclose(a, b, atol=1e-4)
 
     def test_float32_model_trains(self, rng):
@@ -564,7 +566,7 @@ class TestErrors:
         with pytest.raises(ValueError, match=f"^{KINDS[kind][0].__name__} {layer.name!r} expects 2 features "
                                              r"\(the last axis\), got input shape \(2, 3, 5\)$"):
             layer(bad)
-        for a, b in zip(layer.get_weights(), before):
+        for a, b in zip(layer.get_weights(), before, strict=True):
             np.testing.assert_array_equal(a, b)
 
     def test_bad_feature_size_in_the_last_batch_of_fit(self, rng):

@@ -103,8 +103,9 @@ class TestZeroPadding2D:
         x = rng.normal(size=(2, 3, 4, 2))
         out = layer(x)
         np.testing.assert_array_equal(out, np.pad(x, ((0, 0), *pairs, (0, 0))))
-        (t, b), (l, r) = pairs
-        assert out.shape == (2, 3 + t + b, 4 + l + r, 2)  # Keras: (batch, padded_rows, padded_cols, channels)
+        (top, bottom), (left, right) = pairs
+        # Keras: (batch, padded_rows, padded_cols, channels)
+        assert out.shape == (2, 3 + top + bottom, 4 + left + right, 2)
         assert layer.compute_output_shape((None, 3, 4, 2)) == (None, *out.shape[1:])
 
     def test_keras_docstring_example(self):
@@ -143,9 +144,10 @@ class TestCropping2D:
         layer = layers.Cropping2D(cropping)
         x = rng.normal(size=(2, 6, 7, 2))
         out = layer(x)
-        (t, b), (l, r) = pairs
-        np.testing.assert_array_equal(out, x[:, t:6 - b, l:7 - r])
-        assert out.shape == (2, 6 - t - b, 7 - l - r, 2)  # Keras: (batch, cropped_rows, cropped_cols, channels)
+        (top, bottom), (left, right) = pairs
+        np.testing.assert_array_equal(out, x[:, top:6 - bottom, left:7 - right])
+        # Keras: (batch, cropped_rows, cropped_cols, channels)
+        assert out.shape == (2, 6 - top - bottom, 7 - left - right, 2)
         assert layer.compute_output_shape((None, 6, 7, 2)) == (None, *out.shape[1:])
 
     def test_keras_docstring_shape(self):

@@ -22,7 +22,8 @@ def x(rng):
 
 def _sequential(seed=0):
     return lg.Sequential([layers.Dense(5, activation="relu", input_shape=(4,), seed=seed),
-                          layers.Dense(3, activation="tanh", seed=seed + 1, kernel_regularizer=lg.regularizers.l2(1e-3)),
+                          layers.Dense(3, activation="tanh", seed=seed + 1,
+                                       kernel_regularizer=lg.regularizers.l2(1e-3)),
                           layers.Dense(1, activation="sigmoid", use_bias=False, seed=seed + 2)], name="stack")
 
 
@@ -43,8 +44,8 @@ def _functional():
 
 
 def _assert_same_model(a, b, x):
-    assert [type(l).__name__ for l in a.layers] == [type(l).__name__ for l in b.layers]
-    assert [l.name for l in a.layers] == [l.name for l in b.layers]
+    assert [type(layer).__name__ for layer in a.layers] == [type(layer).__name__ for layer in b.layers]
+    assert [layer.name for layer in a.layers] == [layer.name for layer in b.layers]
     assert [w.name for w in a.weights] == [w.name for w in b.weights]
     for u, v in zip(a.get_weights(), b.get_weights(), strict=True):
         assert u.dtype == v.dtype
@@ -90,7 +91,7 @@ def test_lazily_built_sequential_and_from_config(x, tmp_path):
     with pytest.raises(ValueError, match="not built"):
         lazy.save(tmp_path / "m.lg")
     unbuilt = lg.Sequential.from_config(lazy.get_config())
-    assert not unbuilt.built and [l.name for l in unbuilt.layers] == [l.name for l in lazy.layers]
+    assert not unbuilt.built and [layer.name for layer in unbuilt.layers] == [layer.name for layer in lazy.layers]
     lazy.predict(x)  # builds
     lazy.save(tmp_path / "m.lg")
     _assert_same_model(lazy, lg.load_model(tmp_path / "m.lg"), x)

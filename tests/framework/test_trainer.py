@@ -54,7 +54,7 @@ def test_epoch_loss_is_mean_of_batch_losses_before_updates(data):
     history = model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
     losses = [twin.train_on_batch(x[i:i + 16], y[i:i + 16]) for i in range(0, 40, 16)]
     assert history.history["loss"][0] == pytest.approx((16 * losses[0] + 16 * losses[1] + 8 * losses[2]) / 40)
-    for a, b in zip(model.get_weights(), twin.get_weights()):
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
         np.testing.assert_allclose(a, b)
 
 
@@ -66,7 +66,7 @@ def test_shuffle_is_seeded_and_covers_every_sample(data):
         model.compile(lg.optimizers.SGD(0.1), "mse", seed=42)
         model.fit(x, y, epochs=2, batch_size=8, verbose=0)
         weights.append(model.get_weights())
-    for a, b in zip(*weights):
+    for a, b in zip(*weights, strict=True):
         np.testing.assert_array_equal(a, b)
 
     seen = []
@@ -130,7 +130,7 @@ def test_non_finite_input_deep_in_the_data_is_an_error_and_changes_nothing(data)
                                          rf"optimizer's state and the shuffling state are as they were before fit$"), \
             np.errstate(invalid="ignore"):  # numpy's own warning about the inf it multiplies
         model.fit(x_bad, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
-    for a, b in zip(before, model.get_weights()):
+    for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert model.optimizer.iterations == 0
 
@@ -153,7 +153,7 @@ def test_divergence_restores_the_weights_from_before_the_bad_update(data):
     assert stopped is not None and stopped["reason"] == "non-finite loss or weights"
     # The weights are those from before the update that produced the non-finite loss:
     # the ones the last step before the failing one started from, and their loss is finite.
-    for a, b in zip(snapshots[-2], model.get_weights()):
+    for a, b in zip(snapshots[-2], model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert np.isfinite(model.evaluate(x, y * 1e3))
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
@@ -162,7 +162,8 @@ def test_divergence_restores_the_weights_from_before_the_bad_update(data):
 @pytest.mark.parametrize("x_shape,y_shape,error,match", [
     ((10, 4), (10,), ValueError, r"expects inputs with last dimension 3, got input shape \(2, 4\)"),
     ((10, 3), (9,), ValueError, r"different numbers of samples: x \(10, 3\), y \(9,\)"),
-    ((10, 3), (10, 2), ValueError, r"BinaryCrossentropy: labels of shape \(10, 2\) do not fit predictions of shape \(10, 1\)"),
+    ((10, 3), (10, 2), ValueError,
+     r"BinaryCrossentropy: labels of shape \(10, 2\) do not fit predictions of shape \(10, 1\)"),
     ((10,), (10,), ValueError, r"rank 2 to 8.*got shape \(2,\)"),
 ])
 def test_bad_input_errors_before_any_weight_change(x_shape, y_shape, error, match):
@@ -171,7 +172,7 @@ def test_bad_input_errors_before_any_weight_change(x_shape, y_shape, error, matc
     before = model.get_weights()
     with pytest.raises(error, match=match):
         model.fit(np.ones(x_shape), np.zeros(y_shape), epochs=1, verbose=0)
-    for a, b in zip(before, model.get_weights()):
+    for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -280,7 +281,7 @@ def test_initial_epoch_numbers_the_epochs_and_resumes_exactly(data):
     straight = _model()
     straight.compile(lg.optimizers.SGD(0.3, momentum=0.9), "binary_crossentropy", seed=7)
     straight.fit(x, y, epochs=5, batch_size=16, verbose=0)
-    for a, b in zip(model.get_weights(), straight.get_weights()):
+    for a, b in zip(model.get_weights(), straight.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
 
 
@@ -294,7 +295,7 @@ def test_initial_epoch_at_or_past_epochs_trains_nothing(data, capsys):
         assert history.epoch == [] and history.history == {}
     assert capsys.readouterr().out == ""
     assert model.optimizer.iterations == 0
-    for a, b in zip(before, model.get_weights()):
+    for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     for bad in (-1, 1.5, True, "2"):
         with pytest.raises(ValueError, match=rf"^fit: initial_epoch must be a non-negative integer, got {bad!r}$"):

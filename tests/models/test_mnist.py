@@ -100,7 +100,8 @@ def test_accuracy_helper():
     model = mnist.tutorial_mlp()
     x, y = _random_batch(20)
     predicted = model.predict(x).argmax(axis=1)
-    assert mnist.accuracy(model, x, y) == mnist.accuracy(model, x, y.argmax(axis=1)) == np.mean(predicted == y.argmax(1))
+    assert mnist.accuracy(model, x, y) == mnist.accuracy(model, x, y.argmax(axis=1)) == np.mean(
+        predicted == y.argmax(1))
 
 
 def test_modern_mlp_structure():
@@ -188,7 +189,7 @@ def test_sampled_numeric_gradient_check(capsys):
     errors = gradients.check(model, "categorical_crossentropy", x, y, numeric=numeric)
     assert len(errors) == 4 and max(errors) < 1e-6, errors
     assert "numeric gradient" in capsys.readouterr().err  # the progress bar (tqdm writes to stderr)
-    for a, b in zip(before, model.get_weights()):  # every perturbed value restored
+    for a, b in zip(before, model.get_weights(), strict=True):  # every perturbed value restored
         np.testing.assert_array_equal(a, b)
     # Exactly 20 coordinates per weight array (all 10 of the output bias) were differentiated.
     _, grads = numeric.gradients(model, "categorical_crossentropy", x, y)
@@ -286,7 +287,7 @@ def test_float32_training_end_to_end():
     # The same steps in float64 give nearly the same weights.
     model64 = mnist.tutorial_mlp(learning_rate=1.0)
     model64.fit(x.astype(np.float64), y.astype(np.float64), epochs=10, batch_size=100, verbose=0)
-    for w32, w64 in zip(model.get_weights(), model64.get_weights()):
+    for w32, w64 in zip(model.get_weights(), model64.get_weights(), strict=True):
         np.testing.assert_allclose(w32, w64, rtol=1e-3, atol=1e-5)
 
 
@@ -350,7 +351,7 @@ def test_first_dense_layer_skips_the_input_gradient():
     full_dx, full = model.backward_preactivation(dz, cache)
     dx, skipped = model.backward_preactivation(dz, cache, input_grad=False)
     assert dx is None and full_dx.shape == x.shape
-    for a, b in zip(full, skipped):
+    for a, b in zip(full, skipped, strict=True):
         np.testing.assert_array_equal(a, b)
 
     class CustomDense(lg.layers.Dense):  # overrides backward without knowing input_grad

@@ -55,6 +55,6 @@ def test_learned_default_recipe_solves_all_seeds():
 def test_learned_with_numeric_gradient():
     model, history = xor.learned(seed=0, gradient="numeric", epochs=300, learning_rate=2.0)
     analytic, _ = xor.learned(seed=0, gradient="analytic", epochs=300, learning_rate=2.0)
-    for a, n in zip(model.get_weights(), analytic.get_weights()):
+    for a, n in zip(model.get_weights(), analytic.get_weights(), strict=True):
         np.testing.assert_allclose(a, n, rtol=1e-6, atol=1e-8)
     assert history.history["cost"][-1] < history.history["cost"][0]

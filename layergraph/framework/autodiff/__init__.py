@@ -121,5 +121,5 @@ from .opaque import record_opaque
 from .tape import Backward, Tape, record
 from .traced import Traceable, Traced, primitive, stop_gradient
 
-__all__ = ["record", "record_opaque", "is_recording", "paused", "primitive", "stop_gradient", "check_gradients", "GradientComparison",
-           "Traced", "Traceable", "Tape", "Backward", "TracingError", "NotDifferentiableError"]
+__all__ = ["record", "record_opaque", "is_recording", "paused", "primitive", "stop_gradient", "check_gradients",
+           "GradientComparison", "Traced", "Traceable", "Tape", "Backward", "TracingError", "NotDifferentiableError"]

@@ -53,7 +53,7 @@ def _weights(outputs, rng):
 def _objective(fn, inputs, multi, weights):
     out = fn(inputs if multi else inputs[0])
     outs = out if isinstance(out, (list, tuple)) else [out]
-    return float(sum(np.sum(np.asarray(o, dtype=np.float64) * w) for o, w in zip(outs, weights)))
+    return float(sum(np.sum(np.asarray(o, dtype=np.float64) * w) for o, w in zip(outs, weights, strict=True)))
 
 
 def check_gradients(fn, inputs, variables=(), rtol=1e-6, atol=1e-9, epsilon=1e-6, seed=0):
@@ -88,11 +88,11 @@ def check_gradients(fn, inputs, variables=(), rtol=1e-6, atol=1e-9, epsilon=1e-6
     outputs, backward = record(fn, type(inputs)(given) if multi else given[0], variables)
     outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
     weights = _weights(outs, np.random.default_rng(seed))
-    seeds = [w.astype(o.dtype) for w, o in zip(weights, outs)]
+    seeds = [w.astype(o.dtype) for w, o in zip(weights, outs, strict=True)]
     input_grads, variable_grads = backward(seeds if isinstance(outputs, (list, tuple)) else seeds[0])
     input_grads = input_grads if multi else [input_grads]
     targets = [(f"input {k}", x) for k, x in enumerate(given) if x.dtype.kind == "f"]
-    analytic = [g for g, x in zip(input_grads, given) if x.dtype.kind == "f"]
+    analytic = [g for g, x in zip(input_grads, given, strict=True) if x.dtype.kind == "f"]
     targets += [(f"variable {v.name!r}", v.value) for k, v in enumerate(variables)]
     analytic += list(variable_grads)
     numeric = []
@@ -110,7 +110,7 @@ def check_gradients(fn, inputs, variables=(), rtol=1e-6, atol=1e-9, epsilon=1e-6
             grad[i] = (up - down) / (2 * epsilon)
         numeric.append(grad)
     passed, worst, worst_error = True, "no element compared", -1.0
-    for (label, _), a, n in zip(targets, analytic, numeric):
+    for (label, _), a, n in zip(targets, analytic, numeric, strict=True):
         a = np.asarray(a, dtype=np.float64)
         if a.shape != n.shape:
             return GradientComparison(False, f"{label}: analytic gradient shape {a.shape} != {n.shape}",

@@ -29,7 +29,7 @@ def _axis_slices(ndim, axis, bounds):
 def _pieces(ary, parts, axis):
     """``ary`` cut along ``axis`` into the lengths of the index arrays in ``parts``."""
     starts = np.cumsum([0] + [len(p) for p in parts])
-    return [ary[index] for index in _axis_slices(np.ndim(ary), axis, zip(starts[:-1], starts[1:]))]
+    return [ary[index] for index in _axis_slices(np.ndim(ary), axis, zip(starts[:-1], starts[1:], strict=True))]
 
 
 def _split(ary, indices_or_sections, axis=0):
@@ -109,7 +109,7 @@ def _tile(A, reps):
     ndim = max(np.ndim(A), len(reps))
     A = np.reshape(A, (1,) * (ndim - np.ndim(A)) + np.shape(A))
     reps = (1,) * (ndim - len(reps)) + reps
-    for axis, (n, r) in enumerate(zip(np.shape(A), reps)):
+    for axis, (n, r) in enumerate(zip(np.shape(A), reps, strict=True)):
         if r != 1:
             A = np.take(A, np.tile(np.arange(n), r), axis=axis)
     return A

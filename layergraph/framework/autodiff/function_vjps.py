@@ -318,7 +318,7 @@ def _pad_vjp(path, g, ans, array, pad_width, *args, **kwargs):
     shape = np.shape(array)
     # numpy's own rule: an int, one (before, after) pair, or one pair per axis.
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (len(shape), 2))
-    return g[tuple(slice(before, before + n) for (before, _), n in zip(widths, shape))]
+    return g[tuple(slice(before, before + n) for (before, _), n in zip(widths, shape, strict=True))]
 
 
 def _nan_to_num_vjp(path, g, ans, x, *args, **kwargs):
@@ -383,10 +383,11 @@ def _einsum_parse(subscripts, operands):
     inputs, arrow, output = subscripts.partition("->")
     inputs = inputs.split(",")
     spare = [c for c in _LETTERS if c not in subscripts]
-    ell_ndim = max((np.ndim(op) - (len(s) - 3) for s, op in zip(inputs, operands) if "..." in s), default=0)
+    ell_ndim = max((np.ndim(op) - (len(s) - 3) for s, op in zip(inputs, operands, strict=True) if "..." in s),
+                   default=0)
     ell = "".join(spare[:ell_ndim])
     spelled = []
-    for s, op in zip(inputs, operands):
+    for s, op in zip(inputs, operands, strict=True):
         if "..." in s:
             n = np.ndim(op) - (len(s) - 3)
             s = s.replace("...", ell[ell_ndim - n:] if n else "")
@@ -413,7 +414,7 @@ def _einsum_vjp(path, g, ans, subscripts, *operands, **kwargs):
     inputs, output = _einsum_parse(subscripts, operands)
     i = path - 1
     target = inputs[i]
-    others = [(s, op) for k, (s, op) in enumerate(zip(inputs, operands)) if k != i]
+    others = [(s, op) for k, (s, op) in enumerate(zip(inputs, operands, strict=True)) if k != i]
     present = set(output).union(*(set(s) for s, _ in others))
     kept = "".join(c for c in target if c in present)
     expr = ",".join([output] + [s for s, _ in others]) + "->" + kept

@@ -188,7 +188,7 @@ class Backward:
         seeds = self._seeds(output_grads)
         wanted = self._wanted if input_grad else self._wanted_variables
         every_leaf = self._every_leaf and (input_grad or len(wanted) == len(self._wanted))
-        by_leaf = dict(zip(wanted, self._tape.gradients(seeds, wanted, every_leaf)))
+        by_leaf = dict(zip(wanted, self._tape.gradients(seeds, wanted, every_leaf), strict=True))
         variable_grads = [_own(by_leaf.get(i), value, seeds) for i, value in self._variables]
         if not input_grad:
             return None, variable_grads
@@ -206,7 +206,7 @@ class Backward:
             raise ValueError(f"{owner_prefix(self._tape.name)}backward expects a list of {len(self._outputs)} "
                              f"output gradients, one per output, got {got}")
         seeds = []
-        for k, (g, (index, value)) in enumerate(zip(grads, self._outputs)):
+        for k, (g, (index, value)) in enumerate(zip(grads, self._outputs, strict=True)):
             if g is None or index is None:
                 continue
             if type(g) is not np.ndarray:

@@ -10,7 +10,8 @@ epoch's logs.
 :class:`Callback`               the base class: every Keras hook (:mod:`~layergraph.framework.callbacks.base`)
 :class:`History`                records each epoch's logs; ``fit`` returns it
 :class:`ProgressLogger`         the progress bar or lines of ``verbose=1``/``2``
-:class:`EarlyStopping`          stop when a logged quantity stops improving (:mod:`~layergraph.framework.callbacks.monitor`)
+:class:`EarlyStopping`          stop when a logged quantity stops improving
+                                (:mod:`~layergraph.framework.callbacks.monitor`)
 :class:`ReduceLROnPlateau`      lower the learning rate when it stops improving
 :class:`ModelCheckpoint`        save the model or its weights (:mod:`~layergraph.framework.callbacks.checkpoint`)
 :class:`BackupAndRestore`       resume an interrupted ``fit`` where it stopped

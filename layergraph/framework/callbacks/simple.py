@@ -1,4 +1,5 @@
-"""Small callbacks: :class:`LambdaCallback`, :class:`TerminateOnNaN`, :class:`LearningRateScheduler`, :class:`CSVLogger`.
+"""Small callbacks: :class:`LambdaCallback`, :class:`TerminateOnNaN`, :class:`LearningRateScheduler`,
+:class:`CSVLogger`.
 
 Example
 -------
@@ -136,7 +137,8 @@ class LearningRateScheduler(Callback):
         optimizer = self.model.optimizer
         lr = float(self.schedule(epoch, optimizer.current_learning_rate))
         if not (math.isfinite(lr) and lr > 0):
-            raise ValueError(f"LearningRateScheduler: schedule returned an invalid learning rate {lr!r} at epoch {epoch}")
+            raise ValueError(f"LearningRateScheduler: schedule returned an invalid learning rate {lr!r} "
+                             f"at epoch {epoch}")
         optimizer.learning_rate = lr
         if self.verbose:
             print(f"Epoch {epoch + 1}: learning rate {lr:g}")

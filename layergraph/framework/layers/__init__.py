@@ -10,22 +10,22 @@ from .embedding import Embedding
 from .global_pooling import GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D
 from .lambda_layer import Lambda
 from .merge import (
-                    Add,
-                    Average,
-                    Concatenate,
-                    Dot,
-                    Maximum,
-                    Minimum,
-                    Multiply,
-                    Subtract,
-                    add,
-                    average,
-                    concatenate,
-                    dot,
-                    maximum,
-                    minimum,
-                    multiply,
-                    subtract,
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
 )
 from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, MaxPooling2D

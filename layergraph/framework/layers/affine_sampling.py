@@ -182,7 +182,7 @@ def adjoint(grad, plan):
     values = np.empty((len(weights), *per_pixel), dtype=np.float64)
     g = grad if c > 1 else grad[..., 0]
     channels = np.arange(c)
-    for k, (i, weight) in enumerate(zip(plan.indices, weights)):
+    for k, (i, weight) in enumerate(zip(plan.indices, weights, strict=True)):
         index[k] = i[..., None] * c + channels if c > 1 else i
         if weight is None:
             values[k] = g

@@ -428,12 +428,12 @@ class Layer:
         values = list(values)
         if len(values) != len(weights):
             raise ValueError(f"Layer {self.name!r} expects {len(weights)} weight arrays, got {len(values)}")
-        for w, v in zip(weights, values):
+        for w, v in zip(weights, values, strict=True):
             if np.shape(v) != w.shape:
                 raise ValueError(
                     f"Layer {self.name!r}: weight {w.name!r} has shape {w.shape}, got an array of shape {np.shape(v)}"
                 )
-        for w, v in zip(weights, values):
+        for w, v in zip(weights, values, strict=True):
             w.value[...] = v
 
     def _set_dtype(self, dtype):
@@ -537,7 +537,7 @@ class Layer:
             with backward_follows(False):  # a probe: nothing to record
                 out = self.forward(zeros if isinstance(input_shape, list) else zeros[0], training=False)[0]
         finally:
-            for w, saved in zip(self.non_trainable_weights, state):
+            for w, saved in zip(self.non_trainable_weights, state, strict=True):
                 w.value[...] = saved
             self._clear_losses()
         if isinstance(out, (list, tuple)):
@@ -710,7 +710,7 @@ class Layer:
         if collected:
             values = outputs[len(outputs) - len(collected):]
             outputs = outputs[:len(outputs) - len(collected)]
-            for (layer, index, _), value in zip(collected, values):
+            for (layer, index, _), value in zip(collected, values, strict=True):
                 layer._losses[index] = float(value.reshape(()))
                 seeds.append(loss_seed(value))
             if not multi:

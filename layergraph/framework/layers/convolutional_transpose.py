@@ -155,7 +155,8 @@ class Conv2DTranspose(ActivatedLayer):
         self.padding = choice(padding, ("valid", "same"), "padding", owner)
         self.output_padding = (None if output_padding is None
                                else int_tuple(output_padding, 2, "output_padding", owner, minimum=0))
-        if self.output_padding is not None and any(p >= s for p, s in zip(self.output_padding, self.strides)):
+        if self.output_padding is not None and any(
+                p >= s for p, s in zip(self.output_padding, self.strides, strict=True)):
             raise ValueError(f"{owner}: each output_padding must be smaller than its stride, got "
                              f"output_padding={self.output_padding} and strides={self.strides}")
         self.data_format = channels_last(data_format, owner)
@@ -211,8 +212,8 @@ class Conv2DTranspose(ActivatedLayer):
     def _buffer_size(self, in_size, out_size, crops):
         """Rows and columns of the scatter buffer: the full scatter, or more when ``output_padding`` extends it."""
         full = [(n - 1) * s + (k - 1) * d + 1
-                for n, s, k, d in zip(in_size, self.strides, self.kernel_size, self.dilation_rate)]
-        return tuple(max(f, c + o) for f, c, o in zip(full, crops, out_size))
+                for n, s, k, d in zip(in_size, self.strides, self.kernel_size, self.dilation_rate, strict=True)]
+        return tuple(max(f, c + o) for f, c, o in zip(full, crops, out_size, strict=True))
 
     def _offsets(self):
         kh, kw = self.kernel_size

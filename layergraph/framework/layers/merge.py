@@ -86,8 +86,10 @@ class Concatenate(_Merge):
         ref = list(input_shape[0])
         axis = self.axis % len(ref)
         for shape in input_shape[1:]:
-            if len(shape) != len(ref) or any(a != b for i, (a, b) in enumerate(zip(shape, ref)) if i != axis and i != 0):
-                raise ValueError(f"Concatenate {self.name!r}: incompatible input shapes {input_shape} along axis {self.axis}")
+            if len(shape) != len(ref) or any(
+                    a != b for i, (a, b) in enumerate(zip(shape, ref, strict=True)) if i != axis and i != 0):
+                raise ValueError(f"Concatenate {self.name!r}: incompatible input shapes {input_shape} "
+                                 f"along axis {self.axis}")
         ref[axis] = sum(s[axis] for s in input_shape)
         return tuple(ref)
 
@@ -96,7 +98,8 @@ class Concatenate(_Merge):
         try:
             return np.concatenate(inputs, axis=self.axis)
         except ValueError as err:
-            raise ValueError(f"Concatenate {self.name!r}: incompatible input shapes {[a.shape for a in inputs]}: {err}") from None
+            raise ValueError(f"Concatenate {self.name!r}: incompatible input shapes "
+                             f"{[a.shape for a in inputs]}: {err}") from None
 
     def forward(self, inputs, training=False):
         return self.call(inputs), [a.shape[self.axis] for a in inputs]
@@ -122,7 +125,7 @@ def _broadcast_features(input_shapes, owner):
     for shape in (s[1:] for s in input_shapes):
         long, short = (out, tuple(shape)) if len(out) >= len(shape) else (tuple(shape), out)
         tail = []
-        for i, j in zip(long[len(long) - len(short):], short):
+        for i, j in zip(long[len(long) - len(short):], short, strict=True):
             if i is None or j is None:
                 tail.append(None)
             elif i == 1 or j == 1 or i == j:
@@ -146,7 +149,7 @@ def _unbroadcast(grad, shape):
     """``grad`` summed over the axes along which an input of ``shape`` (same rank) was broadcast."""
     if grad.shape == tuple(shape):
         return grad
-    axes = tuple(i for i, (g, s) in enumerate(zip(grad.shape, shape)) if s == 1 and g != 1)
+    axes = tuple(i for i, (g, s) in enumerate(zip(grad.shape, shape, strict=True)) if s == 1 and g != 1)
     return grad.sum(axis=axes, keepdims=True)
 
 
@@ -183,7 +186,7 @@ class _ElementwiseMerge(_Merge):
     def backward(self, grad, cache, input_grad=True):
         shapes, expanded, state = cache
         grads = self._grads(grad, len(shapes), state)
-        return [_unbroadcast(g, e).reshape(s) for g, e, s in zip(grads, expanded, shapes)], []
+        return [_unbroadcast(g, e).reshape(s) for g, e, s in zip(grads, expanded, shapes, strict=True)], []
 
     def _combine(self, xs):
         """``(output, state for _grads)`` from the rank-aligned inputs ``xs``, in traceable numpy
@@ -457,7 +460,7 @@ class Dot(_Merge):
                              f"{[tuple(s) for s in shapes]}")
         pair = [self.axes] * 2 if isinstance(self.axes, int) else self.axes
         axes = []
-        for axis, shape in zip(pair, shapes):
+        for axis, shape in zip(pair, shapes, strict=True):
             if not -len(shape) <= axis < len(shape) or axis % len(shape) == 0:
                 raise ValueError(f"{owner}: axes {self.axes} must name a feature axis (not the batch axis 0) "
                                  f"of inputs of shapes {[tuple(s) for s in shapes]}")

@@ -190,7 +190,7 @@ class MaxPooling2D(_Pooling2D):
         def route_overlapping(part):
             dxp[part].fill(0)
             masks = (np.equal(window_view(xp[part], offset, out_size, self.strides), out[part]) for offset in offsets)
-            for offset, mask in zip(offsets, self._keep_first(masks, taken[part])):
+            for offset, mask in zip(offsets, self._keep_first(masks, taken[part]), strict=True):
                 window_view(dxp[part], offset, out_size, self.strides)[...] += grad[part] * mask
 
         parallel.over_batch(route_overlapping, n, xp.size)

@@ -392,7 +392,7 @@ class Cropping2D(Layer):
     def _check(self, shape):
         owner = f"Cropping2D {self.name!r}"
         check_rank(owner, shape, 4, "(batch, height, width, channels)")
-        for size, (before, after), axis in zip(shape[1:3], self.cropping, ("height", "width")):
+        for size, (before, after), axis in zip(shape[1:3], self.cropping, ("height", "width"), strict=True):
             if size is not None and before + after >= size:
                 raise ValueError(f"{owner}: cropping {self.cropping} leaves no {axis} of the input "
                                  f"(input shape {tuple(shape)}); crop less than the input size")

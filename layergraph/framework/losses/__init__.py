@@ -20,11 +20,11 @@ returns ``dL/dz = scale * (p - t) / N`` with respect to the pre-activation
 ``z`` directly: exact, stable, and cheaper than chaining the two Jacobians.
 
 The losses live in submodules, re-exported here: :mod:`~layergraph.framework.losses.base` (the
-:class:`Loss` contract), :mod:`~layergraph.framework.losses.crossentropy`, :mod:`~layergraph.framework.losses.regression`
-(MSE, MAE, MAPE, MSLE, Huber, LogCosh, CosineSimilarity),
-:mod:`~layergraph.framework.losses.probabilistic` (KLDivergence, Poisson) and :mod:`~layergraph.framework.losses.hinge`. Each also
-has Keras' function form, ``mean_absolute_error(y_true, y_pred)`` and so
-on, returning the unreduced values (one per sample for ``(n, d)``
+:class:`Loss` contract), :mod:`~layergraph.framework.losses.crossentropy`,
+:mod:`~layergraph.framework.losses.regression` (MSE, MAE, MAPE, MSLE, Huber, LogCosh, CosineSimilarity),
+:mod:`~layergraph.framework.losses.probabilistic` (KLDivergence, Poisson) and
+:mod:`~layergraph.framework.losses.hinge`. Each also has Keras' function form,
+``mean_absolute_error(y_true, y_pred)`` and so on, returning the unreduced values (one per sample for ``(n, d)``
 predictions).
 
 Example

@@ -280,7 +280,8 @@ class Loss:
                 y_true = y_true[:, None]
             else:
                 raise ValueError(
-                    f"{type(self).__name__}: labels of shape {y_true.shape} do not fit predictions of shape {y_pred.shape}"
+                    f"{type(self).__name__}: labels of shape {y_true.shape} do not fit predictions "
+                    f"of shape {y_pred.shape}"
                 )
         if check:
             self._check_values(y_true, y_pred.shape[1:] if y_pred.ndim > 1 else ())

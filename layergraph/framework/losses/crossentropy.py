@@ -66,8 +66,9 @@ class BinaryCrossentropy(Loss):
     def _check_values(self, y_true, output_shape):
         inside = np.isfinite(y_true) & (y_true >= 0) & (y_true <= 1)
         if not inside.all():
-            _require(y_true, inside, "BinaryCrossentropy", f"labels must lie in [0, 1], got values in "
-                                                           f"[{np.nanmin(y_true)}, {np.nanmax(y_true)}]", "the first outside is")
+            _require(y_true, inside, "BinaryCrossentropy",
+                     f"labels must lie in [0, 1], got values in [{np.nanmin(y_true)}, {np.nanmax(y_true)}]",
+                     "the first outside is")
 
     def _elements(self, t, y):
         if self.from_logits:

@@ -13,12 +13,13 @@ labels, arg-max). The functions :func:`accuracy`, :func:`binary_accuracy`,
 :func:`categorical_accuracy` and :func:`sparse_categorical_accuracy` return
 the share of one batch directly.
 
-===============================================  ========================================================================
-:mod:`~layergraph.framework.metrics.base`        :class:`Metric`, :class:`Mean`, :class:`Sum`, :class:`MeanMetricWrapper`
+===============================================  ========================================================
+:mod:`~layergraph.framework.metrics.base`        :class:`Metric`, :class:`Mean`, :class:`Sum`,
+                                                 :class:`MeanMetricWrapper`
 :mod:`~layergraph.framework.metrics.accuracy`    the accuracy metrics
 :mod:`~layergraph.framework.metrics.regression`  MSE, MAE, RMSE, MAPE, MSLE
 :mod:`~layergraph.framework.metrics.confusion`   :class:`Precision`, :class:`Recall`, :class:`AUC` and the four counts
-===============================================  ========================================================================
+===============================================  ========================================================
 
 Names accepted by :func:`get` (``compile(metrics=[...])``): ``"accuracy"``,
 Keras' snake-case class names (``"auc"``, ``"precision"``...) and class
