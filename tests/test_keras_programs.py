@@ -29,18 +29,15 @@ program                        source guide (keras.io)                          
                                GlobalAveragePooling2D, Dropout)
 ``shared_embedding``           guides/functional_api, shared Embedding (two int inputs of  yes
                                any length, GlobalAveragePooling1D, layers.concatenate)
-``ticket_classifier``          guides/functional_api, ticket classifier (Embedding, LSTM,  needs LSTM (rnn
-                               layers.concatenate)                                         branch)
-``lstm_text``                  an LSTM text classifier on synthetic data                   needs LSTM (rnn
-                                                                                           branch)
-``custom_objects``             guides/serialization_and_saving, custom layer whose call    needs Variable
-                               computes ``inputs @ self.w + self.b``                       arithmetic and autodiff
+``ticket_classifier``          guides/functional_api, ticket classifier (Embedding, LSTM,  yes
+                               layers.concatenate)
+``lstm_text``                  an LSTM text classifier on synthetic data                   yes
+``custom_objects``             guides/serialization_and_saving, custom layer whose call    yes
+                               computes ``inputs @ self.w + self.b``
 =============================  ==========================================================  =====================
 
-On main (with the layers branch merged), the first 10 programs run with only the import changed. The other
-3 are skipped with the reason until what they need is merged: with the rnn branch merged as well, the two
-LSTM programs run unchanged too (checked in a scratch merge); ``custom_objects`` needs a ``call()`` layer
-that computes with its weights directly to train, which is the Keras-extension issue's work.
+All 13 programs run with only the import changed (the ``needs`` lists below skip a program only on a
+branch that lacks a layer it uses).
 """
 import re
 import runpy
