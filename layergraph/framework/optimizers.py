@@ -200,12 +200,13 @@ class Optimizer:
         self._state = new
         self.iterations = iterations
 
-    def apply(self, variables, grads):
+    def apply(self, variables, grads, packed=None):
         """Update ``variables`` in place from ``grads`` (same order and shapes).
 
         Validates every shape first (a bad one changes nothing), clips,
         evaluates the learning-rate schedule and calls :meth:`update_step`
-        once per variable.
+        once per variable (or :meth:`update_packed` once, when given
+        ``packed`` and the rule allows it).
 
         Parameters
         ----------
@@ -213,6 +214,10 @@ class Optimizer:
             The weights to update.
         grads : list of numpy.ndarray
             ``dL/dw`` for each, same shapes.
+        packed : numpy.ndarray, optional
+            A 1-D buffer whose consecutive parts are the values of
+            ``variables``, in their order (the trainer packs a model's
+            weights so).
         """
         if len(variables) != len(grads):
             raise ValueError(f"{type(self).__name__}: {len(variables)} variables but {len(grads)} gradients")
@@ -231,8 +236,9 @@ class Optimizer:
         if self.clipnorm is not None:
             grads = [self._clip(g) for g in grads]
         lr = self.current_learning_rate
-        for v, g in zip(variables, grads, strict=True):
-            self.update_step(v, g if g.dtype == v.value.dtype else g.astype(v.value.dtype), lr)
+        if packed is None or not self.update_packed(packed, grads, lr):
+            for v, g in zip(variables, grads, strict=True):
+                self.update_step(v, g if g.dtype == v.value.dtype else g.astype(v.value.dtype), lr)
         self.iterations += 1
 
     def apply_gradients(self, grads_and_vars):
@@ -263,6 +269,27 @@ class Optimizer:
             The learning rate of this step (after the schedule).
         """
         raise NotImplementedError
+
+    def update_packed(self, buffer, grads, lr):
+        """Update every variable at once in ``buffer``, their values packed in order (see :meth:`apply`),
+        as :meth:`update_step` would one by one; return whether it did.
+
+        The default does not (``False``): :meth:`apply` then calls
+        :meth:`update_step` per variable. A rule that is the same for every
+        element and keeps no per-variable state (plain SGD) overrides it, so
+        that a small model's step costs a few numpy calls however many
+        weights it has.
+
+        Parameters
+        ----------
+        buffer : numpy.ndarray
+            The packed values (1-D), updated in place.
+        grads : list of numpy.ndarray
+            The gradients (clipped), in the variables' order.
+        lr : float
+            The learning rate of this step (after the schedule).
+        """
+        return False
 
     def get_config(self):
         """The constructor arguments (JSON-able; a schedule as its config)."""
@@ -334,6 +361,17 @@ class SGD(Optimizer):
             var.value += self.momentum * v - lr * grad
         else:
             var.value += v
+
+    def update_packed(self, buffer, grads, lr):
+        # Without momentum the rule is w -= lr * g for every element: one update of the packed
+        # buffer, the same arithmetic as update_step's per variable. A subclass with its own
+        # update_step keeps it.
+        if self.momentum != 0.0 or type(self).update_step is not SGD.update_step:
+            return False
+        flat = np.concatenate(grads, axis=None, dtype=buffer.dtype)
+        flat *= lr
+        buffer -= flat
+        return True
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

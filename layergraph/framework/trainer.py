@@ -42,6 +42,7 @@ turning ``-inf`` into 0, lets training go on as the arithmetic says.)
 from __future__ import annotations
 
 import math
+import operator
 import warnings
 
 import numpy as np
@@ -75,6 +76,9 @@ def _callback_list(callbacks, what):
         raise TypeError(f"{what}: callbacks must be a list of layergraph.callbacks.Callback objects, got "
                         f"{type(callbacks).__name__}: {callbacks!r:.80}")
     return list(callbacks)
+
+
+_VALUE = operator.attrgetter("value")
 
 
 def _finite_grads(grads):
@@ -113,14 +117,21 @@ class _Snapshot:
 
     def intact(self):
         """Whether every packed weight still lives in the buffer (nobody replaced a ``value``)."""
-        return all(w.value is view for w, view in zip(self._packed, self._views, strict=True))
+        # map over C callables: checked once an epoch, which for a full batch is once a step.
+        return all(map(operator.is_, map(_VALUE, self._packed), self._views))
+
+    def packed_buffer(self, weights):
+        """The buffer holding exactly ``weights``' values, in their order (what
+        :meth:`Optimizer.apply <layergraph.optimizers.Optimizer.apply>` may update in one go), else ``None``."""
+        same = len(weights) == len(self._packed) and all(map(operator.is_, weights, self._packed))
+        return self._arena if same else None
 
     def take(self):
         np.copyto(self._arena_copy, self._arena)
         for buffer, w in zip(self._other_buffers, self._others, strict=True):
             np.copyto(buffer, w.value)
         slots = self.optimizer.state_arrays()
-        if len(slots) != len(self._slots) or any(a is not b for a, b in zip(slots, self._slots, strict=True)):
+        if len(slots) != len(self._slots) or not all(map(operator.is_, slots, self._slots)):
             self._slots, self._slot_buffers = slots, [np.empty_like(a) for a in slots]
             self._layout = self.optimizer.state_layout(self.weights)
         for buffer, a in zip(self._slot_buffers, slots, strict=True):
@@ -137,7 +148,8 @@ class _Snapshot:
             (i, name, buffer) for (i, name), buffer in zip(self._layout, self._slot_buffers, strict=True)]})
 
     def weights_finite(self):
-        return math.isfinite(np.add.reduce(self._arena)) and _finite_grads([w.value for w in self._others])
+        return math.isfinite(np.add.reduce(self._arena)) and (
+            not self._others or _finite_grads([w.value for w in self._others]))
 
     def save(self):
         """Copies of everything :meth:`take` covers, kept apart from the per-step buffers."""
@@ -391,7 +403,7 @@ class Trainer:
                 self._output_losses = self._per_output_losses(y, y_pred, sample_weight)
         if self._snapshot is not None:
             self._snapshot.take()
-        self.optimizer.apply(self._trainable, grads)
+        self.optimizer.apply(self._trainable, grads, self._packed)
         return value
 
     def _per_output_losses(self, y, y_pred, sample_weight):
@@ -467,6 +479,9 @@ class Trainer:
                            {"epochs": epochs, "steps": steps, "verbose": verbose, "samples": n,
                             "batch_size": batch_size})
         self._plan(model)
+        # Hooks nobody overrides are not called, nor their logs built (fixed for the fit, as the callbacks are).
+        self._batch_hooks = cbs.wants("on_train_batch_begin"), cbs.wants("on_train_batch_end")
+        epoch_begin = cbs.wants("on_epoch_begin")
         self.stop_training = model.stop_training = False
         self.stopped = history.stopped = None
         epoch_logs = {}
@@ -482,7 +497,8 @@ class Trainer:
             batches = _BatchStream(n, batch_size, shuffle, self.rng)
             for epoch in range(initial_epoch, epochs):
                 self.epoch = epoch
-                cbs.on_epoch_begin(epoch, {})
+                if epoch_begin:
+                    cbs.on_epoch_begin(epoch, {})
                 epoch_logs = self._run_epoch(xs, ys, sws, batches, steps, epoch, cbs)
                 if epoch_logs is None:  # diverged: stopped, weights from before the bad update restored
                     epoch_logs = {}
@@ -500,7 +516,7 @@ class Trainer:
             cbs.on_train_end({})
             raise _noted(bad.error) from None
         finally:
-            self._snapshot = None
+            self._snapshot = self._packed = None
             self.objective.unbind()
             model._initial_epoch = None
         history.stopped = self.stopped
@@ -513,6 +529,7 @@ class Trainer:
         buffers, and the objective's view of the model (its penalties and loss-adding layers)."""
         self._trainable = model.trainable_weights
         self._snapshot = _Snapshot(model.weights, self.optimizer, model.dtype)
+        self._packed = self._snapshot.packed_buffer(self._trainable)
         self.objective.bind(model)
 
     def _run_epoch(self, xs, ys, sws, batches, steps, epoch, cbs):
@@ -521,19 +538,20 @@ class Trainer:
         x0, y0 = xs[0], ys[0]
         if not self._snapshot.intact():  # a callback replaced a weight's array: gather them again
             self._plan(model)
-        batch_begin = cbs.wants("on_train_batch_begin")
+        batch_begin, batch_logs = self._batch_hooks
         total = count = 0.0
         output_totals = [0.0] * len(self.output_names)
-        self._reset_metrics()
-        batch_logs = cbs.wants("on_train_batch_end")
+        if self.metrics:
+            self._reset_metrics()
         for step in range(steps):
             index = batches.next()
-            if single_x:
-                xb = x0[index]
+            if index is None:  # the whole data in order (one full batch, not shuffled): no slicing
+                xb, yb, swb, m = (x0 if single_x else xs), (y0 if single_y else ys), sws, batches.n
             else:
-                xb = [a[index] for a in xs]
-            yb = y0[index] if single_y else [a[index] for a in ys]
-            swb = None if sws is None else [None if w is None else w[index] for w in sws]
+                xb = x0[index] if single_x else [a[index] for a in xs]
+                yb = y0[index] if single_y else [a[index] for a in ys]
+                swb = None if sws is None else [None if w is None else w[index] for w in sws]
+                m = len(x0[index]) if isinstance(index, slice) else len(index)
             if swb is not None and single_y:
                 swb = swb[0]
             if batch_begin:
@@ -545,7 +563,6 @@ class Trainer:
             if value is None:
                 self._stop_nonfinite(epoch, step, xs)
                 return None
-            m = len(x0[index]) if isinstance(index, slice) else len(index)
             total += value * m
             count += m
             if self._multi_output:
@@ -563,7 +580,8 @@ class Trainer:
         logs = {"loss": total / count}
         if self._multi_output:
             logs.update({f"{name}_loss": t / count for name, t in zip(self.output_names, output_totals, strict=True)})
-        logs.update(self._metric_results())
+        if self.metrics:
+            logs.update(self._metric_results())
         return logs
 
     def _stop_nonfinite(self, epoch, step, xs, after_update=False):
@@ -681,7 +699,7 @@ class Trainer:
         """
         xs, ys, sws, n = self._prepare(x, y, sample_weight, class_weight)
         self._trainable = self.model.trainable_weights
-        self._snapshot = None  # one step: nothing to undo but the step itself, which a failure skips
+        self._snapshot = self._packed = None  # one step: nothing to undo but the step itself, which a failure skips
         self._reset_metrics()
         xb = self.model.arrays_for_forward(xs)
         yb = ys if len(ys) > 1 else ys[0]
@@ -693,6 +711,7 @@ class Trainer:
         return {"loss": value, **self._metric_results()}
 
     _snapshot = None
+    _packed = None
     _trainable = ()
 
 
@@ -711,12 +730,15 @@ class _BatchStream:
         self._order, self._start = None, n
 
     def next(self):
+        """The next batch's index: a slice, an array of indices, or ``None`` for all the data in order."""
         if self._start >= self.n:
             self._start = 0
             self._order = self.rng.permutation(self.n) if self.shuffle else None
         start, stop = self._start, min(self._start + self.batch_size, self.n)
         self._start = stop
-        return slice(start, stop) if self._order is None else self._order[start:stop]
+        if self._order is not None:
+            return self._order[start:stop]
+        return None if stop - start == self.n else slice(start, stop)
 
 
 def _build_metrics(metrics, output_names, losses):
