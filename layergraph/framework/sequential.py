@@ -264,11 +264,12 @@ class Sequential(Model):
     _distinct_key = None
 
     def _distinct_weights(self):
-        key = tuple(id(layer) for layer in self._layers)
+        # Keyed by the layers themselves (compared by identity), built in C: this runs every step.
+        key = tuple(self._layers)
         if self._distinct_key != key:
             self._distinct_key = key
             plain = not any(layer._layers for layer in self._layers)
-            self._distinct = plain and len(set(key)) == len(key)
+            self._distinct = plain and len(set(map(id, key))) == len(key)
         return self._distinct
 
     def _summary_rows(self):
