@@ -225,7 +225,7 @@ class Sigmoid(ActivationFunction):
         else:
             np.minimum(a, limit, out=a)
             np.exp(a, out=a)
-        a += 1.0
+        np.add(a, 1.0, out=a)  # the ufunc with out=: cheaper than += on small arrays
         return np.divide(1.0, a, out=a), a
 
     def backward(self, grad, a):

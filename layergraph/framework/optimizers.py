@@ -368,9 +368,11 @@ class SGD(Optimizer):
         # update_step keeps it.
         if self.momentum != 0.0 or type(self).update_step is not SGD.update_step:
             return False
-        flat = np.concatenate(grads, axis=None, dtype=buffer.dtype)
-        flat *= lr
-        buffer -= flat
+        flat = np.concatenate(grads, axis=None)  # concatenate's dtype= costs more than this test
+        if flat.dtype != buffer.dtype:  # in the weights' dtype, as update_step gets them
+            flat = flat.astype(buffer.dtype)
+        np.multiply(flat, lr, out=flat)
+        np.subtract(buffer, flat, out=buffer)
         return True
 
     def get_config(self):

@@ -387,5 +387,9 @@ class History(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
+        history = self.history
         for k, v in (logs or {}).items():
-            self.history.setdefault(k, []).append(v)
+            if k in history:  # not setdefault: it would build a list to throw away, every epoch
+                history[k].append(v)
+            else:
+                history[k] = [v]

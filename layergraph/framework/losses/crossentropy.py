@@ -76,7 +76,7 @@ class BinaryCrossentropy(Loss):
             return np.logaddexp(0, y) - t * y
         if self.delta is None:
             p = _clip_probabilities(y)
-            return -(t * np.log(p) + (1 - t) * np.log(1 - p))
+            return -(t * np.log(p) + (1.0 - t) * np.log(1.0 - p))  # a float 1: no int conversion per call
         return -(t * np.log(y + self.delta) + (1 - t) * np.log(1 - y + self.delta))
 
     def _per_sample(self, t, y):
@@ -99,7 +99,8 @@ class BinaryCrossentropy(Loss):
         if self.from_logits or not isinstance(activation, Sigmoid) or self.delta:
             return None
         d = y_pred[0].size if y_pred.ndim > 1 else 1
-        return self._weighted((y_pred - y_true) * (self._factor(len(y_pred)) / d), sample_weight)
+        grad = (y_pred - y_true) * (self._factor(len(y_pred)) / d)
+        return grad if sample_weight is None else self._weighted(grad, sample_weight)
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits, "delta": self.delta}
