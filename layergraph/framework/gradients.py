@@ -188,11 +188,10 @@ class AnalyticGradient(GradientStrategy):
         self.last_outputs = (x, y_pred)
         multi = isinstance(y_pred, list)
         preds = y_pred if multi else [y_pred]
-        ys = objective.prepare(y if multi else [y], preds)
-        weights = objective._sample_weights(sample_weight)
-        value, _ = objective.compute(model, ys, preds, weights)
         activations = model.output_activation()
-        grads_out, fused = objective.output_gradients(ys, preds, activations if multi else [activations], weights)
+        value, grads_out, fused = objective.value_and_output_gradients(
+            model, y if multi else [y], preds, activations if multi else [activations],
+            objective._sample_weights(sample_weight))
         if multi:
             _, grads = model.backward(grads_out, cache, input_grad=False, preactivation=fused)
         elif fused[0]:

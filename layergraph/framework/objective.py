@@ -143,13 +143,17 @@ class Objective:
             parts = [loss.value(y, p, sw)
                      for loss, y, p, sw in zip(self.losses, ys, preds, sample_weights, strict=True)]
         total = parts[0] if self._plain else sum(w * v for w, v in zip(self.loss_weights, parts, strict=True))
+        return self._add_penalties(model, total), parts
+
+    def _add_penalties(self, model, total):
+        """``total`` plus the weight penalties and the losses layers added in the forward pass just run."""
         penalties, layers = self._structure(model)
         for var, reg in penalties:
             total += reg(var.value)
         for layer in layers:
             if layer._losses:
                 total += sum(layer._losses)
-        return total, parts
+        return total
 
     def value(self, model, x, y, sample_weight=None, training=True):
         """Forward pass plus :meth:`compute`: ``J`` as a Python float (what the numeric strategy differentiates).
@@ -169,6 +173,28 @@ class Objective:
         return [sample_weight] * len(self.losses)
 
     # -- gradient -----------------------------------------------------------------------
+    def value_and_output_gradients(self, model, ys, preds, activations, sample_weights=None):
+        """``(J, grads, fused)``: :meth:`prepare`, :meth:`compute`'s ``J`` and :meth:`output_gradients`'
+        result in one pass over the outputs (what the analytic strategy needs at every step).
+
+        Parameters
+        ----------
+        ys : list of numpy.ndarray
+            Per output, the batch's labels (coerced here, as :meth:`prepare` does).
+        preds, activations, sample_weights
+            As :meth:`output_gradients` takes them.
+        """
+        sample_weights = sample_weights or [None] * len(self.losses)
+        total, grads, fused = 0.0, [], []
+        for loss, w, y, p, act, sw in zip(self.losses, self.loss_weights, ys, preds, activations, sample_weights,
+                                          strict=True):
+            y = loss.validate(y, p, check=False)[0]
+            total += w * loss.value(y, p, sw)  # 0.0 + 1.0 * L is L exactly: the same J as compute's
+            g, is_fused = self._output_gradient(loss, w, y, p, act, sw)
+            grads.append(g)
+            fused.append(is_fused)
+        return self._add_penalties(model, total), grads, fused
+
     def output_gradients(self, ys, preds, activations, sample_weights=None):
         """Per output: ``dJ/d(output)``, or ``dJ/dz`` before its activation when fused.
 
@@ -187,18 +213,28 @@ class Objective:
         grads, fused = [], []
         for loss, w, y, p, act, sw in zip(self.losses, self.loss_weights, ys, preds, activations, sample_weights,
                                           strict=True):
-            g = loss.fused_gradient(act, y, p, sw) if act is not None else None
-            fused.append(g is not None)
-            if g is None:
-                g = loss.gradient(y, p, sw)
-            if w != 1.0:
-                g = g * w
-            grads.append(g if g.dtype == p.dtype else g.astype(p.dtype))  # the test costs less than astype
+            g, is_fused = self._output_gradient(loss, w, y, p, act, sw)
+            grads.append(g)
+            fused.append(is_fused)
         return grads, fused
+
+    @staticmethod
+    def _output_gradient(loss, w, y, p, act, sw):
+        """``(dJ/d(output) or dJ/dz, fused)`` of one output."""
+        g = loss.fused_gradient(act, y, p, sw) if act is not None else None
+        fused = g is not None
+        if g is None:
+            g = loss.gradient(y, p, sw)
+        if w != 1.0:
+            g = g * w
+        return (g if g.dtype == p.dtype else g.astype(p.dtype)), fused  # the test costs less than astype
 
     def penalty_gradients(self, model):
         """``{id(variable): d(penalty)/d(variable)}`` for the model's regularized weights."""
-        return {id(var): reg.gradient(var.value) for var, reg in self._structure(model)[0]}
+        penalties = self._structure(model)[0]
+        if not penalties:  # the usual case, at every step: no comprehension to run
+            return {}
+        return {id(var): reg.gradient(var.value) for var, reg in penalties}
 
     def get_config(self):
         return {"losses": [losses_module.serialize(loss) for loss in self.losses], "loss_weights": self.loss_weights,

@@ -18,6 +18,7 @@ array([0.9, 2.1])
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -137,7 +138,8 @@ class Optimizer:
 
     def state_arrays(self):
         """Every state array, in a stable order (the trainer keeps copies to undo a step)."""
-        return [arr for slots in self._state.values() for arr in slots.values()]
+        # chain/map rather than a comprehension: C-level, and the trainer asks at every step
+        return list(itertools.chain.from_iterable(map(dict.values, self._state.values())))
 
     def state_layout(self, variables):
         """``[(index in variables, slot name), ...]`` in :meth:`state_arrays`' order."""

@@ -12,6 +12,7 @@ Example
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -254,7 +255,7 @@ class Sequential(Model):
         if self.trainable and self._distinct_weights():
             # Fast path: no weight appears twice, so trainable_weights is the
             # plain concatenation of the layers' own lists.
-            return grad, [g for layer_grads in per_layer for g in layer_grads]
+            return grad, list(itertools.chain.from_iterable(per_layer))
         by_var = {}
         for layer, layer_grads in zip(layers, per_layer, strict=True):
             for w, g in zip(layer.trainable_weights, layer_grads, strict=True):
