@@ -32,8 +32,11 @@ def _as_float(z):
     return z if z.dtype.kind in "fc" else z.astype(np.float64)
 
 
-#: Largest whole argument whose exponential is finite, by dtype.
-_EXP_LIMIT = {np.dtype(t): float(np.floor(np.log(np.finfo(t).max))) for t in (np.float64, np.float32)}
+#: By dtype: the largest whole argument whose exponential is finite, and 1, as 0-d arrays of that
+#: dtype (the same arithmetic as Python floats, which numpy converts at every call: a third of the
+#: cost of an element-wise call on a small batch).
+_SIGMOID_CONSTANTS = {np.dtype(t): (np.array(np.floor(np.log(np.finfo(t).max)), dtype=t), np.array(1.0, dtype=t))
+                      for t in (np.float64, np.float32)}
 
 
 class ActivationFunction:
@@ -218,15 +221,17 @@ class Sigmoid(ActivationFunction):
         # e^a would overflow (with a warning) for a above log(max float):
         # capping a there changes only outputs below 1e-308 (float32: 1e-38),
         # and costs a fraction of an np.errstate block on small arrays.
-        limit = _EXP_LIMIT.get(a.dtype)
-        if limit is None:  # other float types: let e^a overflow to inf, silently
+        constants = _SIGMOID_CONSTANTS.get(a.dtype)
+        if constants is None:  # other float types: let e^a overflow to inf, silently
             with np.errstate(over="ignore"):
                 np.exp(a, out=a)
+            np.add(a, 1.0, out=a)
         else:
+            limit, one = constants
             np.minimum(a, limit, out=a)
             np.exp(a, out=a)
-        np.add(a, 1.0, out=a)  # the ufunc with out=: cheaper than += on small arrays
-        return np.divide(1.0, a, out=a), a
+            np.add(a, one, out=a)  # the ufunc with out=: cheaper than += on small arrays
+        return np.reciprocal(a, out=a), a  # 1 / a, exactly (IEEE division), without a scalar operand
 
     def backward(self, grad, a):
         return grad * a * (1.0 - a)

@@ -546,7 +546,7 @@ class Trainer:
         if self.metrics:
             self._reset_metrics()
         for step in range(steps):
-            index = batches.next()
+            index = None if batches.whole else batches.next()
             if index is None:  # the whole data in order (one full batch, not shuffled): no slicing
                 xb, yb, swb, m = (x0 if single_x else xs), (y0 if single_y else ys), sws, batches.n
             else:
@@ -730,6 +730,8 @@ class _BatchStream:
     def __init__(self, n, batch_size, shuffle, rng):
         self.n, self.batch_size, self.shuffle, self.rng = n, batch_size, shuffle, rng
         self._order, self._start = None, n
+        #: Every batch is all the data in order (one batch, not shuffled): :meth:`next` is always ``None``.
+        self.whole = not shuffle and batch_size >= n
 
     def next(self):
         """The next batch's index: a slice, an array of indices, or ``None`` for all the data in order."""

@@ -207,9 +207,10 @@ class Dense(ActivatedLayer):
         if x.ndim == 2:
             grads = [x.T.dot(grad_z)]
         else:  # fold the extra leading axes into the batch
-            grads = [x.reshape(-1, x.shape[-1]).T @ grad_z.reshape(-1, self.units)]
+            grad_z = grad_z.reshape(-1, self.units)
+            grads = [x.reshape(-1, x.shape[-1]).T @ grad_z]
         if self.use_bias:  # the ufunc's reduce directly: ndarray.sum's wrapper costs more than tiny sums
-            grads.append(np.add.reduce(grad_z.reshape(-1, self.units), axis=0))
+            grads.append(np.add.reduce(grad_z, axis=0))
         return grad_x, grads
 
     def forward_perturbed(self, reference, variable, indices, values):

@@ -369,10 +369,16 @@ def _as_sample_weight(sample_weight, n, owner):
     return w.astype(np.float64, copy=False)
 
 
+#: The bounds of :func:`_clip_probabilities` by dtype, as 0-d arrays of it: the same values as the
+#: Python floats, which numpy would convert at every call (a third of a small batch's call).
+_CLIP_BOUNDS = {np.dtype(t): (np.array(1e-7, dtype=t), np.array(1 - 1e-7, dtype=t)) for t in (np.float64, np.float32)}
+
+
 def _clip_probabilities(p):
     """``p`` clipped to ``[1e-7, 1 - 1e-7]`` as Keras does; the ufuncs
     directly, since ``np.clip``'s wrapper costs more than the work on small batches."""
-    return np.minimum(np.maximum(p, 1e-7), 1 - 1e-7)
+    low, high = _CLIP_BOUNDS.get(p.dtype, (1e-7, 1 - 1e-7))
+    return np.minimum(np.maximum(p, low), high)
 
 
 def _as_numeric(a, what):
