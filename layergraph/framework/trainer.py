@@ -120,14 +120,14 @@ class _Snapshot:
         # map over C callables: checked once an epoch, which for a full batch is once a step.
         return all(map(operator.is_, map(_VALUE, self._packed), self._views))
 
-    def packed_buffer(self, weights):
-        """The buffer holding exactly ``weights``' values, in their order (what
-        :meth:`Optimizer.apply <layergraph.optimizers.Optimizer.apply>` may update in one go), else ``None``."""
+    def packed_weights(self, weights):
+        """:class:`~layergraph.framework.optimizers.PackedWeights` of the buffer when it holds exactly
+        ``weights``' values, in their order (what ``Optimizer.apply`` may update in one go), else ``None``."""
         same = len(weights) == len(self._packed) and all(map(operator.is_, weights, self._packed))
-        return self._arena if same else None
+        return optimizers_module.PackedWeights(self._arena, [w.value.shape for w in weights]) if same else None
 
     def take(self):
-        np.copyto(self._arena_copy, self._arena)
+        self._arena_copy[...] = self._arena  # (copyto's dispatch costs more than the copy of a small model)
         if self._others:  # (the tests skip loops that are empty for most models, at every step)
             for buffer, w in zip(self._other_buffers, self._others, strict=True):
                 np.copyto(buffer, w.value)
@@ -531,7 +531,7 @@ class Trainer:
         buffers, and the objective's view of the model (its penalties and loss-adding layers)."""
         self._trainable = model.trainable_weights
         self._snapshot = _Snapshot(model.weights, self.optimizer, model.dtype)
-        self._packed = self._snapshot.packed_buffer(self._trainable)
+        self._packed = self._snapshot.packed_weights(self._trainable)
         self.objective.bind(model)
 
     def _run_epoch(self, xs, ys, sws, batches, steps, epoch, cbs):
