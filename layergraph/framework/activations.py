@@ -234,7 +234,8 @@ class Sigmoid(ActivationFunction):
         return np.reciprocal(a, out=a), a  # 1 / a, exactly (IEEE division), without a scalar operand
 
     def backward(self, grad, a):
-        return grad * a * (1.0 - a)
+        constants = _SIGMOID_CONSTANTS.get(a.dtype)
+        return grad * a * ((1.0 if constants is None else constants[1]) - a)
 
 
 class Tanh(ActivationFunction):
