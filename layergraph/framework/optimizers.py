@@ -343,7 +343,7 @@ class PackedWeights:
                 self._grad_views.append(self._grads[start:start + size].reshape(shape))
                 start += size
         # Assignments into views made once: half the cost of np.concatenate on small arrays.
-        for view, g in zip(self._grad_views, grads):
+        for view, g in zip(self._grad_views, grads, strict=True):
             view[...] = g
         return self._grads
 
