@@ -188,9 +188,8 @@ class AnalyticGradient(GradientStrategy):
         self.last_outputs = (x, y_pred)
         multi = isinstance(y_pred, list)
         preds = y_pred if multi else [y_pred]
-        activations = model.output_activation()
         value, grads_out, fused = objective.value_and_output_gradients(
-            model, y if multi else [y], preds, activations if multi else [activations],
+            model, y if multi else [y], preds, objective.output_activations(model),
             objective._sample_weights(sample_weight))
         if multi:
             _, grads = model.backward(grads_out, cache, input_grad=False, preactivation=fused)

@@ -119,7 +119,7 @@ class Objective:
         frozen by a callback) take effect at the next ``fit``, as a new
         ``compile`` does in Keras.
         """
-        self._bound = (model, model.penalties(), _all_layers(model))
+        self._bound = (model, model.penalties(), _all_layers(model), _output_activations(model))
 
     def unbind(self):
         """Read the structure at every call again (after ``fit``)."""
@@ -130,6 +130,13 @@ class Objective:
         if bound is not None and bound[0] is model:
             return bound[1], bound[2]
         return model.penalties(), _all_layers(model)
+
+    def output_activations(self, model):
+        """Per output of ``model``, the activation a fused gradient may start before (else ``None``)."""
+        bound = self._bound
+        if bound is not None and bound[0] is model:
+            return bound[3]
+        return _output_activations(model)
 
     # -- value -------------------------------------------------------------------------
     def compute(self, model, ys, preds, sample_weights=None):
@@ -239,6 +246,11 @@ class Objective:
     def get_config(self):
         return {"losses": [losses_module.serialize(loss) for loss in self.losses], "loss_weights": self.loss_weights,
                 "output_names": self.output_names}
+
+
+def _output_activations(model):
+    activations = model.output_activation()  # a list for a model with several outputs
+    return activations if isinstance(activations, list) else [activations]
 
 
 def _all_layers(model):

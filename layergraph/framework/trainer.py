@@ -542,7 +542,7 @@ class Trainer:
             self._plan(model)
         batch_begin, batch_logs = self._batch_hooks
         total = count = 0.0
-        output_totals = [0.0] * len(self.output_names)
+        output_totals = [0.0] * len(self.output_names) if self._multi_output else None
         if self.metrics:
             self._reset_metrics()
         for step in range(steps):
