@@ -7,8 +7,10 @@ indexing, forward pass, batch-mean cross-entropy and accuracy of the batch
 (``fit`` reports both), backpropagation with the fused softmax gradient
 ``(p - t) / N``, plain SGD at lr 0.1. They run in this one process, interleaved
 (the order rotates every repetition), so machine noise hits all alike; the
-medians are compared. The bar: layergraph float64 takes at most 1.15x the
-numpy loop's time.
+medians are compared. The bars (issue 14): layergraph takes at most 1.05x the
+numpy loop's time in float64 and 1.10x in float32 with one BLAS thread, and
+at most 1.10x and 1.15x with more threads (where Python's per-step overhead is
+a larger share of a faster step).
 
 Also reported: float32 for both, PyTorch CPU (float64 and float32, same
 permutation, ``torch.set_num_threads`` = ``--threads``) when torch is
@@ -27,7 +29,8 @@ import time
 
 from _common import interleave, limit_blas_threads
 
-BAR = 1.15
+#: The most layergraph may take, as a multiple of the numpy loop's time: by (one thread?, dtype).
+BARS = {(True, "float64"): 1.05, (True, "float32"): 1.10, (False, "float64"): 1.10, (False, "float32"): 1.15}
 
 
 def _parse(argv):
@@ -198,9 +201,15 @@ def main(args):
     x64 = data["float64"][0]
     print(f"peak RSS: {peak_rss_mib():.0f} MiB (float64 training images alone: {x64.nbytes / 2**20:.0f} MiB, "
           f"float32: {data['float32'][0].nbytes / 2**20:.0f} MiB)")
-    ratio = med["layergraph float64"] / med["numpy float64"]
-    ok = ratio <= BAR
-    print(f"layergraph float64 / numpy float64 = {ratio:.3f}  (bar: <= {BAR}) -> {'PASS' if ok else 'FAIL'}")
+    ok = True
+    for dtype in ("float64", "float32"):
+        if f"layergraph {dtype}" not in med:
+            continue
+        ratio = med[f"layergraph {dtype}"] / med[f"numpy {dtype}"]
+        bar = BARS[(args.threads == 1, dtype)]
+        ok &= ratio <= bar
+        print(f"layergraph {dtype} / numpy {dtype} = {ratio:.3f}  (bar: <= {bar}) -> "
+              f"{'PASS' if ratio <= bar else 'FAIL'}")
     return 0 if ok else 1
 
 
