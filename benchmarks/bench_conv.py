@@ -338,6 +338,10 @@ def torch_runs(steps, threads):
     return None if run is None else {"torch": run}
 
 
+#: Issue 14: a training step takes at most this multiple of PyTorch's (2 threads, batch 128, float32).
+TORCH_BAR = 1.2
+
+
 def main(args):
     if args.retain_memory:
         retain_freed_memory()
@@ -360,7 +364,13 @@ def main(args):
         if other in times:
             median, fastest = median_ratio(times, "layergraph", other)
             print(f"  layergraph / {other:<6} {median:.2f}x (ratio of minima {fastest:.2f}x)")
+    if "torch" in times:
+        median, _ = median_ratio(times, "layergraph", "torch")
+        ok = median <= TORCH_BAR
+        print(f"layergraph / torch = {median:.2f}x  (bar: <= {TORCH_BAR}) -> {'PASS' if ok else 'FAIL'}")
+        return 0 if ok else 1
+    return 0
 
 
 if __name__ == "__main__":
-    main(ARGS)
+    raise SystemExit(main(ARGS))
