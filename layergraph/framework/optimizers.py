@@ -317,6 +317,11 @@ class Optimizer:
         return f"{type(self).__name__}({self.get_config()})"
 
 
+#: Most elements for which plain SGD updates the packed buffer in one go: beyond it, gathering the
+#: gradients (one more pass over memory) costs more than the calls it saves.
+_PACK_SGD_MAX = 1 << 14
+
+
 class PackedWeights:
     """Variables whose values are consecutive parts of one 1-D buffer, in order (as the trainer
     keeps a model's weights during ``fit``), with a buffer of the same layout for their gradients.
@@ -398,7 +403,7 @@ class SGD(Optimizer):
         # Without momentum the rule is w -= lr * g for every element: one update of the packed
         # values, the same arithmetic as update_step's per variable. A subclass with its own
         # update_step keeps it.
-        if self.momentum != 0.0 or type(self).update_step is not SGD.update_step:
+        if self.momentum != 0.0 or type(self).update_step is not SGD.update_step or packed.values.size > _PACK_SGD_MAX:
             return False
         flat = packed.gather(grads)
         np.multiply(flat, lr, out=flat)
