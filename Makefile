@@ -44,6 +44,9 @@ $(VENV)/.installed-docs: $(VENV)/.installed
 	touch $@
 
 docs: $(VENV)/.installed-docs
+	# Sphinx never deletes a page whose source is gone, and a generated source left by an older
+	# build (an execution-times page) would be built again: start from the sources alone.
+	rm -rf docs/_build/html docs/auto_examples docs/gen_modules docs/sg_execution_times.rst
 	$(BIN)/python -m sphinx -b html -E -W --keep-going -D sphinx_gallery_conf.run_stale_examples=True docs docs/_build/html
 	$(BIN)/python -m pytest -q tests/test_docs.py -k built_site  # offline, every public name, no build paths
 

@@ -849,11 +849,13 @@ class Layer:
         The default is the generic path,
         :func:`~layergraph.framework.perturbation.loop`: the element is set
         in place, :meth:`forward` runs, the element is restored (even if
-        ``forward`` raises), one copy at a time.
+        ``forward`` raises), one copy at a time. ``Copies`` and
+        ``NodeReference`` are classes of :mod:`~layergraph.framework.perturbation`
+        (see the internals page).
 
         Parameters
         ----------
-        reference : ~layergraph.framework.perturbation.NodeReference
+        reference : NodeReference
             The call's reference inputs and outputs, its ``training`` mode,
             and a per-step memo.
         variable : Variable
@@ -865,7 +867,7 @@ class Layer:
 
         Returns
         -------
-        ~layergraph.framework.perturbation.Copies
+        Copies
             The ``K`` copies of the output (a list for several outputs).
         """
         return loop(self, reference, weight=(variable, indices, values))
@@ -886,16 +888,16 @@ class Layer:
 
         Parameters
         ----------
-        reference : ~layergraph.framework.perturbation.NodeReference
+        reference : NodeReference
             The call's reference inputs and outputs, its ``training`` mode,
             and a per-step memo.
-        copies : ~layergraph.framework.perturbation.Copies
+        copies : Copies
             The perturbed inputs (a list for several inputs, ``None`` for an
             input that equals the reference in every copy).
 
         Returns
         -------
-        ~layergraph.framework.perturbation.Copies
+        Copies
             A list for several outputs.
         """
         if self.samplewise:
@@ -1070,7 +1072,7 @@ class ActivatedLayer(Layer):
 
         Parameters
         ----------
-        reference : ~layergraph.framework.perturbation.NodeReference
+        reference : NodeReference
             The call's reference inputs and its ``training`` mode.
         """
         return reference.memo("preactivation",
@@ -1086,10 +1088,10 @@ class ActivatedLayer(Layer):
 
         Parameters
         ----------
-        z : ~layergraph.framework.perturbation.Copies
+        z : Copies
             Its ``reference`` may be ``None``: the reference pre-activation
             is then recomputed once per step when needed.
-        reference : ~layergraph.framework.perturbation.NodeReference
+        reference : NodeReference
             The call's reference inputs and outputs and its ``training`` mode.
         """
         act = self.activation
