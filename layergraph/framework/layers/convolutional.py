@@ -11,7 +11,9 @@ bias is the last row of the kernel matrix :math:`\tilde W = [W; b]`, so
     Z = [\mathrm{cols}(X), 1]\, \tilde W, \qquad
     \frac{\partial L}{\partial \tilde W} = [\mathrm{cols}(X), 1]^\top \frac{\partial L}{\partial Z}
 
-add the bias and sum its gradient inside the two matrix products.
+add the bias and sum its gradient inside the two matrix products (in
+training; in inference, where no gradient follows, the columns are
+``kh * kw * in_c`` and the bias is added after the product).
 
 The input gradient is the adjoint of im2col (*col2im*): one product
 ``dZ @ W.T`` for all ``kh * kw`` kernel offsets, then per offset one
@@ -255,20 +257,26 @@ class Conv2D(ActivatedLayer):
         ws = self._workspace
         padded = any(p for pair in pads for p in pair)
         xp = ws.empty((n, x.shape[1] + sum(pads[0]), x.shape[2] + sum(pads[1]), in_c), dtype) if padded else x
-        # With a bias, cols has a last column of ones and the kernel matrix a
-        # last row of biases: the product adds the bias (and, in backward,
-        # cols.T @ grad sums the bias gradient) without a pass of its own.
-        cols = ws.empty((n * oh * ow, k + self.use_bias), dtype)
+        # In training, with a bias, cols has a last column of ones and the
+        # kernel matrix a last row of biases: the product adds the bias (and,
+        # in backward, cols.T @ grad sums the bias gradient) without a pass of
+        # its own. In inference no backward follows, and the contiguous im2col
+        # plus one bias add is cheaper than filling the wider, strided matrix.
+        ones = bool(self.use_bias and training)
+        cols = ws.empty((n * oh * ow, k + ones), dtype)
         fields = cols[:, :k].reshape(n, oh, ow, kh, kw, in_c)
 
         def gather(part):  # pad, then im2col, for the samples in part
             xp_part = pad_spatial(x[part], pads, out=xp[part]) if padded else xp[part]
             im2col(xp_part, (kh, kw), self.strides, (oh, ow), out=fields[part])
-            if self.use_bias:
+            if ones:
                 cols[part.start * oh * ow:part.stop * oh * ow, k] = 1
 
         parallel.over_batch(gather, n, cols.size)
-        z = np.matmul(cols, self._kernel_matrix(), out=ws.empty((n * oh * ow, filters), dtype))
+        kernel = self._kernel_matrix() if ones else self.kernel.value.reshape(k, filters)
+        z = np.matmul(cols, kernel, out=ws.empty((n * oh * ow, filters), dtype))
+        if self.use_bias and not ones:
+            z += self.bias.value
         return z.reshape(n, oh, ow, filters), (cols, x.shape, xp.shape, pads)
 
     def backward_preactivation(self, grad_z, cache, input_grad=True):
@@ -280,10 +288,10 @@ class Conv2D(ActivatedLayer):
         g = np.ascontiguousarray(grad_z, dtype=w.dtype).reshape(n * oh * ow, filters)
         grads = []
         if self.trainable:
-            gw = cols.T @ g  # (k [+ 1], filters): the bias gradient is the last row
+            gw = cols.T @ g  # (k [+ 1], filters): with the ones column, the bias gradient is the last row
             grads.append(gw[:k].reshape(w.shape))
             if self.use_bias:
-                grads.append(gw[k])
+                grads.append(gw[k] if cols.shape[1] > k else g.sum(axis=0))
         if not input_grad:
             return None, grads
         # col2im: one GEMM for every kernel offset at once (a single call keeps
