@@ -156,3 +156,25 @@ def test_steady_steps_fault_in_no_pages_with_the_default_allocator():
     # trims the freed heap top, unless the layers reuse them.
     assert _faults_per_step("workspace") < 50
     assert _faults_per_step("fresh") > 500
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_inference_passes_use_fresh_arrays_and_equal_training_ones(rng, use_bias):
+    # Inference allocates afresh (no workspace: nothing survives the call) and without the ones column;
+    # its outputs are the training pass's, and a backward pass from an inference cache still works.
+    conv, pool = _conv(4, "same", use_bias), layers.MaxPooling2D(2)
+    x = rng.normal(size=(3, 6, 5, 4))
+    trained = pool.forward(conv.forward(x, training=True)[0], training=True)[0].copy()
+    z, cache = conv.forward(x, training=False)
+    inferred = pool.forward(z, training=False)[0]
+    kept = [*conv._workspace._buffers, *pool._workspace._buffers]
+    assert kept and not any(np.shares_memory(a, b) for a in (z, inferred) for b in kept)
+    np.testing.assert_allclose(inferred, trained, rtol=1e-12, atol=1e-12)
+    pool.forward(conv.forward(rng.normal(size=x.shape), training=False)[0], training=False)
+    np.testing.assert_allclose(inferred, trained, rtol=1e-12, atol=1e-12)  # not overwritten by a later call
+    grad = rng.normal(size=z.shape)
+    dx, grads = conv.backward(grad, cache)
+    _, dx_expected, grads_expected = _fresh_backward(conv, x, grad)
+    np.testing.assert_allclose(dx, dx_expected, rtol=1e-12, atol=1e-12)
+    for got, want in zip(grads, grads_expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

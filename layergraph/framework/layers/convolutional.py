@@ -34,7 +34,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import initializers, parallel, regularizers
-from ..workspace import Workspace
+from ..workspace import FRESH, Workspace
 from .base import ActivatedLayer, _unique_name
 
 _PADDINGS = ("valid", "same")
@@ -254,7 +254,7 @@ class Conv2D(ActivatedLayer):
         kh, kw, in_c, filters = self.kernel.shape
         n, k = x.shape[0], kh * kw * in_c
         dtype = np.result_type(x.dtype, self.kernel.value.dtype)
-        ws = self._workspace
+        ws = self._workspace if training else FRESH  # arrays a backward pass will read, reused across steps
         padded = any(p for pair in pads for p in pair)
         xp = ws.empty((n, x.shape[1] + sum(pads[0]), x.shape[2] + sum(pads[1]), in_c), dtype) if padded else x
         # In training, with a bias, cols has a last column of ones and the

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import parallel
-from ..workspace import Workspace
+from ..workspace import FRESH, Workspace
 from .base import Layer, _unique_name
 from .convolutional import conv_output_length, normalize_padding, normalize_pair, pad_spatial, window_view
 
@@ -78,21 +78,21 @@ class _Pooling2D(Layer):
         # Only splits axes: a view for any strided x (so writes into it reach x).
         return x[:, :oh * ph, :ow * pw, :].reshape(n, oh, ph, ow, pw, c)
 
-    def _padded(self, x, pads, value):
+    def _padded(self, x, pads, value, ws):
         """``x`` padded with ``value`` into a workspace array (``x`` itself without padding)."""
         if not any(p for pair in pads for p in pair):
             return x
         (top, bottom), (left, right) = pads
         n, h, w, c = x.shape
-        xp = self._workspace.empty((n, h + top + bottom, w + left + right, c), x.dtype)
+        xp = ws.empty((n, h + top + bottom, w + left + right, c), x.dtype)
         parallel.over_batch(lambda part: pad_spatial(x[part], pads, value, out=xp[part]), n, xp.size)
         return xp
 
-    def _reduce_windows(self, ufunc, xp, out_size):
+    def _reduce_windows(self, ufunc, xp, out_size, ws):
         """``ufunc`` folded over the strided window views of ``xp``, one per
         offset, into a workspace array (the first two combined straight into it)."""
         n, c = xp.shape[0], xp.shape[3]
-        out = self._workspace.empty((n, *out_size, c), xp.dtype)
+        out = ws.empty((n, *out_size, c), xp.dtype)
 
         def reduce(part):
             windows = [window_view(xp[part], offset, out_size, self.strides) for offset in self._offsets()]
@@ -158,8 +158,9 @@ class MaxPooling2D(_Pooling2D):
 
     def forward(self, x, training=False):
         out_size, pads = self._geometry(x.shape)
-        xp = self._padded(x, pads, -np.inf)
-        out = self._reduce_windows(np.maximum, xp, out_size)  # a running maximum over the window offsets
+        ws = self._workspace if training else FRESH  # (see Conv2D.forward_preactivation)
+        xp = self._padded(x, pads, -np.inf, ws)
+        out = self._reduce_windows(np.maximum, xp, out_size, ws)  # a running maximum over the window offsets
         return out, (x, out, out_size, pads)
 
     def backward(self, grad, cache, input_grad=True):
@@ -184,7 +185,7 @@ class MaxPooling2D(_Pooling2D):
 
             parallel.over_batch(route, n, x.size)
             return dx, []
-        xp = self._padded(x, pads, -np.inf)
+        xp = self._padded(x, pads, -np.inf, ws)
         dxp = ws.empty(xp.shape, grad.dtype)
 
         def route_overlapping(part):
@@ -255,8 +256,9 @@ class AveragePooling2D(_Pooling2D):
     def forward(self, x, training=False):
         out_size, pads = self._geometry(x.shape)
         counts = self._counts(x.shape, out_size, pads, x.dtype)
-        xp = self._padded(x, pads, 0.0)
-        out = self._reduce_windows(np.add, xp, out_size)  # a running sum over the window offsets
+        ws = self._workspace if training else FRESH  # (see Conv2D.forward_preactivation)
+        xp = self._padded(x, pads, 0.0, ws)
+        out = self._reduce_windows(np.add, xp, out_size, ws)  # a running sum over the window offsets
         out /= counts
         return out, (x.shape, out_size, pads, counts)
 
