@@ -253,7 +253,8 @@ class Layer:
         self.dtype = _floating_dtype(dtype, f"{cls_name} {self.name!r}")
         self.seed = seed
         self.built = False
-        self.input_shape = None if input_shape is None else (None, *_feature_shape(input_shape, cls_name))
+        self.input_shape = (None if input_shape is None
+                            else (None, *feature_shape(input_shape, f"{cls_name}: input_shape")))
         self._regularizers: list[tuple[Variable, regularizers.Regularizer]] = []
         self._losses: list[float] = []
         self._init_rng = None
@@ -940,8 +941,9 @@ def _call_output(out, layer):
                     f"an array was expected; return a numpy array, or a list or tuple of them")
 
 
-def _feature_shape(shape, owner):
-    """``input_shape=`` as a tuple of positive ints (``None`` allowed for variable-length axes)."""
+def feature_shape(shape, what):
+    """A shape without the batch axis (``input_shape=``, ``Input(shape=)``) as a tuple of positive ints
+    (``None`` allowed for variable-length axes); ``ValueError`` starting with ``what`` otherwise."""
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         shape = (shape,)
     try:
@@ -950,8 +952,8 @@ def _feature_shape(shape, owner):
         dims = None
     if dims is None or not all(d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0)
                                for d in dims):
-        raise ValueError(f"{owner}: input_shape must be a tuple of positive integers (or None for a variable "
-                         f"length), without the batch axis, got {shape!r}")
+        raise ValueError(f"{what} must be a tuple of positive integers (or None for a variable length), "
+                         f"without the batch axis, got {shape!r}")
     return tuple(None if d is None else int(d) for d in dims)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from .. import initializers, regularizers
 from ..perturbation import Copies
 from ..symbolic import Node
-from .base import ActivatedLayer, Layer
+from .base import ActivatedLayer, Layer, feature_shape
 
 
 class InputLayer(Layer):
@@ -41,7 +41,7 @@ class InputLayer(Layer):
         if dt is None or dt.kind not in "biuf":
             raise TypeError(f"Input {self.name!r}: dtype must be a numeric type, got {dtype!r}")
         self.dtype = dt.name
-        self.shape = (None, *_input_feature_shape(shape))
+        self.shape = (None, *feature_shape(shape, "Input shape"))
         self.input_shape = self.shape
         self.built = True
 
@@ -53,20 +53,6 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype, "shape": list(self.shape[1:])}
-
-
-def _input_feature_shape(shape):
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
-        shape = (shape,)
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        dims = None
-    if dims is None or not all(d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0)
-                               for d in dims):
-        raise ValueError(f"Input shape must be a tuple of positive integers or None (a variable length), "
-                         f"without the batch axis, got {shape!r}")
-    return tuple(None if d is None else int(d) for d in dims)
 
 
 def Input(shape=None, batch_size=None, dtype="float64", name=None, batch_shape=None):
