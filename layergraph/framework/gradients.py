@@ -516,10 +516,7 @@ def deserialize(config, custom_objects=None):
     custom_objects : dict, optional
         ``{name: class}`` for strategies defined outside layergraph.
     """
-    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise ValueError(f"A gradient strategy config must be {{'class_name', 'config'}}, got {config!r:.200}")
-    cls = STRATEGIES.get(config["class_name"], custom_objects)
-    return cls.from_config(dict(config.get("config") or {}))
+    return STRATEGIES.deserialize(config, custom_objects)
 
 
 class WeightCheck(NamedTuple):

@@ -175,6 +175,22 @@ class Registry:
         where = ", ".join(sorted(f"{c.__module__}.{c.__qualname__}" for c in found))
         raise ValueError(f"{self.kind.capitalize()} class name {name!r} is ambiguous ({where}); {hint}")
 
+    def deserialize(self, config, custom_objects=None):
+        """The object ``{"class_name": ..., "config": ...}`` describes: its class by :meth:`get`, built by
+        the class's ``from_config``.
+
+        Raises
+        ------
+        ValueError
+            ``config`` is not such a dict, or as :meth:`get`.
+        """
+        if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+            article = "An" if self.kind[0] in "aeiou" else "A"
+            raise ValueError(f"{article} {self.kind} config must be {{'class_name': str, 'config': dict}}, "
+                             f"got {config!r:.200}")
+        cls = self.get(config["class_name"], custom_objects)
+        return cls.from_config(dict(config.get("config") or {}))
+
 
 def _module_attribute(cls):
     """The object at ``cls``'s module and qualified name now (reflection on purpose)."""
@@ -224,6 +240,37 @@ def active_custom_objects():
     for mapping in _scopes.stack:
         merged.update(mapping)
     return merged
+
+
+def saved_function(name, what, custom_objects=None):
+    """The function a config saved by ``name``: from ``custom_objects``, then :func:`active_custom_objects`.
+
+    Parameters
+    ----------
+    name : str
+        The name the config holds (the function's ``__name__`` when it was saved).
+    what : str
+        What the function is, for the message (``"loss function"``).
+    custom_objects : dict, optional
+        ``{name: function}`` given to the loading call.
+
+    Raises
+    ------
+    ValueError
+        No such function; the message says how to pass it.
+
+    Example
+    -------
+    >>> def my_loss(y_true, y_pred):
+    ...     return y_pred
+    >>> saved_function("my_loss", "loss function", {"my_loss": my_loss}) is my_loss
+    True
+    """
+    fn = {**active_custom_objects(), **(custom_objects or {})}.get(name)
+    if fn is None:
+        raise ValueError(f"Unknown {what} {name!r}: pass custom_objects={{{name!r}: {name}}} when loading, or use "
+                         f"layergraph.utils.custom_object_scope")
+    return fn
 
 
 @contextlib.contextmanager

@@ -604,7 +604,4 @@ def deserialize(config, custom_objects=None):
     custom_objects : dict, optional
         ``{name: class}`` for optimizer classes that are not layergraph's own.
     """
-    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise ValueError(f"An optimizer config must be {{'class_name', 'config'}}, got {config!r:.200}")
-    cls = OPTIMIZERS.get(config["class_name"], custom_objects)
-    return cls.from_config(dict(config.get("config") or {}))
+    return OPTIMIZERS.deserialize(config, custom_objects)

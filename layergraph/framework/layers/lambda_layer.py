@@ -1,7 +1,7 @@
 """The :class:`Lambda` layer: a function of the inputs, differentiated automatically."""
 from __future__ import annotations
 
-from ..naming import active_custom_objects, function_name
+from ..naming import function_name, saved_function
 from .base import Layer
 
 __all__ = ["Lambda"]
@@ -82,9 +82,4 @@ class Lambda(Layer):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        name = config.pop("function")
-        function = active_custom_objects().get(name)
-        if function is None:
-            raise ValueError(f"Lambda: unknown function {name!r}; pass custom_objects={{{name!r}: {name}}} when "
-                             f"loading, or use layergraph.utils.custom_object_scope")
-        return cls(function, **config)
+        return cls(saved_function(config.pop("function"), "Lambda function"), **config)

@@ -162,8 +162,5 @@ def deserialize(config, custom_objects=None) -> Loss:
     custom_objects : dict, optional
         ``{name: class}`` for losses defined outside layergraph.
     """
-    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise ValueError(f"A loss config must be {{'class_name': str, 'config': dict}}, got {config!r:.200}")
-    cls = LOSSES.get(config["class_name"], custom_objects)
     with custom_object_scope(custom_objects or {}):  # LossFunctionWrapper finds its function by name
-        return cls.from_config(dict(config.get("config") or {}))
+        return LOSSES.deserialize(config, custom_objects)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import autodiff
 from .._checks import is_number
-from ..naming import Registry, active_custom_objects, function_name
+from ..naming import Registry, function_name, saved_function
 
 __all__ = ["Loss", "ElementwiseLoss", "LossFunctionWrapper", "LOSSES", "REDUCTIONS", "EPSILON"]
 
@@ -488,9 +488,4 @@ class LossFunctionWrapper(Loss):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        name = config.pop("fn")
-        fn = active_custom_objects().get(name)
-        if fn is None:
-            raise ValueError(f"Unknown loss function {name!r}: pass custom_objects={{{name!r}: {name}}} when "
-                             f"loading, or use layergraph.utils.custom_object_scope")
-        return cls(fn, **config)
+        return cls(saved_function(config.pop("fn"), "loss function"), **config)

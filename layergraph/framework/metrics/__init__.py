@@ -41,7 +41,7 @@ Example
 from __future__ import annotations
 
 from .. import losses as losses_module
-from ..naming import active_custom_objects, lookup
+from ..naming import lookup, saved_function
 from .accuracy import (
     Accuracy,
     BinaryAccuracy,
@@ -188,10 +188,5 @@ def deserialize(config, custom_objects=None):
         raise ValueError(f"A metric config must be a name or {{'class_name', 'config'}}, got {config!r:.200}")
     if config["class_name"] == "function":
         name = config.get("config", {}).get("name")
-        fn = {**active_custom_objects(), **(custom_objects or {})}.get(name)
-        if fn is None:
-            raise ValueError(f"Unknown metric {name!r} (a function): pass custom_objects={{{name!r}: fn}} or use "
-                             f"layergraph.utils.custom_object_scope")
-        return MeanMetricWrapper(fn, name=name)
-    cls = METRICS.get(config["class_name"], custom_objects)
-    return cls.from_config(dict(config.get("config") or {}))
+        return MeanMetricWrapper(saved_function(name, "metric", custom_objects), name=name)
+    return METRICS.deserialize(config, custom_objects)
